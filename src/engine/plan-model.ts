@@ -1,0 +1,117 @@
+import type { LockMode } from '../playbooks/model.js';
+import type { Finding, Resolution, Severity } from '../findings/model.js';
+
+/** The plan: everything the checklist, the JSON export, the TUI and apply read. Shape per design.md. */
+
+export type FindingStatus = 'ready' | 'blocked' | 'resolved' | 'applied' | 'error';
+export type Mode = 'window' | 'online';
+
+export type Row = Record<string, unknown>;
+
+export interface CheckResult {
+  id: string;
+  rows: number;
+  /** Duplicates only. */
+  groups?: number;
+  blocking: boolean;
+  /** Bounded sample, primary key first. */
+  sample: Row[];
+  /** allowed-values: the offending values and their counts. */
+  values?: { value: unknown; rows: number }[];
+  /** foreign-key: the transitive ON DELETE blast radius after the change. */
+  cascade?: CascadeNode[];
+}
+
+/** One table reached from a parent delete, following CASCADE / SET NULL edges. */
+export interface CascadeNode {
+  table: string;
+  via: string;
+  action: 'cascade' | 'set-null' | 'set-default' | 'restrict' | 'no-action';
+  /** The most rows one parent delete touches in this table. */
+  maxPerParent: number;
+  /** Rows referencing any parent in total. */
+  total: number;
+  children: CascadeNode[];
+}
+
+export interface PlanStep {
+  sql: string;
+  lock: LockMode;
+  tables: string[];
+  transactional: boolean;
+  /** `resolution`, `fix` — resolutions run before fixes. */
+  phase: 'resolution' | 'fix';
+  description?: string;
+  progress?: 'create-index';
+  /** Row-changing steps the engine runs with a backup: the check whose rows change, and how. */
+  rowsOf?: string;
+  set?: string;
+  /** Backup table (qualified) for row-changing steps. */
+  backupTable?: string;
+}
+
+export interface Rehearsal {
+  ok: boolean;
+  ms: number;
+  /** Rows each step touched, in step order. */
+  rowCounts: number[];
+  /** Per-step timings, in step order. */
+  stepMs?: number[];
+  /** Why it failed: lock not granted in time, a constraint error… */
+  error?: string;
+  skipped?: string;
+}
+
+/** What a resolution will change, before it is chosen: recounted and sampled. */
+export interface ResolutionPreview {
+  resolution: Resolution;
+  check: string;
+  table: string;
+  rows: number;
+  sample: Row[];
+}
+
+export interface FindingPlan {
+  id: string;
+  title: string;
+  severity: Severity;
+  source?: string;
+  playbook: string;
+  /** Main table, qualified, unquoted (`public.identities`). */
+  table?: string;
+  status: FindingStatus;
+  error?: string;
+  /** Why a finding is `applied`. */
+  appliedReason?: string;
+  checks: CheckResult[];
+  resolution?: Resolution;
+  resolutionPreview?: ResolutionPreview;
+  steps: PlanStep[];
+  rollback: string[];
+  verify: { sql: string; says: string }[];
+  diff: string;
+  rehearsal?: Rehearsal;
+  /** The finding as loaded, so apply can re-render it. */
+  finding: Finding;
+}
+
+export interface PlanDatabase {
+  host: string;
+  port?: number;
+  name: string;
+  user?: string;
+  server: string;
+}
+
+export interface Plan {
+  version: 1;
+  /** Short id; names the backup tables this plan's resolutions write. */
+  id: string;
+  createdAt: string;
+  mode: Mode;
+  database: PlanDatabase;
+  fingerprint: string;
+  findings: FindingPlan[];
+  /** Timings of plan phases, ms. */
+  timings?: Record<string, number>;
+}

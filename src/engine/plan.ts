@@ -1,0 +1,248 @@
+import { randomBytes } from 'node:crypto';
+import type pg from 'pg';
+import { loadCatalog, type Catalog } from '../db/catalog.js';
+import { connect } from '../db/session.js';
+import type { DbTarget } from '../db/connection.js';
+import { fingerprint } from '../db/fingerprint.js';
+import type { Finding } from '../findings/model.js';
+import type { PlaybookSet } from '../playbooks/load.js';
+import { ensureParser } from '../playbooks/expression.js';
+import type { CheckResult, FindingPlan, Mode, Plan, PlanStep } from './plan-model.js';
+import { prepareFinding, type PreparedFinding } from './prepare.js';
+import { runPrechecks } from './prechecks.js';
+import { blastRadius } from './cascade.js';
+import { backupTableName, resolutionSteps, rowChangingFixSteps } from './row-changes.js';
+import { rehearse, type RehearsalItem } from './rehearsal.js';
+import { errorMessage } from '../util/errors.js';
+import { orderFindings } from './order.js';
+
+/**
+ * The plan: catalog → prepared findings → prechecks (one read-only snapshot) → cascade blast
+ * radius → resolution steps → rehearsal (a transaction that always rolls back) → statuses.
+ * The CLI, the exports and the TUI all read what this returns.
+ */
+
+export interface PlanOptions {
+  target: DbTarget;
+  findings: Finding[];
+  playbooks: PlaybookSet;
+  mode: Mode;
+  rehearse: boolean;
+  lockTimeoutMs: number;
+  statementTimeoutMs: number;
+  sampleSize: number;
+  /** Reuse an id (apply --plan) so backup table names match the reviewed plan. */
+  planId?: string;
+  onProgress?: (e: PlanEvent) => void;
+}
+
+export type PlanEvent =
+  | { kind: 'phase'; phase: 'connect' | 'catalog' | 'prechecks' | 'cascade' | 'rehearsal' | 'done'; total?: number }
+  | { kind: 'finding'; id: string; phase: 'prechecks' | 'rehearsal'; finding?: FindingPlan };
+
+export const PLAN_DEFAULTS = { lockTimeoutMs: 1000, statementTimeoutMs: 5 * 60_000, sampleSize: 5 };
+
+function keyCount(c: CheckResult): number {
+  return c.blocking ? c.rows : 0;
+}
+
+export async function buildPlan(opts: PlanOptions): Promise<Plan> {
+  const emit = opts.onProgress ?? (() => {});
+  const timings: Record<string, number> = {};
+  const time = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      timings[name] = Math.round(performance.now() - t0);
+    }
+  };
+  await ensureParser();
+  emit({ kind: 'phase', phase: 'connect' });
+  const client = await time('connect', () => connect(opts.target, 'pgmend'));
+  try {
+    return await planWith(client, opts, emit, time, timings);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+async function planWith(
+  client: pg.Client,
+  opts: PlanOptions,
+  emit: (e: PlanEvent) => void,
+  time: <T>(name: string, fn: () => Promise<T>) => Promise<T>,
+  timings: Record<string, number>,
+): Promise<Plan> {
+  const planId = opts.planId ?? randomBytes(4).toString('hex');
+  // Prechecks read one consistent snapshot and can write nothing.
+  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  let catalog: Catalog;
+  const plans = new Map<string, FindingPlan>();
+  const prepared: PreparedFinding[] = [];
+  let server = '';
+  try {
+    await client.query(`SET LOCAL statement_timeout = ${Math.round(opts.statementTimeoutMs)}`);
+    await client.query(`SET LOCAL lock_timeout = ${Math.round(opts.lockTimeoutMs)}`);
+    await client.query('SAVEPOINT pgmend_precheck');
+    emit({ kind: 'phase', phase: 'catalog' });
+    catalog = await time('catalog', () => loadCatalog(client));
+    server = catalog.server.version;
+
+    for (const f of opts.findings) {
+      const p = prepareFinding(catalog, opts.playbooks, f, opts.mode, opts.sampleSize);
+      if (p.ok) prepared.push(p.value);
+      else plans.set(f.id, errorPlan(f, p.error));
+    }
+
+    emit({ kind: 'phase', phase: 'prechecks', total: prepared.length });
+    const outcomes = await time('prechecks', () =>
+      runPrechecks(client, prepared, { sampleSize: opts.sampleSize, onFinding: (id) => emit({ kind: 'finding', id, phase: 'prechecks' }) }),
+    );
+
+    emit({ kind: 'phase', phase: 'cascade' });
+    await time('cascade', async () => {
+      for (const p of prepared) {
+        const outcome = outcomes.get(p.finding.id)!;
+        if (!outcome.ok) {
+          plans.set(p.finding.id, errorPlan(p.finding, outcome.error, p));
+          continue;
+        }
+        const checks = outcome.checks;
+        if (p.checks.some((c) => c.spec.extra === 'cascade')) {
+          try {
+            checks.push(await cascadeCheck(client, catalog, p));
+          } catch (e) {
+            await client.query('ROLLBACK TO SAVEPOINT pgmend_precheck').catch(() => {});
+            plans.set(p.finding.id, errorPlan(p.finding, `cascade: ${errorMessage(e)}`, p));
+            continue;
+          }
+        }
+        plans.set(p.finding.id, findingPlan(catalog, p, checks, planId));
+      }
+    });
+  } finally {
+    await client.query('COMMIT').catch(() => {});
+  }
+
+  if (opts.rehearse) {
+    const items: RehearsalItem[] = prepared
+      .map((p) => plans.get(p.finding.id)!)
+      .filter((fp) => fp.status === 'ready' || fp.status === 'resolved')
+      .map((fp) => {
+        const p = prepared.find((x) => x.finding.id === fp.id)!;
+        return { id: fp.id, tables: p.tables, steps: fp.steps, verify: fp.status === 'ready' ? fp.verify : [] };
+      });
+    emit({ kind: 'phase', phase: 'rehearsal', total: items.length });
+    const results = await time('rehearsal', () =>
+      rehearse(client, catalog, items, {
+        mode: opts.mode,
+        lockTimeoutMs: opts.lockTimeoutMs,
+        statementTimeoutMs: opts.statementTimeoutMs,
+        onFinding: (id) => emit({ kind: 'finding', id, phase: 'rehearsal', finding: plans.get(id) }),
+      }),
+    );
+    for (const [id, r] of results) {
+      const fp = plans.get(id)!;
+      fp.rehearsal = r.rehearsal;
+      fp.diff = r.diff;
+      if (r.applied) {
+        fp.status = 'applied';
+        fp.appliedReason = r.applied;
+      }
+    }
+  } else {
+    for (const fp of plans.values()) if (fp.status === 'ready' || fp.status === 'resolved') fp.rehearsal = { ok: true, ms: 0, rowCounts: [], skipped: '--no-rehearse' };
+  }
+
+  const ordered = orderFindings(opts.findings.map((f) => plans.get(f.id)!));
+  const tables = [...new Set(prepared.flatMap((p) => p.tables))];
+  emit({ kind: 'phase', phase: 'done' });
+  return {
+    version: 1,
+    id: planId,
+    createdAt: new Date().toISOString(),
+    mode: opts.mode,
+    database: { host: opts.target.host, port: opts.target.port, name: opts.target.database, user: opts.target.user, server },
+    fingerprint: fingerprint(catalog, tables),
+    findings: ordered,
+    timings,
+  };
+}
+
+async function cascadeCheck(client: pg.Client, catalog: Catalog, p: PreparedFinding): Promise<CheckResult> {
+  const params = p.finding.params as { columns: string[]; references: { columns: string[] }; onDelete: string };
+  const refTable = p.view.tableNames.references![0]!;
+  const parent = catalog.tables.find((t) => t.qualified === refTable)!;
+  const child = p.target!;
+  const resolveName = (t: typeof child, n: string) => t.columns.find((c) => c.name === n || c.name === n.replace(/^"(.*)"$/s, '$1'))?.name ?? n;
+  const cascade = await blastRadius(client, catalog, {
+    childOid: child.oid,
+    childColumns: params.columns.map((c) => resolveName(child, c)),
+    parentOid: parent.oid,
+    parentColumns: params.references.columns.map((c) => resolveName(parent, c)),
+    action: params.onDelete as never,
+  });
+  const total = cascade.reduce((a, n) => a + n.total, 0);
+  return { id: 'cascade', rows: total, blocking: false, sample: [], cascade };
+}
+
+function errorPlan(f: Finding, error: string, p?: PreparedFinding): FindingPlan {
+  return {
+    id: f.id,
+    title: f.title,
+    severity: f.severity,
+    ...(f.source ? { source: f.source } : {}),
+    playbook: f.playbook,
+    ...(p?.target ? { table: p.target.qualified } : {}),
+    status: 'error',
+    error,
+    checks: [],
+    ...(f.resolution ? { resolution: f.resolution } : {}),
+    steps: [],
+    rollback: [],
+    verify: [],
+    diff: '',
+    finding: f,
+  };
+}
+
+function findingPlan(catalog: Catalog, p: PreparedFinding, checks: CheckResult[], planId: string): FindingPlan {
+  const f = p.finding;
+  const blocking = checks.filter((c) => keyCount(c) > 0);
+  const backup = backupTableName(planId, f.id);
+  let steps: PlanStep[] = [];
+  let status: FindingPlan['status'] = 'ready';
+  try {
+    const fix = p.fixSteps.flatMap((s) => (s.rowsOf ? rowChangingFixSteps(p, s, backup) : [s]));
+    if (blocking.length > 0) {
+      if (f.resolution) {
+        status = 'resolved';
+        steps = [...resolutionSteps(catalog, p, f.resolution, backup, blocking.map((c) => c.id)), ...fix];
+      } else {
+        status = 'blocked';
+        steps = fix;
+      }
+    } else {
+      steps = fix;
+    }
+  } catch (e) {
+    return errorPlan(f, errorMessage(e), p);
+  }
+  return {
+    id: f.id,
+    title: f.title,
+    severity: f.severity,
+    ...(f.source ? { source: f.source } : {}),
+    playbook: f.playbook,
+    ...(p.target ? { table: p.target.qualified } : {}),
+    status,
+    checks,
+    ...(f.resolution ? { resolution: f.resolution } : {}),
+    steps,
+    rollback: p.rollback,
+    verify: p.verify,
+    diff: '',
+    finding: f,
+  };
+}

@@ -1,0 +1,136 @@
+import type pg from 'pg';
+import { createTwoFilesPatch } from 'diff';
+import { loadCatalog, type Catalog } from '../db/catalog.js';
+import { schemaDdl } from '../db/ddl.js';
+import type { Mode, PlanStep, Rehearsal } from './plan-model.js';
+import { errorMessage } from '../util/errors.js';
+
+/**
+ * Rehearsal: run a finding's steps for real inside a transaction that always rolls back, with a
+ * short lock_timeout so it never queues behind (or in front of) production traffic. Reads the
+ * DDL of the tables involved before and after, inside that transaction, for the schema diff.
+ */
+
+export interface RehearsalItem {
+  id: string;
+  tables: string[];
+  steps: PlanStep[];
+  verify: { sql: string; says: string }[];
+}
+
+export interface RehearsalResult {
+  rehearsal: Rehearsal;
+  diff: string;
+  /** Why the fix is already in place, when it is. */
+  applied?: string;
+}
+
+export interface RehearsalOptions {
+  mode: Mode;
+  lockTimeoutMs: number;
+  statementTimeoutMs: number;
+  onFinding?: (id: string) => void;
+}
+
+/** Steps too heavy to rehearse online (they scan or build); prechecks already counted their blockers. */
+const isHeavyOnline = (s: PlanStep) => !s.transactional || /\bVALIDATE\s+CONSTRAINT\b/i.test(s.sql);
+
+/** CONCURRENTLY cannot run in a transaction block; the rehearsal builds the plain equivalent. */
+const transactionalForm = (sql: string) => sql.replace(/\b(INDEX)\s+CONCURRENTLY\b/i, '$1');
+
+/** DDL lines with object names blanked: an equivalent object under another name compares equal. */
+function normalizedLines(ddl: string): Set<string> {
+  return new Set(
+    ddl
+      .split('\n')
+      .map((l) =>
+        l
+          .trim()
+          .replace(/,$/, '')
+          .replace(/^CONSTRAINT \S+ /, 'CONSTRAINT _ ')
+          .replace(/^CREATE (UNIQUE )?INDEX \S+ ON /, 'CREATE $1INDEX _ ON ')
+          .replace(/^CREATE (CONSTRAINT )?TRIGGER \S+ /, 'CREATE $1TRIGGER _ '),
+      )
+      .filter(Boolean),
+  );
+}
+
+function sameSchema(before: string, after: string): boolean {
+  const a = normalizedLines(before);
+  const b = normalizedLines(after);
+  return a.size === b.size && [...a].every((l) => b.has(l));
+}
+
+function lockMessage(e: unknown, lockTimeoutMs: number): string {
+  const err = e as { code?: string };
+  if (err.code === '55P03') return `could not get a lock within lock_timeout ${lockTimeoutMs} ms (another session holds it); not waited for`;
+  if (err.code === '57014') return `statement timed out: ${errorMessage(e)}`;
+  return errorMessage(e);
+}
+
+export async function rehearse(client: pg.Client, catalogBefore: Catalog, items: RehearsalItem[], opts: RehearsalOptions): Promise<Map<string, RehearsalResult>> {
+  const results = new Map<string, RehearsalResult>();
+  await client.query('BEGIN');
+  try {
+    await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(opts.lockTimeoutMs))}`);
+    await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(opts.statementTimeoutMs))}`);
+    for (const item of items) {
+      results.set(item.id, await rehearseOne(client, catalogBefore, item, opts));
+      opts.onFinding?.(item.id);
+    }
+  } finally {
+    await client.query('ROLLBACK').catch(() => {});
+  }
+  return results;
+}
+
+async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: RehearsalItem, opts: RehearsalOptions): Promise<RehearsalResult> {
+  const before = schemaDdl(catalogBefore, item.tables);
+  const rowCounts: number[] = [];
+  const stepMs: number[] = [];
+  const started = performance.now();
+  let skipped = 0;
+  await client.query('SAVEPOINT pgmend_rehearsal');
+  try {
+    // Verification passing before anything runs: the fix is already in place.
+    if (item.verify.length > 0) {
+      let allOk = true;
+      for (const v of item.verify) {
+        const { rows } = await client.query(v.sql);
+        if (rows[0]?.ok !== true) allOk = false;
+      }
+      if (allOk) {
+        return { rehearsal: { ok: true, ms: 0, rowCounts: [], skipped: 'fix already in place' }, diff: '', applied: item.verify.map((v) => v.says).join('; ') };
+      }
+    }
+    for (const step of item.steps) {
+      if (opts.mode === 'online' && isHeavyOnline(step)) {
+        rowCounts.push(0);
+        stepMs.push(0);
+        skipped++;
+        continue;
+      }
+      const t0 = performance.now();
+      const r = await client.query(transactionalForm(step.sql));
+      stepMs.push(Math.round((performance.now() - t0) * 10) / 10);
+      rowCounts.push(r.rowCount ?? 0);
+    }
+    const after = schemaDdl(await loadCatalog(client), item.tables);
+    const diff = before === after ? '' : createTwoFilesPatch('before', 'after', before, after, undefined, undefined, { context: 3 });
+    const rehearsal: Rehearsal = { ok: true, ms: Math.round(performance.now() - started), rowCounts, stepMs };
+    if (skipped > 0) rehearsal.skipped = `${skipped} step(s) not rehearsed online (VALIDATE / CONCURRENTLY scan or build the table; prechecks counted their blocking rows)`;
+    const changedRows = rowCounts.reduce((a, b) => a + b, 0);
+    const result: RehearsalResult = { rehearsal, diff };
+    if (item.steps.length > 0 && changedRows === 0 && skipped === 0 && sameSchema(before, after)) {
+      result.applied = diff ? 'an equivalent object already exists' : 'rehearsal changes nothing';
+    }
+    return result;
+  } catch (e) {
+    return {
+      rehearsal: { ok: false, ms: Math.round(performance.now() - started), rowCounts, stepMs, error: `step ${rowCounts.length + 1}: ${lockMessage(e, opts.lockTimeoutMs)}` },
+      diff: '',
+    };
+  } finally {
+    await client.query('ROLLBACK TO SAVEPOINT pgmend_rehearsal').catch(() => {});
+  }
+}

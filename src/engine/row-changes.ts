@@ -1,0 +1,118 @@
+import { quoteIdent, quoteLiteral } from '../db/quote.js';
+import type { Resolution } from '../findings/model.js';
+import { resolveColumn } from '../db/resolve.js';
+import type { Catalog } from '../db/catalog.js';
+import type { PlanStep } from './plan-model.js';
+import { rowsQuery, type PreparedFinding } from './prepare.js';
+import { PgmendError } from '../util/errors.js';
+
+/**
+ * Every row pgmend deletes or changes is first copied whole, in the same transaction, into a
+ * backup table in the `pgmend` schema — locked FOR UPDATE so it cannot change in between — and
+ * then changed by its ctid. Backup rows carry the transaction id, so a change only ever touches
+ * the rows its own transaction backed up.
+ */
+
+export const BACKUP_SCHEMA = 'pgmend';
+
+export function backupTableName(planId: string, findingId: string): string {
+  const slug = findingId.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
+  return `${BACKUP_SCHEMA}.${quoteIdent(`bk_${planId}_${slug}`.slice(0, 63))}`;
+}
+
+function backupSteps(p: PreparedFinding, backup: string, rows: string, why: string): PlanStep[] {
+  const t = p.view.table as string;
+  const table = p.target!.qualified;
+  return [
+    {
+      sql: `CREATE SCHEMA IF NOT EXISTS ${BACKUP_SCHEMA}`,
+      lock: 'ACCESS SHARE',
+      tables: [],
+      transactional: true,
+      phase: 'resolution',
+      description: 'the schema that holds backups and the journal',
+    },
+    {
+      sql: `CREATE TABLE IF NOT EXISTS ${backup} (pgmend_row_id tid, pgmend_txid xid8, LIKE ${t})`,
+      lock: 'ACCESS SHARE',
+      tables: [table],
+      transactional: true,
+      phase: 'resolution',
+      description: 'backup table with the same columns',
+    },
+    {
+      sql: `INSERT INTO ${backup} SELECT ${t}.ctid, pg_current_xact_id(), ${t}.* FROM ${t} WHERE ${t}.ctid = ANY (ARRAY(${rows.replace(/\s+/g, ' ')})) FOR UPDATE OF ${quoteIdent(p.target!.name)}`,
+      lock: 'ROW SHARE',
+      tables: [table],
+      transactional: true,
+      phase: 'resolution',
+      description: `back up the rows ${why}, locking them`,
+      backupTable: backup,
+    },
+  ];
+}
+
+function changedRows(backup: string): string {
+  return `ctid = ANY (ARRAY(SELECT pgmend_row_id FROM ${backup} WHERE pgmend_txid = pg_current_xact_id()))`;
+}
+
+/** The SET list a resolution writes. */
+function setList(catalog: Catalog, p: PreparedFinding, resolution: Resolution, nullable: string | undefined): string {
+  if (resolution.strategy === 'update') {
+    return Object.entries(resolution.set ?? {})
+      .map(([col, value]) => {
+        const c = resolveColumn(catalog, p.target!, col);
+        return `${quoteIdent(c.name)} = ${value === null ? 'NULL' : quoteLiteral(value)}`;
+      })
+      .join(', ');
+  }
+  if (!nullable) {
+    throw new PgmendError(`${p.finding.id}: strategy set-null does not apply to a ${p.playbook.name} finding`, 1, 'choose delete or update');
+  }
+  const cols = nullable.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const col of cols) {
+    const c = p.target!.columns.find((x) => quoteIdent(x.name) === col);
+    if (c?.notNull) {
+      throw new PgmendError(`${p.finding.id}: strategy set-null cannot clear ${p.target!.qualified}.${c.name}: the column is NOT NULL`, 1, 'choose delete or update');
+    }
+  }
+  return cols.map((c) => `${c} = NULL`).join(', ');
+}
+
+/** Steps that resolve the blocking rows of a finding's checks (those with rows > 0). */
+export function resolutionSteps(catalog: Catalog, p: PreparedFinding, resolution: Resolution, backup: string, blockingChecks: string[]): PlanStep[] {
+  const t = p.view.table as string;
+  const steps: PlanStep[] = [];
+  for (const check of p.checks.filter((c) => blockingChecks.includes(c.spec.id))) {
+    const rows = rowsQuery(p, check);
+    if (!rows) continue;
+    const why = `that block ${check.spec.id}`;
+    if (steps.length === 0) steps.push(...backupSteps(p, backup, rows, why));
+    else steps.push(backupSteps(p, backup, rows, why)[2]!);
+    const change =
+      resolution.strategy === 'delete'
+        ? `DELETE FROM ${t} WHERE ${changedRows(backup)}`
+        : `UPDATE ${t} SET ${setList(catalog, p, resolution, check.nullable)} WHERE ${changedRows(backup)}`;
+    steps.push({
+      sql: change,
+      lock: 'ROW EXCLUSIVE',
+      tables: [p.target!.qualified],
+      transactional: true,
+      phase: 'resolution',
+      description: `${resolution.strategy} the backed-up rows`,
+    });
+  }
+  return steps;
+}
+
+/** A playbook's own row-changing fix step (a counter repair), backed up the same way. */
+export function rowChangingFixSteps(p: PreparedFinding, step: PlanStep, backup: string): PlanStep[] {
+  const check = p.checks.find((c) => c.spec.id === step.rowsOf);
+  const rows = check && rowsQuery(p, check);
+  if (!rows || !step.set) return [step];
+  const t = p.view.table as string;
+  return [
+    ...backupSteps(p, backup, rows, `whose ${check.spec.id} this repairs`).map((s) => ({ ...s, phase: 'fix' as const })),
+    { ...step, sql: `UPDATE ${t} SET ${step.set} WHERE ${changedRows(backup)}` },
+  ];
+}

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+
+/** The findings file: what an audit says is wrong, and which playbook fixes it. */
+
+export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export const STRATEGIES = ['delete', 'update', 'set-null'] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+
+/** A literal a resolution writes: scalars only, so it can always be rendered as a quoted literal. */
+export const literalSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+export type Literal = z.infer<typeof literalSchema>;
+
+export const resolutionSchema = z
+  .object({
+    strategy: z.enum(STRATEGIES, { error: `expected one of ${STRATEGIES.join(', ')}` }),
+    /** For duplicate groups: which row of each group survives untouched. */
+    keep: z.enum(['oldest', 'newest']).optional(),
+    /** Column that decides oldest/newest (default: the primary key). */
+    orderBy: z.string().min(1).optional(),
+    /** For `update`: column → new value. */
+    set: z.record(z.string(), literalSchema).optional(),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    if (r.strategy === 'update' && (!r.set || Object.keys(r.set).length === 0)) {
+      ctx.addIssue({ code: 'custom', path: ['set'], message: 'strategy update needs set: {column: value}' });
+    }
+    if (r.strategy !== 'update' && r.set) {
+      ctx.addIssue({ code: 'custom', path: ['set'], message: `set is only used by strategy update, not ${r.strategy}` });
+    }
+  });
+export type Resolution = z.infer<typeof resolutionSchema>;
+
+export const findingSchema = z
+  .object({
+    id: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'expected letters, digits, "-", "_" or "." (at most 63)'),
+    title: z.string().min(1, 'expected a title'),
+    severity: z.enum(SEVERITIES, { error: `expected one of ${SEVERITIES.join(', ')}` }),
+    source: z.string().optional(),
+    playbook: z.string().min(1),
+    /** Checked against the playbook's own param declarations once the playbook is known. */
+    params: z.record(z.string(), z.unknown()),
+    resolution: resolutionSchema.optional(),
+  })
+  .strict();
+export type Finding = z.infer<typeof findingSchema>;
+
+export const findingsFileSchema = z
+  .object({ findings: z.array(z.unknown(), { error: 'expected a list under "findings"' }) })
+  .strict();

@@ -1,0 +1,126 @@
+import { loadModule, parseSync } from 'pgsql-parser';
+
+/**
+ * Everything a finding writes as SQL text (CHECK expressions, WHERE predicates, counter subqueries,
+ * index keys, raw `sql` findings) goes through the real PostgreSQL parser before it reaches a
+ * template. An expression must be exactly one expression: `SELECT (<text>)` must parse to one
+ * SELECT with one target and nothing else, so `1) FROM t WHERE (1=1` or `1; DROP TABLE x` fail.
+ */
+
+let loaded: Promise<void> | undefined;
+export function ensureParser(): Promise<void> {
+  loaded ??= loadModule();
+  return loaded;
+}
+
+export class SqlInputError extends Error {}
+
+export interface ParsedExpression {
+  /** The original text, parenthesised: safe to splice where an expression goes. */
+  sql: string;
+  /** Column names referenced without a table qualifier or with the target table's name. */
+  columns: string[];
+}
+
+/** Functions with side effects or reach outside the database: never accepted in findings' expressions. */
+const DENIED_FUNCTIONS = new Set([
+  'pg_sleep', 'pg_sleep_for', 'pg_sleep_until', 'pg_terminate_backend', 'pg_cancel_backend', 'pg_reload_conf',
+  'pg_rotate_logfile', 'pg_read_file', 'pg_read_binary_file', 'pg_ls_dir', 'pg_stat_file', 'pg_file_write',
+  'lo_import', 'lo_export', 'lo_unlink', 'set_config', 'nextval', 'setval', 'dblink', 'dblink_exec',
+  'pg_advisory_lock', 'pg_advisory_xact_lock', 'pg_try_advisory_lock', 'pg_notify', 'txid_current',
+  'pg_switch_wal', 'pg_create_restore_point', 'pg_promote', 'query_to_xml', 'table_to_xml', 'cursor_to_xml',
+]);
+
+const WRITE_NODES = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
+
+function parse(sql: string): { stmts: { stmt: Record<string, unknown> }[] } {
+  try {
+    return parseSync(sql) as { stmts: { stmt: Record<string, unknown> }[] };
+  } catch (e) {
+    throw new SqlInputError(`does not parse: ${(e as Error).message}`);
+  }
+}
+
+/** Depth-first walk over a parse tree, calling fn(nodeType, node) for every typed node. */
+export function walk(node: unknown, fn: (type: string, value: Record<string, unknown>) => void): void {
+  if (Array.isArray(node)) {
+    for (const n of node) walk(n, fn);
+    return;
+  }
+  if (node === null || typeof node !== 'object') return;
+  for (const [k, v] of Object.entries(node as Record<string, unknown>)) {
+    if (/^[A-Z]/.test(k) && v && typeof v === 'object' && !Array.isArray(v)) fn(k, v as Record<string, unknown>);
+    walk(v, fn);
+  }
+}
+
+function stringsOf(list: unknown): string[] {
+  if (!Array.isArray(list)) return [];
+  return list.flatMap((f) => {
+    const s = (f as { String?: { sval?: string } }).String?.sval;
+    return s === undefined ? [] : [s];
+  });
+}
+
+export interface ExpressionOptions {
+  /** What the text is, for messages: "expression", "where", "counter expression"… */
+  what: string;
+  subqueries?: boolean;
+  /** Name the outer table may be qualified with (for `columns`). */
+  tableName?: string;
+}
+
+export function parseExpression(text: string, opts: ExpressionOptions): ParsedExpression {
+  const trimmed = text.trim();
+  if (!trimmed) throw new SqlInputError(`${opts.what} is empty`);
+  const tree = parse(`SELECT (\n${trimmed}\n)`);
+  const select = tree.stmts.length === 1 ? (tree.stmts[0]!.stmt.SelectStmt as Record<string, unknown> | undefined) : undefined;
+  const extraClauses = select
+    ? Object.keys(select).filter((k) => !['targetList', 'limitOption', 'op'].includes(k))
+    : [];
+  const targets = select?.targetList as unknown[] | undefined;
+  if (!select || !targets || targets.length !== 1 || extraClauses.length > 0) {
+    throw new SqlInputError(`${opts.what} must be exactly one SQL expression`);
+  }
+  const columns = new Set<string>();
+  walk(select, (type, node) => {
+    if (type === 'SubLink' && !opts.subqueries) throw new SqlInputError(`${opts.what} must not contain a subquery`);
+    if (WRITE_NODES.has(type)) throw new SqlInputError(`${opts.what} must not modify data`);
+    if (type === 'FuncCall') {
+      const name = stringsOf(node.funcname).at(-1)?.toLowerCase() ?? '';
+      if (DENIED_FUNCTIONS.has(name) || name.startsWith('pg_advisory') || name.startsWith('lo_')) {
+        throw new SqlInputError(`${opts.what} calls ${name}(), which is not allowed in a finding`);
+      }
+    }
+    if (type === 'ColumnRef') {
+      const parts = stringsOf(node.fields);
+      if (parts.length === 1) columns.add(parts[0]!);
+      else if (parts.length >= 2 && opts.tableName && parts.at(-2) === opts.tableName) columns.add(parts.at(-1)!);
+    }
+  });
+  // A trailing `-- comment` would swallow the closing parenthesis: end the line first.
+  const sql = trimmed.includes('--') ? `(${trimmed}\n)` : `(${trimmed})`;
+  return { sql, columns: [...columns] };
+}
+
+const TRANSACTION_CONTROL = new Set(['TransactionStmt']);
+
+/** Statements of a `sql` finding: parsed, no transaction control (pgmend owns the transaction). */
+export function parseStatements(text: string, what: string): string[] {
+  const trimmed = text.trim();
+  if (!trimmed) throw new SqlInputError(`${what} is empty`);
+  const tree = parse(trimmed) as { stmts: { stmt: Record<string, unknown>; stmt_location?: number; stmt_len?: number }[] };
+  if (tree.stmts.length === 0) throw new SqlInputError(`${what} has no statement`);
+  const bytes = Buffer.from(trimmed, 'utf8');
+  const out: string[] = [];
+  for (const s of tree.stmts) {
+    const type = Object.keys(s.stmt)[0] ?? '';
+    if (TRANSACTION_CONTROL.has(type)) {
+      throw new SqlInputError(`${what} must not contain BEGIN/COMMIT/ROLLBACK: pgmend runs it inside its own transaction`);
+    }
+    const start = s.stmt_location ?? 0;
+    const end = s.stmt_len ? start + s.stmt_len : bytes.length;
+    out.push(bytes.subarray(start, end).toString('utf8').trim());
+  }
+  return out;
+}

@@ -1,0 +1,91 @@
+import Mustache from 'mustache';
+import type { Playbook, StepSpec, CheckSpec } from './model.js';
+import type { View } from './view.js';
+import type { Mode, PlanStep } from '../engine/plan-model.js';
+
+/**
+ * Renders a playbook's templates against a view. Every view value is already a safe SQL fragment,
+ * so Mustache's HTML escaping is switched off for our renders only.
+ */
+export function renderTemplate(template: string, view: object): string {
+  return Mustache.render(template, view, {}, { escape: (s: string) => s });
+}
+
+function lookup(view: View, key: string): unknown {
+  return key.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), view);
+}
+
+function truthy(v: unknown): boolean {
+  return Array.isArray(v) ? v.length > 0 : Boolean(v);
+}
+
+/** `when: "a && b.c"`: every named view value truthy. */
+export function whenHolds(when: string | undefined, view: View): boolean {
+  if (!when) return true;
+  return when.split('&&').every((k) => truthy(lookup(view, k.trim())));
+}
+
+/** Table names a step declares: params of type table/references/tables, as unquoted qualified names. */
+function stepTables(spec: StepSpec, view: View): string[] {
+  return spec.tables.flatMap((t) => {
+    const v = view.tableNames[t];
+    return v ?? [];
+  });
+}
+
+/** Expands `each` into one item view per element. */
+function expand<T extends { each?: string | undefined }>(spec: T, view: View): View[] {
+  if (!spec.each) return [view];
+  const items = lookup(view, spec.each);
+  return Array.isArray(items) ? items.map((item) => ({ ...view, ...(item as object) })) : [];
+}
+
+export function renderSteps(playbook: Playbook, view: View, mode: Mode): PlanStep[] {
+  const out: PlanStep[] = [];
+  for (const spec of playbook.steps[mode]) {
+    if (!whenHolds(spec.when, view)) continue;
+    for (const v of expand(spec, view)) {
+      out.push({
+        sql: renderTemplate(spec.sql, v).trim(),
+        lock: ((v as { lock?: PlanStep['lock'] }).lock ?? spec.lock),
+        tables: (v as { tables?: string[] }).tables ?? stepTables(spec, view),
+        transactional: spec.transactional,
+        phase: 'fix',
+        ...(spec.description ? { description: spec.description } : {}),
+        ...(spec.progress ? { progress: spec.progress } : {}),
+        ...(spec.rowsOf ? { rowsOf: spec.rowsOf, set: renderTemplate(spec.set ?? '', v) } : {}),
+      });
+    }
+  }
+  return out;
+}
+
+export function renderRollback(playbook: Playbook, view: View): string[] {
+  return playbook.rollback.filter((r) => whenHolds(r.when, view)).flatMap((r) => expand(r, view).map((v) => renderTemplate(r.sql, v).trim()));
+}
+
+export function renderVerify(playbook: Playbook, view: View): { sql: string; says: string }[] {
+  return playbook.verify.filter((v) => whenHolds(v.when, view)).map((v) => ({ sql: renderTemplate(v.sql, view).trim(), says: v.says }));
+}
+
+export interface RenderedCheck {
+  spec: CheckSpec;
+  predicate?: string;
+  count?: string;
+  sample?: string;
+  rows?: string;
+  values?: string;
+  nullable?: string;
+}
+
+export function renderChecks(playbook: Playbook, view: View): RenderedCheck[] {
+  return playbook.checks.map((spec) => {
+    const r = (t?: string) => (t === undefined ? undefined : renderTemplate(t, view).trim());
+    const c: RenderedCheck = { spec };
+    for (const k of ['predicate', 'count', 'sample', 'rows', 'values', 'nullable'] as const) {
+      const v = r(spec[k]);
+      if (v !== undefined) c[k] = v;
+    }
+    return c;
+  });
+}

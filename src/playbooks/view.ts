@@ -1,0 +1,253 @@
+import type { Catalog, Table } from '../db/catalog.js';
+import { resolveColumn, resolveTable } from '../db/resolve.js';
+import { quoteIdent, quoteLiteral, quoteQualified } from '../db/quote.js';
+import type { Finding, Resolution } from '../findings/model.js';
+import type { Playbook } from './model.js';
+import { parseExpression, parseStatements, SqlInputError } from './expression.js';
+import { renderTemplate } from './render.js';
+import { UsageError } from '../util/errors.js';
+
+/**
+ * The view a playbook's templates render against. Built from a finding's params and the catalog:
+ * each param becomes safe SQL fragments by its type (quoted identifiers, quoted literals, parsed
+ * expressions), plus catalog facts templates need (existing FKs to replace, NOT NULL columns).
+ * Invalid params (unknown table or column, an expression that is not one expression) throw a
+ * UsageError naming the param.
+ */
+export interface View {
+  [key: string]: unknown;
+  /** Per table-like param: the tables it names (qualified, unquoted), for step lock declarations. */
+  tableNames: Record<string, string[]>;
+  /** The target table (checks, resolutions). */
+  target: Table;
+}
+
+const LIT = (s: string) => quoteLiteral(s);
+const slug = (parts: string[]) => parts.join('_').toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^_+|_+$/g, '').replace(/_+/g, '_');
+/** A name for a new object: at most 63 bytes, as PostgreSQL would truncate it anyway. */
+const objectName = (s: string) => Buffer.from(s, 'utf8').subarray(0, 63).toString('utf8').replace(/\uFFFD$/, '');
+
+function fail(finding: Finding, param: string, message: string, hint?: string): never {
+  throw new UsageError(`${finding.id}.params.${param}: ${message}`, hint);
+}
+
+function wrap<T>(finding: Finding, param: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof UsageError) fail(finding, param, e.message, e.hint);
+    if (e instanceof SqlInputError) fail(finding, param, e.message);
+    throw e;
+  }
+}
+
+const ON_DELETE: Record<string, { sql: string; code: string }> = {
+  cascade: { sql: 'CASCADE', code: 'c' },
+  'set-null': { sql: 'SET NULL', code: 'n' },
+  'set-default': { sql: 'SET DEFAULT', code: 'd' },
+  restrict: { sql: 'RESTRICT', code: 'r' },
+  'no-action': { sql: 'NO ACTION', code: 'a' },
+};
+
+export interface ViewOptions {
+  resolution?: Resolution | undefined;
+  /** Bound for sample queries that limit by group. */
+  sampleSize?: number;
+}
+
+export function buildView(catalog: Catalog, playbook: Playbook, finding: Finding, opts: ViewOptions = {}): View {
+  const params = finding.params;
+  const view: Record<string, unknown> = { tableNames: {} };
+  const tableNames = view.tableNames as Record<string, string[]>;
+  const tables = new Map<string, Table>();
+
+  // Tables first: columns, keys and expressions are resolved against them.
+  for (const [name, spec] of Object.entries(playbook.params)) {
+    const value = params[name];
+    if (value === undefined) continue;
+    if (spec.type === 'table') {
+      const t = wrap(finding, name, () => resolveTable(catalog, value as string));
+      tables.set(name, t);
+      view[name] = quoteQualified(t.schema, t.name);
+      view[`${name}Name`] = t.name;
+      view[`${name}Literal`] = LIT(quoteQualified(t.schema, t.name));
+      view[`${name}Text`] = t.qualified.replaceAll("'", "''").replaceAll('%', '%%');
+      tableNames[name] = [t.qualified];
+    }
+    if (spec.type === 'tables') {
+      const ts = (value as string[]).map((v, i) => wrap(finding, `${name}[${i}]`, () => resolveTable(catalog, v)));
+      view[name] = ts.map((t) => quoteQualified(t.schema, t.name)).join(', ');
+      tableNames[name] = ts.map((t) => t.qualified);
+    }
+  }
+  const target = tables.get(playbook.target);
+  if (!target && playbook.params[playbook.target]) fail(finding, playbook.target, 'is required');
+  const tableOf = (of: string | undefined): Table | undefined => tables.get(of ?? 'table') ?? target;
+
+  for (const [name, spec] of Object.entries(playbook.params)) {
+    const value = params[name];
+    if (value === undefined) {
+      view[name] = spec.type === 'columns' || spec.type === 'keys' ? '' : false;
+      continue;
+    }
+    const table = tableOf(spec.of);
+    const tq = table ? quoteQualified(table.schema, table.name) : '';
+    switch (spec.type) {
+      case 'table':
+      case 'tables':
+        break;
+      case 'column': {
+        const c = wrap(finding, name, () => resolveColumn(catalog, table!, value as string));
+        view[name] = quoteIdent(c.name);
+        view[`${name}Literal`] = LIT(c.name);
+        view[`${name}Slug`] = slug([c.name]);
+        view[`${name}Text`] = c.name.replaceAll("'", "''").replaceAll('%', '%%');
+        view[`${name}NotNull`] = c.notNull;
+        break;
+      }
+      case 'columns': {
+        const cols = (value as string[]).map((v, i) => wrap(finding, `${name}[${i}]`, () => resolveColumn(catalog, table!, v)));
+        view[name] = cols.map((c) => quoteIdent(c.name)).join(', ');
+        view[`${name}Slug`] = slug(cols.map((c) => c.name));
+        view[`${name}NotNull`] = cols.map((c) => `${tq}.${quoteIdent(c.name)} IS NOT NULL`).join(' AND ');
+        const notNull = cols.filter((c) => c.notNull);
+        view[`${name}DropNotNull`] = notNull.map((c) => `ALTER COLUMN ${quoteIdent(c.name)} DROP NOT NULL`).join(', ');
+        view[`${name}SetNotNull`] = notNull.map((c) => `ALTER COLUMN ${quoteIdent(c.name)} SET NOT NULL`).join(', ');
+        view[`${name}List`] = cols.map((c) => ({ column: quoteIdent(c.name), type: c.type }));
+        break;
+      }
+      case 'keys': {
+        // A key is a column name when it names one, else an expression such as lower(name).
+        const keys = (value as string[]).map((k, i) =>
+          wrap(finding, `${name}[${i}]`, () => {
+            const col = table!.columns.find((c) => c.name === k.trim() || c.name === k.trim().replace(/^"(.*)"$/s, '$1'));
+            if (col) return { sql: quoteIdent(col.name), plain: col.name, slug: col.name };
+            const e = parseExpression(k, { what: 'key expression', tableName: table!.name });
+            for (const c of e.columns) resolveColumn(catalog, table!, c);
+            return { sql: e.sql, plain: undefined, slug: e.columns.join('_') || 'expr' };
+          }),
+        );
+        view[name] = keys.map((k) => k.sql).join(', ');
+        view[`${name}Slug`] = slug(keys.map((k) => k.slug));
+        view[`${name}NotNull`] = keys.map((k) => `${k.sql} IS NOT NULL`).join(' AND ');
+        // Only plain columns can be set to NULL by a set-null resolution.
+        view[`${name}Plain`] = keys.every((k) => k.plain) ? keys.map((k) => k.sql).join(', ') : '';
+        break;
+      }
+      case 'expression':
+      case 'predicate': {
+        const e = wrap(finding, name, () => {
+          const parsed = parseExpression(value as string, { what: spec.type === 'predicate' ? 'WHERE predicate' : 'expression', subqueries: spec.subqueries ?? false, tableName: table?.name ?? '' });
+          // Unqualified column names must exist on the table (subqueries may name their own columns).
+          if (!spec.subqueries && table) for (const c of parsed.columns) resolveColumn(catalog, table, c);
+          return parsed;
+        });
+        view[name] = e.sql;
+        view[`${name}Columns`] = table
+          ? e.columns.filter((c) => table.columns.some((tc) => tc.name === c)).map((c) => quoteIdent(c)).join(', ')
+          : '';
+        break;
+      }
+      case 'name':
+        view[name] = quoteIdent(value as string);
+        view[`${name}Literal`] = LIT(value as string);
+        view[`${name}Qualified`] = target ? quoteQualified(target.schema, value as string) : quoteIdent(value as string);
+        break;
+      case 'enum': {
+        const v = value as string;
+        view[name] = v;
+        view[`${name}Is`] = { [v]: true };
+        if (name === 'onDelete') {
+          view.onDeleteSql = ON_DELETE[v]!.sql;
+          view.onDeleteCode = LIT(ON_DELETE[v]!.code);
+        }
+        break;
+      }
+      case 'values': {
+        const vals = value as (string | number | boolean)[];
+        view[name] = wrap(finding, name, () => vals.map((v) => quoteLiteral(v)).join(', '));
+        break;
+      }
+      case 'transitions': {
+        const map = value as Record<string, string[]>;
+        const states = [...new Set([...Object.keys(map), ...Object.values(map).flat()])];
+        view[`${name}Json`] = wrap(finding, name, () => LIT(JSON.stringify(map)));
+        view[`${name}States`] = wrap(finding, name, () => states.map((s) => LIT(s)).join(', '));
+        break;
+      }
+      case 'references': {
+        const ref = value as { table: string; columns: string[] };
+        const rt = wrap(finding, `${name}.table`, () => resolveTable(catalog, ref.table));
+        const rcols = ref.columns.map((c, i) => wrap(finding, `${name}.columns[${i}]`, () => resolveColumn(catalog, rt, c)));
+        const local = params[spec.of ?? 'columns'] as string[] | undefined;
+        if (!local || local.length !== rcols.length) {
+          fail(finding, `${name}.columns`, `expected ${local?.length ?? 0} column(s) to match ${spec.of ?? 'columns'}, got ${rcols.length}`);
+        }
+        const localCols = local.map((c) => resolveColumn(catalog, table!, c));
+        localCols.forEach((lc, i) => {
+          const rc = rcols[i]!;
+          if (baseType(lc.type) !== baseType(rc.type)) {
+            fail(finding, `${name}.columns[${i}]`, `type mismatch: ${table!.qualified}.${lc.name} is ${lc.type} but ${rt.qualified}.${rc.name} is ${rc.type}`, 'a foreign key needs columns of compatible types');
+          }
+        });
+        view[name] = quoteQualified(rt.schema, rt.name);
+        view[`${name}Literal`] = LIT(quoteQualified(rt.schema, rt.name));
+        view[`${name}Columns`] = rcols.map((c) => quoteIdent(c.name)).join(', ');
+        view[`${name}Match`] = rcols.map((rc, i) => `pgmend_parent.${quoteIdent(rc.name)} = ${tq}.${quoteIdent(localCols[i]!.name)}`).join(' AND ');
+        tableNames[name] = [rt.qualified];
+        // The FKs on exactly these columns today: the fix replaces them, rollback restores them.
+        const wanted = localCols.map((c) => c.name).join(',');
+        const existing = catalog.constraints.filter((c) => c.type === 'f' && c.tableOid === table!.oid && c.columns.join(',') === wanted);
+        view.existingFks = existing.map((c) => ({ name: quoteIdent(c.name), definition: c.definition }));
+        // Only the ON DELETE rule changes: keep the ON UPDATE rule and deferrability it had.
+        const kept = existing[0];
+        const onUpdate = kept?.foreignKey?.onUpdate ?? 'no-action';
+        view.keptClauses =
+          (onUpdate !== 'no-action' ? ` ON UPDATE ${ON_DELETE[onUpdate]!.sql}` : '') +
+          (kept?.deferrable ? ` DEFERRABLE INITIALLY ${kept.deferred ? 'DEFERRED' : 'IMMEDIATE'}` : '');
+        break;
+      }
+      case 'sql': {
+        const stmts = wrap(finding, name, () => parseStatements(value as string, name));
+        view[name] = stmts.map((s) => s + ';').join('\n');
+        view[`${name}Statements`] = stmts.map((statement) => ({ statement }));
+        break;
+      }
+    }
+  }
+
+  // Defaults for optional names, rendered from the other params' raw names.
+  for (const [name, spec] of Object.entries(playbook.params)) {
+    if (spec.type !== 'name' || params[name] !== undefined) continue;
+    if (!spec.default) continue;
+    const raw = objectName(renderTemplate(spec.default, view));
+    view[name] = quoteIdent(raw);
+    view[`${name}Literal`] = LIT(raw);
+    view[`${name}Qualified`] = target ? quoteQualified(target.schema, raw) : quoteIdent(raw);
+  }
+
+  if (target) {
+    const tq = quoteQualified(target.schema, target.name);
+    const pk = target.primaryKey.length ? target.primaryKey.map((c) => `${tq}.${quoteIdent(c)}`) : ['ctid'];
+    view.pkOrder = pk.join(', ');
+    view.pkBare = target.primaryKey.map((c) => `, ${quoteIdent(c)}`).join('');
+    view.keepOrder = keepOrder(catalog, finding, target, pk, opts.resolution);
+  }
+  view.sampleSize = String(Math.max(0, Math.floor(opts.sampleSize ?? 5)));
+  view.target = target;
+  return view as View;
+}
+
+function baseType(t: string): string {
+  return t.replace(/\(.*\)$/, '').replace(/^character varying$/, 'text').replace(/^varchar$/, 'text');
+}
+
+/** ORDER BY of a duplicate group: the first row survives (oldest = ascending). */
+function keepOrder(catalog: Catalog, finding: Finding, target: Table, pk: string[], resolution?: Resolution): string {
+  const dir = resolution?.keep === 'newest' ? 'DESC' : 'ASC';
+  const tq = quoteQualified(target.schema, target.name);
+  const by = resolution?.orderBy
+    ? [`${tq}.${quoteIdent(wrap(finding, 'resolution.orderBy', () => resolveColumn(catalog, target, resolution.orderBy!)).name)} ${dir} NULLS LAST`]
+    : [];
+  return [...by, ...pk.map((p) => `${p} ${dir}`)].join(', ');
+}

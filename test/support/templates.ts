@@ -1,0 +1,31 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** Template databases built once per test run; tests clone them with CREATE DATABASE … TEMPLATE. */
+export const FIXTURES = path.resolve(import.meta.dirname, '../../../shared/fixtures');
+
+function psql(url: string, args: string[], input?: string): void {
+  execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', url, ...args], {
+    stdio: [input === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'],
+    ...(input === undefined ? {} : { input }),
+    maxBuffer: 64 * 1024 * 1024,
+  });
+}
+
+/** Chinook's script drops, creates and `\c`onnects to its own database: load only what follows. */
+export function chinookBody(): string {
+  const text = readFileSync(path.join(FIXTURES, 'chinook/Chinook_PostgreSql.sql'), 'utf8');
+  const cut = text.indexOf('\\c chinook;');
+  return cut < 0 ? text : text.slice(cut + '\\c chinook;'.length);
+}
+
+export const TEMPLATES: Record<string, (url: string) => Promise<void>> = {
+  tpl_pagila: async (url) => {
+    psql(url, ['-f', path.join(FIXTURES, 'pagila/pagila-schema.sql')]);
+    psql(url, ['-f', path.join(FIXTURES, 'pagila/pagila-data.sql')]);
+  },
+  tpl_chinook: async (url) => {
+    psql(url, [], chinookBody());
+  },
+};
