@@ -1,0 +1,399 @@
+import type pg from 'pg';
+import { CATALOG_SQL, FUNCTION_DEF_SQL } from './catalog-sql.js';
+import { parseName, spellings } from './names.js';
+
+/**
+ * The user schema as plain data (JSON-serialisable, so it can be snapshotted), read in one round
+ * trip. Names are as stored (case kept); `qualified` is `schema.name` unquoted, the way plans name
+ * tables; quote with quote.ts when rendering SQL.
+ */
+
+export type FkAction = 'cascade' | 'set-null' | 'set-default' | 'restrict' | 'no-action';
+/** p primary key, u unique, f foreign key, c check, x exclusion. NOT NULL lives on the column. */
+export type ConstraintType = 'p' | 'u' | 'f' | 'c' | 'x';
+export type TriggerFiring = 'origin' | 'always' | 'replica' | 'disabled';
+export type FunctionKind = 'function' | 'procedure' | 'aggregate' | 'window';
+
+export interface Column {
+  name: string;
+  attnum: number;
+  /** format_type(), e.g. `character varying(45)`, `numeric(5,2)`. */
+  type: string;
+  /** Non-default collation, else null. */
+  collation: string | null;
+  notNull: boolean;
+  /** False only for a NOT NULL added NOT VALID (PostgreSQL 18+). */
+  notNullValidated: boolean;
+  /** pg_get_expr of the default; null for generated columns (see `generated`). */
+  default: string | null;
+  identity: 'always' | 'by-default' | null;
+  generated: { kind: 'stored' | 'virtual'; expression: string } | null;
+}
+
+export interface Table {
+  oid: number;
+  schema: string;
+  name: string;
+  /** `schema.name`, unquoted. */
+  qualified: string;
+  kind: 'table' | 'partitioned';
+  /** For a partition: its parent (qualified) and bound. */
+  partitionOf: string | null;
+  partitionOfOid: number | null;
+  partitionBound: string | null;
+  /** For a partitioned table: pg_get_partkeydef, e.g. `RANGE (payment_date)`. */
+  partitionKey: string | null;
+  columns: Column[];
+  /** Primary key columns in key order; empty when there is none. */
+  primaryKey: string[];
+  /** pg_class.reltuples; null when never analyzed. */
+  estimatedRows: number | null;
+}
+
+export interface ForeignKeyInfo {
+  /** Referenced table, qualified. */
+  table: string;
+  tableOid: number;
+  columns: string[];
+  onDelete: FkAction;
+  onUpdate: FkAction;
+}
+
+export interface Constraint {
+  oid: number;
+  name: string;
+  /** Qualified name of the table it is on. */
+  table: string;
+  tableOid: number;
+  type: ConstraintType;
+  /** pg_get_constraintdef (already ends in NOT VALID when not validated). */
+  definition: string;
+  validated: boolean;
+  deferrable: boolean;
+  deferred: boolean;
+  /** Cloned from a partitioned parent or inherited. */
+  inherited: boolean;
+  columns: string[];
+  /** Set for type 'f'. */
+  foreignKey: ForeignKeyInfo | null;
+  /** Backing index (p/u/x) or the referenced unique index (f). */
+  indexOid: number | null;
+}
+
+export interface Index {
+  oid: number;
+  name: string;
+  schema: string;
+  table: string;
+  tableOid: number;
+  unique: boolean;
+  primary: boolean;
+  /** indisvalid: false after a failed CREATE INDEX CONCURRENTLY. */
+  valid: boolean;
+  ready: boolean;
+  method: string;
+  /** pg_get_indexdef. */
+  definition: string;
+  /** Key columns in order; null where the key is an expression. */
+  columns: (string | null)[];
+  include: string[];
+  predicate: string | null;
+  /** Name of the constraint (p/u/x) this index implements, else null. */
+  constraint: string | null;
+}
+
+export interface Trigger {
+  oid: number;
+  name: string;
+  table: string;
+  tableOid: number;
+  enabled: boolean;
+  firing: TriggerFiring;
+  /** pg_get_triggerdef. */
+  definition: string;
+  /** `schema.name` of the trigger function (may be pg_catalog). */
+  function: string;
+  functionOid: number;
+  /** Cloned from a partitioned parent. */
+  inherited: boolean;
+}
+
+export interface FunctionInfo {
+  oid: number;
+  schema: string;
+  name: string;
+  qualified: string;
+  identityArgs: string;
+  kind: FunctionKind;
+  language: string;
+  /** md5 of pg_get_functiondef: changes whenever the definition does. */
+  hash: string;
+  /** Full definition, loaded for trigger functions only; use functionDef() for the others. */
+  definition: string | null;
+}
+
+export interface Catalog {
+  server: { version: string; versionNum: number };
+  /** current_schemas(false) when the catalog was read. */
+  searchPath: string[];
+  schemas: string[];
+  tables: Table[];
+  constraints: Constraint[];
+  indexes: Index[];
+  triggers: Trigger[];
+  functions: FunctionInfo[];
+}
+
+// --- loading -----------------------------------------------------------------------------------
+
+interface RawColumn {
+  name: string;
+  attnum: number;
+  type: string;
+  collation: string | null;
+  notNull: boolean;
+  notNullValidated: boolean;
+  expression: string | null;
+  identity: string;
+  generated: string;
+}
+
+interface RawTable {
+  oid: number;
+  schema: string;
+  name: string;
+  kind: 'r' | 'p';
+  parentOid: number | null;
+  partitionBound: string | null;
+  partitionKey: string | null;
+  reltuples: number;
+  columns: RawColumn[];
+  primaryKey: string[] | null;
+}
+
+interface RawConstraint extends Omit<Constraint, 'table' | 'foreignKey'> {
+  refSchema: string | null;
+  refName: string | null;
+  refOid: number | null;
+  refColumns: string[] | null;
+  onDelete: string;
+  onUpdate: string;
+}
+
+type RawIndex = Omit<Index, 'table'>;
+
+interface RawTrigger extends Omit<Trigger, 'table' | 'enabled' | 'firing' | 'function'> {
+  firing: string;
+  functionSchema: string;
+  functionName: string;
+}
+
+interface RawFunction extends Omit<FunctionInfo, 'qualified' | 'kind'> {
+  kind: string;
+}
+
+interface RawCatalog {
+  server_version: string;
+  server_version_num: number;
+  search_path: string[];
+  schemas: string[];
+  tables: RawTable[];
+  constraints: RawConstraint[];
+  indexes: RawIndex[];
+  triggers: RawTrigger[];
+  functions: RawFunction[];
+}
+
+const FK_ACTIONS: Record<string, FkAction> = { a: 'no-action', r: 'restrict', c: 'cascade', n: 'set-null', d: 'set-default' };
+const FIRING: Record<string, TriggerFiring> = { O: 'origin', A: 'always', R: 'replica', D: 'disabled' };
+const FUNCTION_KINDS: Record<string, FunctionKind> = { f: 'function', p: 'procedure', a: 'aggregate', w: 'window' };
+
+export const qualify = (schema: string, name: string): string => `${schema}.${name}`;
+
+/** Reads the whole user schema in one query. Runs inside whatever transaction the client is in. */
+export async function loadCatalog(client: pg.Client): Promise<Catalog> {
+  const { rows } = await client.query<RawCatalog>(CATALOG_SQL);
+  const raw = rows[0]!;
+  const nameOf = new Map(raw.tables.map((t) => [t.oid, qualify(t.schema, t.name)]));
+  const tableName = (oid: number) => nameOf.get(oid) ?? `#${oid}`;
+
+  const tables: Table[] = raw.tables.map((t) => ({
+    oid: t.oid,
+    schema: t.schema,
+    name: t.name,
+    qualified: qualify(t.schema, t.name),
+    kind: t.kind === 'p' ? 'partitioned' : 'table',
+    partitionOf: t.parentOid === null ? null : tableName(t.parentOid),
+    partitionOfOid: t.parentOid,
+    partitionBound: t.partitionBound,
+    partitionKey: t.partitionKey,
+    columns: t.columns.map(toColumn),
+    primaryKey: t.primaryKey ?? [],
+    estimatedRows: t.reltuples < 0 ? null : t.reltuples,
+  }));
+
+  const constraints: Constraint[] = raw.constraints.map(({ refSchema, refName, refOid, refColumns, onDelete, onUpdate, ...c }) => ({
+    ...c,
+    table: tableName(c.tableOid),
+    foreignKey:
+      c.type === 'f' && refSchema !== null && refName !== null && refOid !== null
+        ? { table: qualify(refSchema, refName), tableOid: refOid, columns: refColumns ?? [], onDelete: fkAction(onDelete), onUpdate: fkAction(onUpdate) }
+        : null,
+  }));
+
+  const indexes: Index[] = raw.indexes.map((i) => ({ ...i, table: tableName(i.tableOid) }));
+
+  const triggers: Trigger[] = raw.triggers.map(({ functionSchema, functionName, firing, ...t }) => ({
+    ...t,
+    table: tableName(t.tableOid),
+    firing: FIRING[firing] ?? 'origin',
+    enabled: firing !== 'D',
+    function: qualify(functionSchema, functionName),
+  }));
+
+  const functions: FunctionInfo[] = raw.functions.map((f) => ({
+    ...f,
+    qualified: qualify(f.schema, f.name),
+    kind: FUNCTION_KINDS[f.kind] ?? 'function',
+  }));
+
+  return {
+    server: { version: raw.server_version, versionNum: raw.server_version_num },
+    searchPath: raw.search_path,
+    schemas: raw.schemas,
+    tables,
+    constraints,
+    indexes,
+    triggers,
+    functions,
+  };
+}
+
+function toColumn(c: RawColumn): Column {
+  const generated = c.generated === 's' ? 'stored' : c.generated === 'v' ? 'virtual' : null;
+  return {
+    name: c.name,
+    attnum: c.attnum,
+    type: c.type,
+    collation: c.collation,
+    notNull: c.notNull,
+    notNullValidated: c.notNullValidated,
+    default: generated ? null : c.expression,
+    identity: c.identity === 'a' ? 'always' : c.identity === 'd' ? 'by-default' : null,
+    generated: generated ? { kind: generated, expression: c.expression ?? '' } : null,
+  };
+}
+
+function fkAction(code: string): FkAction {
+  const action = FK_ACTIONS[code];
+  if (!action) throw new Error(`unexpected foreign key action code ${JSON.stringify(code)}`);
+  return action;
+}
+
+/** The full CREATE FUNCTION text (null for aggregates and unknown oids). */
+export async function functionDef(client: pg.Client, oid: number): Promise<string | null> {
+  const { rows } = await client.query<{ def: string | null }>(FUNCTION_DEF_SQL, [oid]);
+  return rows[0]?.def ?? null;
+}
+
+// --- lookups -------------------------------------------------------------------------------------
+
+/** Per-catalog indexes, built on first use: lookups stay O(1) on schemas with thousands of tables. */
+interface Lookup {
+  byQualified: Map<string, Table>;
+  byOid: Map<number, Table>;
+  constraints: Map<number, Constraint[]>;
+  referencing: Map<number, Constraint[]>;
+  indexes: Map<number, Index[]>;
+  triggers: Map<number, Trigger[]>;
+}
+
+const lookups = new WeakMap<Catalog, Lookup>();
+
+function groupBy<T>(items: T[], key: (t: T) => number | undefined): Map<number, T[]> {
+  const map = new Map<number, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    if (k === undefined) continue;
+    const list = map.get(k);
+    if (list) list.push(item);
+    else map.set(k, [item]);
+  }
+  return map;
+}
+
+function lookup(catalog: Catalog): Lookup {
+  let l = lookups.get(catalog);
+  if (!l) {
+    l = {
+      byQualified: new Map(catalog.tables.map((t) => [qualify(t.schema, t.name), t])),
+      byOid: new Map(catalog.tables.map((t) => [t.oid, t])),
+      constraints: groupBy(catalog.constraints, (c) => c.tableOid),
+      referencing: groupBy(catalog.constraints, (c) => c.foreignKey?.tableOid),
+      indexes: groupBy(catalog.indexes, (i) => i.tableOid),
+      triggers: groupBy(catalog.triggers, (t) => t.tableOid),
+    };
+    lookups.set(catalog, l);
+  }
+  return l;
+}
+
+/**
+ * A table by reference: `table`, `schema.table`, `"Mixed"."Name"`. Unquoted parts fold to lower case
+ * as in PostgreSQL (falling back to the spelling as written); an unqualified name is looked up along
+ * the search_path. Undefined when there is no such table; throws UsageError on a malformed name.
+ */
+export function findTable(catalog: Catalog, ref: string): Table | undefined {
+  const parts = parseName(ref, 'table', 2);
+  const l = lookup(catalog);
+  const last = parts[parts.length - 1]!;
+  const schemas = parts.length === 2 ? spellings(parts[0]!) : catalog.searchPath;
+  for (const schema of schemas) {
+    for (const name of spellings(last)) {
+      const t = l.byQualified.get(qualify(schema, name));
+      if (t) return t;
+    }
+  }
+  return undefined;
+}
+
+export function tableByOid(catalog: Catalog, oid: number): Table | undefined {
+  return lookup(catalog).byOid.get(oid);
+}
+
+/** A column by name: `email`, `"Email"`; unquoted names fold to lower case first, as in PostgreSQL. */
+export function findColumn(table: Table, name: string): Column | undefined {
+  const [part] = parseName(name, 'column', 1);
+  for (const spelling of spellings(part!)) {
+    const column = table.columns.find((c) => c.name === spelling);
+    if (column) return column;
+  }
+  return undefined;
+}
+
+export function constraintsOf(catalog: Catalog, table: Table): Constraint[] {
+  return lookup(catalog).constraints.get(table.oid) ?? [];
+}
+
+/** Foreign keys declared on `table` (it is the child). */
+export function fksOf(catalog: Catalog, table: Table): Constraint[] {
+  return constraintsOf(catalog, table).filter((c) => c.type === 'f');
+}
+
+/** Foreign keys of any table that reference `table` (it is the parent). */
+export function fksReferencing(catalog: Catalog, table: Table): Constraint[] {
+  return lookup(catalog).referencing.get(table.oid) ?? [];
+}
+
+export function indexesOf(catalog: Catalog, table: Table): Index[] {
+  return lookup(catalog).indexes.get(table.oid) ?? [];
+}
+
+export function triggersOf(catalog: Catalog, table: Table): Trigger[] {
+  return lookup(catalog).triggers.get(table.oid) ?? [];
+}
+
+/** Functions of the user schemas by `schema.name` (overloads: all of them). */
+export function functionsNamed(catalog: Catalog, qualified: string): FunctionInfo[] {
+  return catalog.functions.filter((f) => f.qualified === qualified);
+}
