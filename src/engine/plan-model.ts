@@ -48,6 +48,8 @@ export interface PlanStep {
   set?: string;
   /** Backup table (qualified) for row-changing steps. */
   backupTable?: string;
+  /** Online mode: this backup step and the change after it repeat, one transaction per batch, until no row is left. */
+  repeat?: boolean;
 }
 
 export interface Rehearsal {
@@ -111,6 +113,9 @@ export interface Plan {
   mode: Mode;
   database: PlanDatabase;
   fingerprint: string;
+  /** The tables the plan involves, and their DDL when planned: apply says what changed since. */
+  tables?: string[];
+  ddl?: string;
   findings: FindingPlan[];
   /** Timings of plan phases, ms. */
   timings?: Record<string, number>;

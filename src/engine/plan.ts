@@ -4,6 +4,7 @@ import { loadCatalog, type Catalog } from '../db/catalog.js';
 import { connect } from '../db/session.js';
 import type { DbTarget } from '../db/connection.js';
 import { fingerprint } from '../db/fingerprint.js';
+import { schemaDdl } from '../db/ddl.js';
 import type { Finding } from '../findings/model.js';
 import type { PlaybookSet } from '../playbooks/load.js';
 import { ensureParser } from '../playbooks/expression.js';
@@ -11,7 +12,7 @@ import type { CheckResult, FindingPlan, Mode, Plan, PlanStep } from './plan-mode
 import { prepareFinding, type PreparedFinding } from './prepare.js';
 import { runPrechecks } from './prechecks.js';
 import { blastRadius } from './cascade.js';
-import { backupTableName, resolutionSteps, rowChangingFixSteps } from './row-changes.js';
+import { backupTableName, resolutionSteps, rowChangingFixSteps, ONLINE_BATCH } from './row-changes.js';
 import { rehearse, type RehearsalItem } from './rehearsal.js';
 import { errorMessage } from '../util/errors.js';
 import { orderFindings } from './order.js';
@@ -118,7 +119,7 @@ async function planWith(
             continue;
           }
         }
-        plans.set(p.finding.id, findingPlan(catalog, p, checks, planId));
+        plans.set(p.finding.id, findingPlan(catalog, p, checks, planId, opts.mode === 'online' ? ONLINE_BATCH : undefined));
       }
     });
   } finally {
@@ -165,6 +166,8 @@ async function planWith(
     mode: opts.mode,
     database: { host: opts.target.host, port: opts.target.port, name: opts.target.database, user: opts.target.user, server },
     fingerprint: fingerprint(catalog, tables),
+    tables,
+    ddl: schemaDdl(catalog, tables),
     findings: ordered,
     timings,
   };
@@ -207,18 +210,18 @@ function errorPlan(f: Finding, error: string, p?: PreparedFinding): FindingPlan 
   };
 }
 
-function findingPlan(catalog: Catalog, p: PreparedFinding, checks: CheckResult[], planId: string): FindingPlan {
+function findingPlan(catalog: Catalog, p: PreparedFinding, checks: CheckResult[], planId: string, batch?: number): FindingPlan {
   const f = p.finding;
   const blocking = checks.filter((c) => keyCount(c) > 0);
   const backup = backupTableName(planId, f.id);
   let steps: PlanStep[] = [];
   let status: FindingPlan['status'] = 'ready';
   try {
-    const fix = p.fixSteps.flatMap((s) => (s.rowsOf ? rowChangingFixSteps(p, s, backup) : [s]));
+    const fix = p.fixSteps.flatMap((s) => (s.rowsOf ? rowChangingFixSteps(p, s, backup, batch) : [s]));
     if (blocking.length > 0) {
       if (f.resolution) {
         status = 'resolved';
-        steps = [...resolutionSteps(catalog, p, f.resolution, backup, blocking.map((c) => c.id)), ...fix];
+        steps = [...resolutionSteps(catalog, p, f.resolution, backup, blocking.map((c) => c.id), batch), ...fix];
       } else {
         status = 'blocked';
         steps = fix;

@@ -20,7 +20,11 @@ export function backupTableName(planId: string, findingId: string): string {
   return `${BACKUP_SCHEMA}.${quoteIdent(`bk_${planId}_${slug}`.slice(0, 63))}`;
 }
 
-function backupSteps(p: PreparedFinding, backup: string, rows: string, why: string): PlanStep[] {
+/** Online mode changes rows in batches of this many, one transaction each. */
+export const ONLINE_BATCH = 10_000;
+
+function backupSteps(p: PreparedFinding, backup: string, rows: string, why: string, batch?: number): PlanStep[] {
+  const selected = batch ? `SELECT row_id FROM (${rows.replace(/\s+/g, ' ')}) AS pgmend_rows LIMIT ${batch}` : rows.replace(/\s+/g, ' ');
   const t = p.view.table as string;
   const table = p.target!.qualified;
   return [
@@ -41,13 +45,14 @@ function backupSteps(p: PreparedFinding, backup: string, rows: string, why: stri
       description: 'backup table with the same columns',
     },
     {
-      sql: `INSERT INTO ${backup} SELECT ${t}.ctid, pg_current_xact_id(), ${t}.* FROM ${t} WHERE ${t}.ctid = ANY (ARRAY(${rows.replace(/\s+/g, ' ')})) FOR UPDATE OF ${quoteIdent(p.target!.name)}`,
+      sql: `INSERT INTO ${backup} SELECT ${t}.ctid, pg_current_xact_id(), ${t}.* FROM ${t} WHERE ${t}.ctid = ANY (ARRAY(${selected})) FOR UPDATE OF ${quoteIdent(p.target!.name)}`,
       lock: 'ROW SHARE',
       tables: [table],
       transactional: true,
       phase: 'resolution',
-      description: `back up the rows ${why}, locking them`,
+      description: `back up the rows ${why}, locking them${batch ? ` (batches of ${batch})` : ''}`,
       backupTable: backup,
+      ...(batch ? { repeat: true } : {}),
     },
   ];
 }
@@ -80,15 +85,15 @@ function setList(catalog: Catalog, p: PreparedFinding, resolution: Resolution, n
 }
 
 /** Steps that resolve the blocking rows of a finding's checks (those with rows > 0). */
-export function resolutionSteps(catalog: Catalog, p: PreparedFinding, resolution: Resolution, backup: string, blockingChecks: string[]): PlanStep[] {
+export function resolutionSteps(catalog: Catalog, p: PreparedFinding, resolution: Resolution, backup: string, blockingChecks: string[], batch?: number): PlanStep[] {
   const t = p.view.table as string;
   const steps: PlanStep[] = [];
   for (const check of p.checks.filter((c) => blockingChecks.includes(c.spec.id))) {
     const rows = rowsQuery(p, check);
     if (!rows) continue;
     const why = `that block ${check.spec.id}`;
-    if (steps.length === 0) steps.push(...backupSteps(p, backup, rows, why));
-    else steps.push(backupSteps(p, backup, rows, why)[2]!);
+    if (steps.length === 0) steps.push(...backupSteps(p, backup, rows, why, batch));
+    else steps.push(backupSteps(p, backup, rows, why, batch)[2]!);
     const change =
       resolution.strategy === 'delete'
         ? `DELETE FROM ${t} WHERE ${changedRows(backup)}`
@@ -106,13 +111,13 @@ export function resolutionSteps(catalog: Catalog, p: PreparedFinding, resolution
 }
 
 /** A playbook's own row-changing fix step (a counter repair), backed up the same way. */
-export function rowChangingFixSteps(p: PreparedFinding, step: PlanStep, backup: string): PlanStep[] {
+export function rowChangingFixSteps(p: PreparedFinding, step: PlanStep, backup: string, batch?: number): PlanStep[] {
   const check = p.checks.find((c) => c.spec.id === step.rowsOf);
   const rows = check && rowsQuery(p, check);
   if (!rows || !step.set) return [step];
   const t = p.view.table as string;
   return [
-    ...backupSteps(p, backup, rows, `whose ${check.spec.id} this repairs`).map((s) => ({ ...s, phase: 'fix' as const })),
+    ...backupSteps(p, backup, rows, `whose ${check.spec.id} this repairs`, batch).map((s) => ({ ...s, phase: 'fix' as const })),
     { ...step, sql: `UPDATE ${t} SET ${step.set} WHERE ${changedRows(backup)}` },
   ];
 }

@@ -284,7 +284,7 @@ export function onlinePlan(): Plan {
         ],
         rollback: ['DROP INDEX CONCURRENTLY IF EXISTS public.forum_post_topic_id_idx'],
         verify: [{ sql: "SELECT indisvalid AS ok FROM pg_index WHERE indexrelid = 'public.forum_post_topic_id_idx'::regclass", says: 'index is valid' }],
-        rehearsal: { ok: true, ms: 0, rowCounts: [0], skipped: 'CONCURRENTLY cannot be rehearsed in a transaction' },
+        rehearsal: { ok: true, ms: 0, rowCounts: [0], stepMs: [0], skipped: 'CONCURRENTLY cannot be rehearsed in a transaction' },
       }),
     ],
   };

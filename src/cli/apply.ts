@@ -1,0 +1,137 @@
+import { Option, type Command } from 'commander';
+import { readFile } from 'node:fs/promises';
+import { action } from './run.js';
+import { dbOption, engineInputs, positiveInt } from './options.js';
+import { resolveTarget, describe } from '../db/connection.js';
+import { loadPlaybooks } from '../playbooks/load.js';
+import { buildPlan, PLAN_DEFAULTS } from '../engine/plan.js';
+import { applyPlan, selectFindings } from '../engine/apply.js';
+import { resumeRun } from '../engine/apply-online.js';
+import { parseWindow, windowState, formatDuration } from '../engine/window.js';
+import { parsePlanJson } from '../export/index.js';
+import type { ApplyEvent, ApplyResult } from '../engine/apply-model.js';
+import type { Mode, Plan } from '../engine/plan-model.js';
+import { PgmendError, UsageError } from '../util/errors.js';
+import { progressReporter } from './progress.js';
+import { confirmDatabaseName } from './confirm.js';
+
+interface ApplyArgs {
+  db?: string;
+  findings?: string;
+  plan?: string;
+  only?: string;
+  mode?: Mode;
+  window?: string;
+  yes?: boolean;
+  resume?: string;
+  playbooks?: string;
+  lockTimeout: string;
+  lockRetries: string;
+  snapshots?: string;
+}
+
+/** `pgmend apply`: the fix, inside the maintenance window, after typed confirmation. */
+export function registerApply(program: Command): void {
+  const cmd = program
+    .command('apply')
+    .description('apply the fixes in a maintenance window: one transaction (window) or short lock-light steps (online)')
+    .option('--findings <file>', 'findings file: plan it now, then apply')
+    .option('--plan <plan.json>', 'a reviewed plan (plan --format json); refused if it went stale')
+    .option('--only <ids>', 'comma-separated finding ids to apply')
+    .addOption(new Option('--mode <mode>', 'window: one transaction; online: lock-light steps').choices(['window', 'online']))
+    .option('--window <range>', 'HH:MM-HH:MM (local, daily) or ISO-8601 START/END; refused outside it')
+    .option('--yes', 'do not ask for confirmation')
+    .option('--resume <run>', 'continue an interrupted online-mode run')
+    .option('--playbooks <dir>', 'directory of extra or replacement playbook YAML files')
+    .option('--lock-timeout <ms>', 'lock_timeout per attempt, ms', String(PLAN_DEFAULTS.lockTimeoutMs))
+    .option('--lock-retries <n>', 'attempts per lock before giving up (backoff doubles)', '5')
+    .option('--snapshots <dir>', 'where schema snapshots are written (default: snapshots/)');
+  dbOption(cmd);
+  cmd.action(
+    action(async (args: ApplyArgs) => {
+      if (!args.window) throw new UsageError('--window is required', 'e.g. --window 22:00-02:00 or --window 2026-11-22T22:00Z/2026-11-23T02:00Z');
+      const window = parseWindow(args.window);
+      // Refuse outside the window before connecting at all.
+      const state = windowState(window);
+      if (!state.inside) {
+        throw new PgmendError(`refused: outside the maintenance window ${window.text} — it opens in ${formatDuration(state.ms)} (at ${state.start.toLocaleString()})`, 1, 'nothing was changed');
+      }
+      const lockTimeoutMs = positiveInt(args.lockTimeout, '--lock-timeout', 1);
+      const lockRetries = positiveInt(args.lockRetries, '--lock-retries', 1);
+      const target = resolveTarget(args.db);
+      const playbooks = await loadPlaybooks(args.playbooks);
+      const common = { target, playbooks, window, lockTimeoutMs, lockRetries, ...(args.snapshots ? { snapshotDir: args.snapshots } : {}) };
+
+      if (args.resume) {
+        if (!args.yes && !(await confirm(target.database, `resume run ${args.resume}`))) return 1;
+        return report(await resumeRun({ ...common, onProgress: stepPrinter() }, positiveInt(args.resume, '--resume', 1)));
+      }
+      if (Boolean(args.findings) === Boolean(args.plan)) throw new UsageError('give exactly one of --findings or --plan');
+      let plan: Plan;
+      let mode: Mode;
+      if (args.plan) {
+        plan = parsePlanJson(await readFile(args.plan, 'utf8').catch(() => {
+          throw new UsageError(`cannot read plan file ${args.plan}`);
+        }), args.plan);
+        mode = args.mode ?? plan.mode;
+        if (mode !== plan.mode) throw new UsageError(`the plan was made for ${plan.mode} mode, not ${mode}`, `make a new plan with --mode ${mode}`);
+      } else {
+        const inputs = await engineInputs({ ...args, mode: args.mode ?? 'window', statementTimeout: String(PLAN_DEFAULTS.statementTimeoutMs), sample: '5' }, args.findings);
+        mode = inputs.mode;
+        const progress = progressReporter(process.stderr);
+        plan = await buildPlan({ ...inputs, rehearse: true, onProgress: progress.onEvent });
+        progress.done(plan);
+      }
+      const only = args.only?.split(',').map((s) => s.trim()).filter(Boolean);
+      const { selected, already } = selectFindings(plan, only); // refuses blocked findings up front
+      printWhatWillRun(plan, selected, already, mode, state.ms);
+      if (selected.length > 0 && !args.yes && !(await confirm(target.database, `apply ${selected.length} finding(s) to ${describe(target)}`))) return 1;
+      return report(await applyPlan({ ...common, plan, mode, ...(only ? { only } : {}), onProgress: stepPrinter() }));
+    }),
+  );
+}
+
+async function confirm(database: string, what: string): Promise<boolean> {
+  if (!process.stdin.isTTY) {
+    throw new PgmendError('refused: no terminal to confirm in', 1, 'review with pgmend plan, then run apply again with --yes');
+  }
+  const ok = await confirmDatabaseName(database, what);
+  if (!ok) process.stderr.write('pgmend: cancelled — nothing was changed\n');
+  return ok;
+}
+
+function printWhatWillRun(plan: Plan, selected: Plan['findings'], already: Plan['findings'], mode: Mode, msLeft: number): void {
+  const out = process.stderr;
+  out.write(`pgmend: ${mode} mode, ${formatDuration(msLeft)} left in the window; plan ${plan.id} (fingerprint ${plan.fingerprint})\n`);
+  for (const f of selected) {
+    const rows = f.checks.filter((c) => c.blocking && c.rows > 0).map((c) => `${c.rows} ${c.id} rows → ${f.resolution?.strategy}`);
+    const locks = [...new Set(f.steps.map((s) => `${s.lock}${s.tables.length ? ` on ${s.tables.join(', ')}` : ''}`))];
+    out.write(`  • ${f.id} ${f.title} — ${f.steps.length} step(s)${rows.length ? `; ${rows.join(', ')}` : ''}; locks: ${locks.join('; ')}\n`);
+  }
+  for (const f of already) out.write(`  = ${f.id} already in place (${f.appliedReason ?? 'applied'}): no-op\n`);
+}
+
+function stepPrinter(): (e: ApplyEvent) => void {
+  return (e) => {
+    if (e.kind === 'step' && e.status !== 'running') {
+      const what = e.status === 'done' ? `✔ ${e.rows ?? 0} row(s), ${e.ms ?? 0} ms` : '✖ failed';
+      process.stderr.write(`  ${e.findingId} ${e.index + 1}/${e.total} ${e.description}: ${what}\n`);
+    }
+  };
+}
+
+function report(r: ApplyResult): number {
+  const out = process.stdout;
+  for (const f of r.findings.filter((x) => x.outcome === 'already-applied')) out.write(`${f.id}: already applied — nothing to do (${f.reason})\n`);
+  if (r.status === 'committed') {
+    out.write(`applied ${r.findings.filter((f) => f.outcome === 'applied').length} finding(s), ${r.rowsChanged} row(s) changed and backed up — journal run ${r.runId}${r.snapshotFile ? `, snapshot ${r.snapshotFile}` : ''}\n`);
+    out.write(`undo with: pgmend rollback --run ${r.runId}\n`);
+    return 0;
+  }
+  if (r.status === 'nothing-to-do') {
+    out.write('nothing to apply: every selected finding is already in place\n');
+    return 0;
+  }
+  process.stderr.write(`pgmend: ${r.error}\n`);
+  return 1;
+}

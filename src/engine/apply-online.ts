@@ -1,0 +1,261 @@
+import type pg from 'pg';
+import { connect } from '../db/session.js';
+import { loadCatalog } from '../db/catalog.js';
+import { schemaDdl } from '../db/ddl.js';
+import { ensureParser } from '../playbooks/expression.js';
+import { ensureJournal, startRun } from './journal.js';
+import { writeSnapshot } from './snapshot.js';
+import { staleReasons } from './stale.js';
+import { runStep, sleep, stepKey, lockHolders, type StepRunner } from './step-runner.js';
+import { prepareAll, subsetCatalog, takeAdvisoryLock, verify, sqlHash } from './apply.js';
+import type { ApplyOptions, ApplyResult, AppliedFinding } from './apply-model.js';
+import type { FindingPlan, Plan, PlanStep } from './plan-model.js';
+import { PgmendError, errorMessage } from '../util/errors.js';
+import { windowState } from './window.js';
+
+/**
+ * Online mode, for servers that cannot stop: every step in its own short transaction (strong locks
+ * held for catalog time only), CREATE INDEX CONCURRENTLY outside any transaction (an invalid
+ * leftover is dropped), row changes in bounded batches. Each step is journaled as it commits, so
+ * an interrupted run resumes where it stopped: `pgmend apply --resume RUN`.
+ */
+
+export async function applyOnline(opts: ApplyOptions, selected: FindingPlan[], alreadyOut: AppliedFinding[], resumeRunId?: number): Promise<ApplyResult> {
+  await ensureParser();
+  const emit = opts.onProgress ?? (() => {});
+  emit({ kind: 'phase', phase: 'connect' });
+  const client = await connect(opts.target, 'pgmend');
+  let runId: number | null = resumeRunId ?? null;
+  let current = '';
+  let snapshotFile: string | undefined;
+  try {
+    emit({ kind: 'phase', phase: 'lock' });
+    await takeAdvisoryLock(client, false);
+    const win = windowState(opts.window);
+    await client.query(`SET statement_timeout = ${Math.max(1000, win.ms)}`);
+    await client.query(`SET lock_timeout = ${Math.round(opts.lockTimeoutMs)}`);
+
+    emit({ kind: 'phase', phase: 'recheck' });
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+    const catalog = await loadCatalog(client);
+    const prepared = prepareAll(catalog, opts, selected);
+    const tables = [...new Set(prepared.flatMap((p) => p.tables))];
+    const done = new Set<string>();
+    if (resumeRunId === undefined) {
+      await client.query('SAVEPOINT pgmend_precheck');
+      const stale = await staleReasons(client, catalog, opts.plan, selected, prepared);
+      if (stale.length) throw new PgmendError(`refused: the plan is stale — ${stale.join('; ')}`, 1, 'run plan again and review the new counts');
+    } else {
+      const { rows } = await client.query(`SELECT step_key FROM pgmend.steps WHERE run_id = $1 AND status = 'done'`, [resumeRunId]);
+      for (const r of rows) done.add(r.step_key);
+    }
+    await client.query('COMMIT');
+
+    if (resumeRunId === undefined) {
+      emit({ kind: 'phase', phase: 'snapshot' });
+      snapshotFile = await writeSnapshot(opts.snapshotDir, { plan: opts.plan, tables, ddl: schemaDdl(catalog, tables), catalog: subsetCatalog(catalog, tables) });
+      await client.query('BEGIN');
+      await ensureJournal(client);
+      runId = await startRun(client, { mode: 'online', window: opts.window.text, planId: opts.plan.id, fingerprint: opts.plan.fingerprint, findings: selected.map((f) => f.id), snapshotFile, plan: opts.plan });
+      // Recorded up front: an interrupted run can be rolled back as well as resumed.
+      for (const [ord, f] of selected.entries()) {
+        await client.query(
+          `INSERT INTO pgmend.findings (run_id, finding_id, playbook, ord, tables, sql_hash, rollback, outcome) VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending')`,
+          [runId, f.id, f.playbook, ord, prepared[ord]!.tables, sqlHash(f), f.rollback],
+        );
+      }
+      await client.query('COMMIT');
+    } else {
+      await client.query(`UPDATE pgmend.runs SET status = 'running', error = NULL WHERE id = $1`, [resumeRunId]);
+    }
+    const { rows: seqRows } = await client.query(`SELECT coalesce(max(seq), 0) AS seq FROM pgmend.steps WHERE run_id = $1`, [runId]);
+    const runner: StepRunner = { client, runId: runId!, lockTimeoutMs: opts.lockTimeoutMs, lockRetries: opts.lockRetries, emit, seq: Number(seqRows[0].seq) };
+    const rows = new Map<string, number>(selected.map((f) => [f.id, 0]));
+
+    emit({ kind: 'phase', phase: 'steps' });
+    for (const phase of ['resolution', 'fix'] as const) {
+      for (const f of selected) {
+        const steps = f.steps.filter((s) => s.phase === phase);
+        for (let i = 0; i < steps.length; i++) {
+          const step = steps[i]!;
+          current = `${f.id} ${phase} step ${i + 1}/${steps.length}`;
+          if (done.has(stepKey(f.id, phase, i))) continue;
+          if (step.repeat) {
+            // The backup step and the change after it, batch by batch, each batch committed.
+            const change = steps[i + 1]!;
+            rows.set(f.id, rows.get(f.id)! + (await runBatches(runner, f, step, change, i, steps.length)));
+            i++;
+          } else if (!step.transactional) {
+            await runConcurrently(client, opts, runner, f, step, i, steps.length);
+          } else {
+            await client.query('BEGIN');
+            const n = await runStep(runner, f, step, i, steps.length);
+            await client.query('COMMIT');
+            if (/^\s*(DELETE|UPDATE)\b/i.test(step.sql)) rows.set(f.id, rows.get(f.id)! + n);
+          }
+        }
+      }
+    }
+
+    emit({ kind: 'phase', phase: 'verify' });
+    current = 'verification';
+    await client.query('BEGIN');
+    await verify(client, selected, prepared);
+    emit({ kind: 'phase', phase: 'journal' });
+    const { rows: total } = await client.query(`SELECT coalesce(sum(rows) FILTER (WHERE sql ~* '^\\s*(DELETE|UPDATE)'), 0) AS n FROM pgmend.steps WHERE run_id = $1`, [runId]);
+    await client.query(`UPDATE pgmend.findings SET outcome = 'applied' WHERE run_id = $1`, [runId]);
+    await client.query(`UPDATE pgmend.runs SET status = 'committed', finished_at = clock_timestamp(), rows_changed = $2, error = NULL WHERE id = $1`, [runId, Number(total[0].n)]);
+    await client.query('COMMIT');
+    emit({ kind: 'phase', phase: 'done' });
+    return {
+      runId,
+      status: 'committed',
+      rowsChanged: Number(total[0].n),
+      findings: [...selected.map((f) => ({ id: f.id, outcome: 'applied' as const, rows: rows.get(f.id)! })), ...alreadyOut],
+      ...(snapshotFile ? { snapshotFile } : {}),
+    };
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => {});
+    const refused = e instanceof PgmendError && /^refused/.test(e.message);
+    if (refused) return { runId: null, status: 'refused', rowsChanged: 0, findings: alreadyOut, error: errorMessage(e) };
+    const error = `${current ? `${current}: ` : ''}${errorMessage(e)}`;
+    if (runId !== null) {
+      await client.query(`UPDATE pgmend.runs SET status = 'interrupted', error = $2 WHERE id = $1`, [runId, error]).catch(() => {});
+    }
+    return {
+      runId,
+      status: 'failed',
+      rowsChanged: 0,
+      findings: alreadyOut,
+      error: runId !== null ? `${error} — the steps before it are committed; resume with: pgmend apply --resume ${runId}` : `${error} — nothing was changed`,
+      rolledBack: runId === null,
+    };
+  } finally {
+    await client.query(`SELECT pg_advisory_unlock_all()`).catch(() => {});
+    await client.end().catch(() => {});
+  }
+}
+
+async function runBatches(r: StepRunner, f: FindingPlan, backup: PlanStep, change: PlanStep, index: number, total: number): Promise<number> {
+  let changed = 0;
+  // A change that does not clear its rows would loop for ever: stop after what the plan counted, plus slack.
+  for (let batch = 0; batch < 1_000_000; batch++) {
+    await r.client.query('BEGIN');
+    const n = await runStep(r, f, backup, index, total);
+    if (n === 0) {
+      await r.client.query('COMMIT');
+      return changed;
+    }
+    changed += await runStep(r, f, change, index + 1, total);
+    await r.client.query('COMMIT');
+  }
+  throw new PgmendError(`${f.id}: row changes did not converge`);
+}
+
+/** `CREATE [UNIQUE] INDEX CONCURRENTLY name ON …` → the index's qualified name, to clean up an invalid leftover. */
+function concurrentIndexName(sql: string, table: string | undefined): string | undefined {
+  const m = /INDEX\s+CONCURRENTLY\s+(?:IF\s+NOT\s+EXISTS\s+)?("(?:[^"]|"")+"|[^\s(]+)\s+ON\s/i.exec(sql);
+  if (!m) return undefined;
+  const schema = table?.split('.')[0];
+  return m[1]!.includes('.') || !schema ? m[1] : `${schema}.${m[1]}`;
+}
+
+async function dropInvalidIndex(client: pg.Client, name: string): Promise<boolean> {
+  const { rows } = await client.query(
+    `SELECT i.indisvalid FROM pg_index i WHERE i.indexrelid = to_regclass($1)`,
+    [name],
+  );
+  if (rows.length && rows[0].indisvalid === false) {
+    await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`);
+    return true;
+  }
+  return false;
+}
+
+async function runConcurrently(client: pg.Client, opts: ApplyOptions, r: StepRunner, f: FindingPlan, step: PlanStep, index: number, total: number): Promise<void> {
+  const name = concurrentIndexName(step.sql, step.tables[0]);
+  const description = step.description ?? step.sql.slice(0, 80);
+  r.emit({ kind: 'step', findingId: f.id, index, total, description, status: 'running' });
+  if (name) await dropInvalidIndex(client, name); // a leftover from an earlier interrupted build
+  const poll = step.progress === 'create-index' ? await progressPoller(opts, client, r, f, index) : undefined;
+  const t0 = performance.now();
+  let attempt = 0;
+  try {
+    for (;;) {
+      attempt++;
+      try {
+        await client.query(step.sql);
+        break;
+      } catch (e) {
+        if (name) await dropInvalidIndex(client, name).catch(() => {});
+        if ((e as { code?: string }).code === '55P03' && attempt < opts.lockRetries) {
+          await sleep(opts.lockTimeoutMs * 2 ** (attempt - 1));
+          continue;
+        }
+        r.emit({ kind: 'step', findingId: f.id, index, total, description, status: 'failed' });
+        const holders = (e as { code?: string }).code === '55P03' ? await lockHolders(client, step.tables).catch(() => '') : '';
+        throw new PgmendError(`${f.id} step ${index + 1} (${description}): ${errorMessage(e)}${holders ? `; held by ${holders}` : ''}`);
+      }
+    }
+  } finally {
+    await poll?.stop();
+  }
+  const ms = Math.round(performance.now() - t0);
+  r.seq++;
+  await client.query(
+    `INSERT INTO pgmend.steps (run_id, seq, step_key, finding_id, phase, description, sql, lock_mode, tables, rows, ms, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, 'done')`,
+    [r.runId, r.seq, stepKey(f.id, step.phase, index), f.id, step.phase, step.description ?? null, step.sql, step.lock, step.tables, ms],
+  );
+  r.emit({ kind: 'step', findingId: f.id, index, total, description, status: 'done', rows: 0, ms });
+}
+
+/** Index build progress from a second connection, every half second. */
+async function progressPoller(opts: ApplyOptions, client: pg.Client, r: StepRunner, f: FindingPlan, index: number) {
+  const { rows } = await client.query('SELECT pg_backend_pid() AS pid');
+  const pid = rows[0].pid;
+  const watcher = await connect(opts.target, 'pgmend-progress').catch(() => undefined);
+  if (!watcher) return undefined;
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      const { rows: p } = await watcher
+        .query(`SELECT phase, blocks_done, blocks_total, tuples_done, tuples_total FROM pg_stat_progress_create_index WHERE pid = $1`, [pid])
+        .catch(() => ({ rows: [] as Record<string, unknown>[] }));
+      const row = p[0];
+      if (row) {
+        const total = Number(row.blocks_total) || Number(row.tuples_total) || 0;
+        const done = Number(row.blocks_total) ? Number(row.blocks_done) : Number(row.tuples_done);
+        r.emit({ kind: 'progress', findingId: f.id, index, done, total, phase: String(row.phase) });
+      }
+      await sleep(500);
+    }
+  })();
+  return {
+    stop: async () => {
+      stopped = true;
+      await loop.catch(() => {});
+      await watcher.end().catch(() => {});
+    },
+  };
+}
+
+/** `pgmend apply --resume RUN`: the plan comes from the journal; done steps are skipped. */
+export async function resumeRun(opts: Omit<ApplyOptions, 'plan' | 'only' | 'mode'>, runId: number): Promise<ApplyResult> {
+  const client = await connect(opts.target, 'pgmend');
+  let plan: Plan;
+  let findings: string[];
+  try {
+    const { rows } = await client.query(`SELECT status, mode, plan, findings FROM pgmend.runs WHERE id = $1`, [runId]).catch(() => ({ rows: [] as Record<string, unknown>[] }));
+    const run = rows[0];
+    if (!run) throw new PgmendError(`no run ${runId} in the journal`, 1, 'see pgmend journal');
+    if (run.mode !== 'online' || !run.plan) throw new PgmendError(`run ${runId} is a ${String(run.mode)}-mode run: only online runs resume`, 1, 'a window-mode run either committed or changed nothing');
+    if (run.status === 'committed') throw new PgmendError(`run ${runId} already completed`, 1);
+    if (run.status === 'rolled-back') throw new PgmendError(`run ${runId} was rolled back`, 1);
+    plan = run.plan as Plan;
+    findings = run.findings as string[];
+  } finally {
+    await client.end().catch(() => {});
+  }
+  const selected = plan.findings.filter((f) => findings.includes(f.id));
+  return applyOnline({ ...opts, plan, mode: 'online' }, selected, [], runId);
+}

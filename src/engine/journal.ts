@@ -1,0 +1,122 @@
+import type pg from 'pg';
+import os from 'node:os';
+
+/**
+ * The journal lives in the database it describes, in the `pgmend` schema, written in the same
+ * transaction as the changes: a run that rolled back leaves no half-written journal. A failed run
+ * is recorded afterwards in its own small transaction, so `journal` shows it.
+ */
+
+export const JOURNAL_DDL = `
+CREATE SCHEMA IF NOT EXISTS pgmend;
+CREATE TABLE IF NOT EXISTS pgmend.runs (
+  id bigserial PRIMARY KEY,
+  started_at timestamptz NOT NULL,
+  finished_at timestamptz,
+  status text NOT NULL CHECK (status IN ('running', 'committed', 'failed', 'rolled-back', 'interrupted')),
+  mode text NOT NULL,
+  maintenance_window text,
+  plan_id text,
+  plan_fingerprint text,
+  db_role text NOT NULL DEFAULT current_user,
+  application_name text DEFAULT current_setting('application_name'),
+  os_user text,
+  findings text[] NOT NULL DEFAULT '{}',
+  rows_changed bigint NOT NULL DEFAULT 0,
+  error text,
+  snapshot_file text,
+  rolled_back_at timestamptz,
+  rolled_back_by text,
+  plan jsonb
+);
+CREATE TABLE IF NOT EXISTS pgmend.steps (
+  run_id bigint NOT NULL REFERENCES pgmend.runs (id),
+  seq int NOT NULL,
+  step_key text NOT NULL,
+  finding_id text NOT NULL,
+  phase text NOT NULL,
+  description text,
+  sql text NOT NULL,
+  lock_mode text,
+  tables text[] NOT NULL DEFAULT '{}',
+  rows bigint,
+  ms numeric,
+  status text NOT NULL,
+  PRIMARY KEY (run_id, seq)
+);
+CREATE TABLE IF NOT EXISTS pgmend.findings (
+  run_id bigint NOT NULL REFERENCES pgmend.runs (id),
+  finding_id text NOT NULL,
+  playbook text NOT NULL,
+  ord int NOT NULL,
+  tables text[] NOT NULL DEFAULT '{}',
+  sql_hash text NOT NULL,
+  rollback text[] NOT NULL DEFAULT '{}',
+  outcome text NOT NULL,
+  PRIMARY KEY (run_id, finding_id)
+);
+CREATE TABLE IF NOT EXISTS pgmend.backups (
+  run_id bigint NOT NULL REFERENCES pgmend.runs (id),
+  finding_id text NOT NULL,
+  source_table text NOT NULL,
+  backup_table text NOT NULL,
+  change text NOT NULL CHECK (change IN ('delete', 'update')),
+  key_columns text[] NOT NULL DEFAULT '{}',
+  txid xid8 NOT NULL,
+  rows bigint NOT NULL
+);
+`;
+
+export async function ensureJournal(client: pg.Client): Promise<void> {
+  await client.query(JOURNAL_DDL);
+}
+
+export async function journalExists(client: pg.Client): Promise<boolean> {
+  const { rows } = await client.query(`SELECT to_regclass('pgmend.runs') IS NOT NULL AS ok`);
+  return rows[0].ok === true;
+}
+
+export function osUser(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return process.env.USER ?? 'unknown';
+  }
+}
+
+export interface RunRow {
+  id: number;
+  started_at: Date;
+  finished_at: Date | null;
+  status: string;
+  mode: string;
+  maintenance_window: string | null;
+  plan_id: string | null;
+  plan_fingerprint: string | null;
+  db_role: string;
+  application_name: string | null;
+  os_user: string | null;
+  findings: string[];
+  rows_changed: number;
+  error: string | null;
+  snapshot_file: string | null;
+  rolled_back_at: Date | null;
+}
+
+export async function listRuns(client: pg.Client): Promise<RunRow[]> {
+  if (!(await journalExists(client))) return [];
+  const { rows } = await client.query(`SELECT * FROM pgmend.runs ORDER BY id`);
+  return rows as RunRow[];
+}
+
+export async function startRun(
+  client: pg.Client,
+  run: { mode: string; window: string; planId: string; fingerprint: string; findings: string[]; snapshotFile?: string; status?: string; error?: string; plan?: unknown },
+): Promise<number> {
+  const { rows } = await client.query(
+    `INSERT INTO pgmend.runs (started_at, status, mode, maintenance_window, plan_id, plan_fingerprint, os_user, findings, snapshot_file, error, finished_at, plan)
+     VALUES (clock_timestamp(), $1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $1 = 'running' THEN NULL ELSE clock_timestamp() END, $10) RETURNING id`,
+    [run.status ?? 'running', run.mode, run.window, run.planId, run.fingerprint, osUser(), run.findings, run.snapshotFile ?? null, run.error ?? null, run.plan === undefined ? null : JSON.stringify(run.plan)],
+  );
+  return Number(rows[0].id);
+}

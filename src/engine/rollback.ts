@@ -1,0 +1,139 @@
+import type pg from 'pg';
+import { connect } from '../db/session.js';
+import { loadCatalog, findTable, triggersOf } from '../db/catalog.js';
+import { quoteIdent, quoteQualified } from '../db/quote.js';
+import { journalExists, osUser } from './journal.js';
+import { takeAdvisoryLock } from './apply.js';
+import type { DbTarget } from '../db/connection.js';
+import { PgmendError, errorMessage } from '../util/errors.js';
+
+/**
+ * Undo a run in ONE transaction: drop what it added (in reverse order), put back every row it
+ * backed up (deleted rows re-inserted with the same keys and values, changed rows set back), then
+ * restore what needs the old rows in place first (a NOT NULL that SET NULL had dropped).
+ */
+
+export interface RollbackResult {
+  runId: number;
+  statements: number;
+  rowsRestored: number;
+}
+
+interface FindingRow {
+  finding_id: string;
+  tables: string[];
+  rollback: string[];
+}
+
+interface BackupRow {
+  finding_id: string;
+  source_table: string;
+  backup_table: string;
+  change: 'delete' | 'update';
+  key_columns: string[];
+  txid: string;
+  rows: number;
+}
+
+/** Re-adding NOT NULL has to wait until the old values are back. */
+const needsRowsBack = (sql: string) => /\bSET\s+NOT\s+NULL\b/i.test(sql);
+
+export async function rollbackRun(target: DbTarget, runId: number, opts: { force?: boolean; onStep?: (text: string) => void } = {}): Promise<RollbackResult> {
+  const client = await connect(target, 'pgmend');
+  try {
+    await client.query('BEGIN');
+    try {
+      const result = await rollbackIn(client, runId, opts);
+      await client.query('COMMIT');
+      return result;
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => {});
+      if (e instanceof PgmendError) throw e;
+      throw new PgmendError(`rollback of run ${runId} failed: ${errorMessage(e)} — nothing was changed`);
+    }
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+async function rollbackIn(client: pg.Client, runId: number, opts: { force?: boolean; onStep?: (text: string) => void }): Promise<RollbackResult> {
+  const say = opts.onStep ?? (() => {});
+  await takeAdvisoryLock(client, true);
+  if (!(await journalExists(client))) throw new PgmendError(`no run ${runId}: this database has no pgmend journal`, 1, 'see pgmend journal');
+  const { rows: runs } = await client.query(`SELECT id, status FROM pgmend.runs WHERE id = $1 FOR UPDATE`, [runId]);
+  const run = runs[0];
+  if (!run) throw new PgmendError(`no run ${runId} in the journal`, 1, 'see pgmend journal for run ids');
+  if (run.status === 'rolled-back') throw new PgmendError(`run ${runId} is already rolled back`, 1);
+  if (run.status === 'failed') throw new PgmendError(`run ${runId} failed and changed nothing: there is nothing to roll back`, 1);
+
+  const { rows: findings } = await client.query<FindingRow>(`SELECT finding_id, tables, rollback FROM pgmend.findings WHERE run_id = $1 ORDER BY ord DESC`, [runId]);
+  const touched = [...new Set(findings.flatMap((f) => f.tables))];
+  const { rows: later } = await client.query(
+    `SELECT DISTINCT r.id FROM pgmend.runs r JOIN pgmend.findings f ON f.run_id = r.id
+     WHERE r.id > $1 AND r.status IN ('committed', 'interrupted', 'running') AND f.tables && $2::text[] ORDER BY r.id`,
+    [runId, touched],
+  );
+  if (later.length && !opts.force) {
+    throw new PgmendError(
+      `refused: later run(s) ${later.map((r) => r.id).join(', ')} touched the same tables as run ${runId}`,
+      1,
+      'roll those back first, or pass --force to roll back anyway',
+    );
+  }
+
+  let statements = 0;
+  const exec = async (sql: string) => {
+    say(sql);
+    await client.query(sql);
+    statements++;
+  };
+  // 1. Drop what the run added, last finding first.
+  for (const f of findings) for (const sql of f.rollback) if (!needsRowsBack(sql)) await exec(sql);
+
+  // 2. Rows back, newest backup first, with the tables' own triggers held off (they'd rewrite the old values).
+  const { rows: backups } = await client.query<BackupRow>(
+    `SELECT b.finding_id, b.source_table, b.backup_table, b.change, b.key_columns, b.txid::text AS txid, b.rows
+     FROM pgmend.backups b LEFT JOIN pgmend.findings f ON f.run_id = b.run_id AND f.finding_id = b.finding_id
+     WHERE b.run_id = $1 ORDER BY f.ord DESC NULLS LAST, b.txid DESC`,
+    [runId],
+  );
+  const catalog = await loadCatalog(client);
+  let rowsRestored = 0;
+  for (const b of backups) {
+    if (b.rows === 0) continue;
+    const table = findTable(catalog, b.source_table);
+    if (!table) throw new PgmendError(`rollback of run ${runId}: table ${b.source_table} no longer exists`, 1, 'restore it from the snapshot first');
+    const t = quoteQualified(table.schema, table.name);
+    const cols = table.columns.filter((c) => !c.generated).map((c) => quoteIdent(c.name));
+    const triggers = triggersOf(catalog, table).filter((tg) => tg.firing === 'origin' && !tg.inherited);
+    for (const tg of triggers) await exec(`ALTER TABLE ${t} DISABLE TRIGGER ${quoteIdent(tg.name)}`);
+    const fromBackup = `${b.backup_table} WHERE pgmend_txid = '${b.txid}'::xid8`;
+    let n: number;
+    if (b.change === 'delete') {
+      const hasIdentityAlways = table.columns.some((c) => c.identity === 'always');
+      say(`restore ${b.rows} deleted row(s) into ${table.qualified}`);
+      const r = await client.query(`INSERT INTO ${t} (${cols.join(', ')})${hasIdentityAlways ? ' OVERRIDING SYSTEM VALUE' : ''} SELECT ${cols.join(', ')} FROM ${fromBackup}`);
+      n = r.rowCount ?? 0;
+    } else {
+      if (b.key_columns.length === 0) throw new PgmendError(`rollback of run ${runId}: ${table.qualified} has no primary key, so changed rows cannot be matched back`, 1);
+      const keys = new Set(b.key_columns);
+      const setCols = cols.filter((c) => !keys.has(c.replace(/^"(.*)"$/s, '$1').replaceAll('""', '"')));
+      const match = b.key_columns.map((k) => `${t}.${quoteIdent(k)} = pgmend_b.${quoteIdent(k)}`).join(' AND ');
+      say(`restore ${b.rows} changed row(s) of ${table.qualified}`);
+      const r = await client.query(
+        `UPDATE ${t} SET (${setCols.join(', ')}) = (${setCols.map((c) => `pgmend_b.${c}`).join(', ')}) FROM (SELECT * FROM ${fromBackup}) AS pgmend_b WHERE ${match}`,
+      );
+      n = r.rowCount ?? 0;
+    }
+    if (n !== b.rows) throw new PgmendError(`rollback of run ${runId}: expected to restore ${b.rows} row(s) of ${table.qualified}, restored ${n}`, 1, 'the rows changed since the run; nothing was changed');
+    rowsRestored += n;
+    statements++;
+    for (const tg of triggers) await exec(`ALTER TABLE ${t} ENABLE TRIGGER ${quoteIdent(tg.name)}`);
+  }
+
+  // 3. What needed the old rows back first.
+  for (const f of findings) for (const sql of f.rollback) if (needsRowsBack(sql)) await exec(sql);
+
+  await client.query(`UPDATE pgmend.runs SET status = 'rolled-back', rolled_back_at = clock_timestamp(), rolled_back_by = $2 WHERE id = $1`, [runId, `${osUser()} as ${(await client.query('SELECT current_user AS u')).rows[0].u}`]);
+  return { runId, statements, rowsRestored };
+}

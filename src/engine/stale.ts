@@ -1,0 +1,41 @@
+import type pg from 'pg';
+import { structuredPatch } from 'diff';
+import type { Catalog } from '../db/catalog.js';
+import { schemaDdl } from '../db/ddl.js';
+import { fingerprint } from '../db/fingerprint.js';
+import type { FindingPlan, Plan } from './plan-model.js';
+import type { PreparedFinding } from './prepare.js';
+import { runPrechecks } from './prechecks.js';
+
+/**
+ * Is the reviewed plan still true? Inside the apply transaction: the schema of the tables the plan
+ * involves (fingerprint, and what changed), and every blocking count of the selected findings.
+ */
+export async function staleReasons(client: pg.Client, catalog: Catalog, plan: Plan, selected: FindingPlan[], prepared: PreparedFinding[]): Promise<string[]> {
+  const reasons: string[] = [];
+  const tables = plan.tables ?? [...new Set(prepared.flatMap((p) => p.tables))];
+  if (fingerprint(catalog, tables) !== plan.fingerprint) {
+    if (plan.ddl !== undefined) {
+      const patch = structuredPatch('plan', 'now', plan.ddl, schemaDdl(catalog, tables));
+      const lines = patch.hunks.flatMap((h) => h.lines).filter((l) => /^[+-]\s*\S/.test(l)).map((l) => l.replace(/\s+/g, ' ').trim().replace(/,$/, ''));
+      reasons.push(`schema changed since the plan: ${lines.slice(0, 6).join(' | ')}${lines.length > 6 ? ` (+${lines.length - 6} more)` : ''}`);
+    } else {
+      reasons.push('schema of the tables involved changed since the plan (fingerprint differs)');
+    }
+  }
+  const outcomes = await runPrechecks(client, prepared, { sampleSize: 0 });
+  for (const f of selected) {
+    const now = outcomes.get(f.id);
+    if (!now?.ok) {
+      reasons.push(`${f.id}: ${now ? now.error : 'not rechecked'}`);
+      continue;
+    }
+    for (const c of f.checks) {
+      if (!c.blocking) continue;
+      const n = now.checks.find((x) => x.id === c.id);
+      if (n && n.rows !== c.rows) reasons.push(`${f.id} ${c.id}: ${c.rows} rows in the plan, ${n.rows} now`);
+      if (n && c.groups !== undefined && n.groups !== c.groups) reasons.push(`${f.id} ${c.id}: ${c.groups} groups in the plan, ${n.groups} now`);
+    }
+  }
+  return reasons;
+}

@@ -1,0 +1,213 @@
+import type { CascadeNode, CheckResult, FindingPlan, Plan } from '../engine/plan-model.js';
+import { executionPhases, isRunnable, type IndexedStep, type Phase, type PhaseEntry } from './phases.js';
+import { cell, code, escapeInline, fence, table } from './markdown.js';
+import {
+  describeResolution,
+  formatMs,
+  hostLabel,
+  rehearsedLabel,
+  resolutionRows,
+  serverLabel,
+  statusSummary,
+} from './summary.js';
+import { terminated } from './sql-text.js';
+import { oneLine, plural } from './values.js';
+
+/**
+ * `plan --format md`: the checklist the person running the maintenance window works through,
+ * rendered for GitHub. Runnable findings appear in execution order (the same order as the psql
+ * script); blocked, failed and already-applied findings get their own sections and never show SQL
+ * to run. The database is shown as host, port, name and server version only.
+ */
+
+export interface ChecklistOptions {
+  now?: Date;
+}
+
+const SIGN_OFF = 'Signed off by: ________  at: ________';
+
+export function planToChecklist(plan: Plan, opts: ChecklistOptions = {}): string {
+  const phases = executionPhases(plan);
+  const blocks: string[] = [...header(plan, opts.now ?? new Date()), ...runOrder(plan, phases)];
+  phases.forEach((phase, i) => blocks.push(...phaseSection(phase, i + 1)));
+  blocks.push(...blockedSection(plan), ...errorSection(plan), ...appliedSection(plan));
+  return blocks.join('\n\n') + '\n';
+}
+
+function header(plan: Plan, now: Date): string[] {
+  const db = plan.database;
+  const mode =
+    plan.mode === 'window'
+      ? '**window**: every step in one transaction; any failure rolls everything back'
+      : '**online**: each step commits on its own, using the short-lock forms (NOT VALID then VALIDATE, CONCURRENTLY)';
+  return [
+    `# pgmend execution plan: ${code(db.name)}`,
+    [
+      `- **Database:** ${code(db.name)} on ${code(hostLabel(db))}, ${escapeInline(serverLabel(db.server))}`,
+      `- **Generated:** ${now.toISOString()} (plan built ${escapeInline(plan.createdAt)})`,
+      `- **Mode:** ${mode}`,
+      `- **Plan fingerprint:** ${code(plan.fingerprint)}`,
+    ].join('\n'),
+    `**${statusSummary(plan)}**`,
+  ];
+}
+
+function runOrder(plan: Plan, phases: Phase[]): string[] {
+  const lines = phases.map(
+    (p, i) => `${i + 1}. Phase ${i + 1} — ${p.title} (${p.entries.map((e) => code(e.finding.id)).join(', ')})`,
+  );
+  const left = plan.findings.filter((f) => !isRunnable(f));
+  const notes: string[] = [];
+  const blocked = left.filter((f) => f.status === 'blocked').length;
+  const errors = left.filter((f) => f.status === 'error').length;
+  if (blocked) notes.push(`${plural(blocked, 'blocked finding')} (see “Blocked — needs a resolution”)`);
+  if (errors) notes.push(`${plural(errors, 'finding')} that could not be planned (see “Errors”)`);
+  const out = ['## Run order', lines.length ? lines.join('\n') : 'Nothing to run: no finding is ready or resolved.'];
+  if (notes.length) out.push(`> **Not in this run:** ${notes.join('; ')}.`);
+  out.push(
+    'Tick each box once its step ran and its verification returned `ok = true`. ' +
+      'Steps take the locks shown; `lock_timeout` keeps them from queueing behind traffic.',
+  );
+  return out;
+}
+
+function phaseSection(phase: Phase, n: number): string[] {
+  const out = [`## Phase ${n} — ${phase.title}`];
+  for (const entry of phase.entries) {
+    out.push(...(phase.kind === 'resolution' ? resolutionEntry(entry) : fixEntry(entry)));
+  }
+  return out;
+}
+
+function findingLine(f: FindingPlan, box: '- [ ] ' | '- [x] ' | '- '): string {
+  return `${box}**${escapeInline(f.id)}** ${escapeInline(oneLine(f.title))} · ${f.severity} · ${f.status}`;
+}
+
+function aboutLine(f: FindingPlan): string {
+  const parts = [`playbook ${code(f.playbook)}`];
+  if (f.table) parts.push(`table ${code(f.table)}`);
+  if (f.source) parts.push(`source: ${escapeInline(oneLine(f.source))}`);
+  return parts.join(' · ');
+}
+
+function resolutionEntry({ finding: f, steps }: PhaseEntry): string[] {
+  const out = [`### ${escapeInline(f.id)}: resolve blocking rows`, findingLine(f, '- [ ] '), aboutLine(f)];
+  out.push(...f.checks.flatMap(checkBlocks));
+  if (f.resolution) {
+    const changes = resolutionRows(f);
+    const count = changes
+      ? ` It changes **${plural(changes.rows, 'row')}**${changes.table ? ` in ${code(changes.table)}` : ''}.`
+      : '';
+    out.push(`**Resolution:** ${escapeInline(describeResolution(f.resolution))}.${count}`);
+  }
+  if (f.resolutionPreview?.sample.length) {
+    out.push(`Rows it changes (sample of ${f.resolutionPreview.sample.length}):`, table(f.resolutionPreview.sample));
+  }
+  out.push(...rehearsalWarning(f), ...steps.flatMap((s) => stepBlocks(f, s)));
+  const backups = [...new Set(steps.flatMap((s) => (s.step.backupTable ? [s.step.backupTable] : [])))];
+  if (backups.length) {
+    out.push(
+      `Every row it deletes or changes is copied into ${backups.map(code).join(', ')} first, ` +
+        'so it can be restored (`pgmend rollback` does so for runs made by `pgmend apply`).',
+    );
+  }
+  return out;
+}
+
+function fixEntry({ finding: f, steps }: PhaseEntry): string[] {
+  const out = [`### ${escapeInline(f.id)}`, findingLine(f, '- [ ] '), aboutLine(f)];
+  const resolvedEarlier = f.steps.some((s) => s.phase === 'resolution');
+  if (resolvedEarlier) out.push('Blocking rows: resolved in Phase 1 (above).');
+  else out.push(...f.checks.flatMap(checkBlocks));
+  if (f.diff.trim()) out.push('**Schema change**', fence(f.diff, 'diff'));
+  if (!resolvedEarlier) out.push(...rehearsalWarning(f));
+  if (!steps.length) out.push('No fix steps.');
+  out.push(...steps.flatMap((s) => stepBlocks(f, s)));
+  out.push(
+    '**Rollback**',
+    f.rollback.length ? fence(f.rollback.map(terminated).join('\n'), 'sql') : 'No rollback SQL: the change cannot be undone by SQL.',
+  );
+  for (const v of f.verify) {
+    out.push(`**Verify:** ${escapeInline(oneLine(v.says))} (expects one row with \`ok = true\`)`, fence(v.sql, 'sql'));
+  }
+  if (!f.verify.length) out.push('**Verify:** no verification query.');
+  out.push(SIGN_OFF);
+  return out;
+}
+
+function stepBlocks(f: FindingPlan, { step, index }: IndexedStep): string[] {
+  const tables = step.tables.length ? ` on ${step.tables.map(code).join(', ')}` : '';
+  const desc = step.description ? `: ${escapeInline(oneLine(step.description))}` : '';
+  const outside = step.transactional ? '' : ' · runs outside a transaction';
+  return [
+    `**Step ${index + 1}/${f.steps.length}** (${step.phase})${desc} · lock ${code(step.lock)}${tables} · ` +
+      `${rehearsedLabel(f.rehearsal, index)}${outside}`,
+    fence(step.sql, 'sql'),
+  ];
+}
+
+function rehearsalWarning(f: FindingPlan): string[] {
+  const r = f.rehearsal;
+  if (!r) return ['> **Not rehearsed.**'];
+  if (!r.ok) return [`> **Rehearsal failed** after ${formatMs(r.ms)}: ${escapeInline(oneLine(r.error ?? 'no message'))}`];
+  if (r.skipped) return [`> **Not fully rehearsed:** ${escapeInline(oneLine(r.skipped))}`];
+  return [];
+}
+
+function checkBlocks(c: CheckResult): string[] {
+  const groups = c.groups !== undefined ? ` in ${plural(c.groups, 'duplicate group')}` : '';
+  const out = [`**Check ${escapeInline(c.id)}**${c.blocking ? ' (blocking)' : ''}: ${plural(c.rows, 'row')}${groups}`];
+  if (c.values?.length) {
+    out.push(
+      ['| value | rows |', '|---|---:|', ...c.values.map((v) => `| ${cell(v.value)} | ${v.rows} |`)].join('\n'),
+    );
+  }
+  if (c.cascade?.length) out.push('Deleting one parent row reaches:', cascadeList(c.cascade, 0));
+  if (c.sample.length) out.push(`Sample (${c.sample.length} of ${c.rows}):`, table(c.sample));
+  return out;
+}
+
+function cascadeList(nodes: CascadeNode[], depth: number): string {
+  const pad = '  '.repeat(depth);
+  return nodes
+    .map((n) => {
+      const line =
+        `${pad}- ${code(n.table)} via ${code(n.via)}: ${n.action}, ` +
+        `${plural(n.total, 'row')} in total, at most ${n.maxPerParent} per parent row`;
+      return n.children.length ? `${line}\n${cascadeList(n.children, depth + 1)}` : line;
+    })
+    .join('\n');
+}
+
+function blockedSection(plan: Plan): string[] {
+  const blocked = plan.findings.filter((f) => f.status === 'blocked');
+  if (!blocked.length) return [];
+  const out = [
+    '## Blocked — needs a resolution',
+    'These findings have blocking rows and no resolution, so none of their steps run. Choose a resolution in ' +
+      '`pgmend review`, or add `resolution: {strategy: delete | update | set-null}` to the finding and plan again.',
+  ];
+  for (const f of blocked) {
+    out.push(`### ${escapeInline(f.id)}`, findingLine(f, '- '), aboutLine(f), ...f.checks.flatMap(checkBlocks));
+  }
+  return out;
+}
+
+function errorSection(plan: Plan): string[] {
+  const failed = plan.findings.filter((f) => f.status === 'error');
+  if (!failed.length) return [];
+  const out = ['## Errors — could not be planned'];
+  for (const f of failed) {
+    out.push(`### ${escapeInline(f.id)}`, findingLine(f, '- '), aboutLine(f), fence(f.error ?? 'unknown error', 'text'));
+  }
+  return out;
+}
+
+function appliedSection(plan: Plan): string[] {
+  const applied = plan.findings.filter((f) => f.status === 'applied');
+  if (!applied.length) return [];
+  const lines = applied.map(
+    (f) => `${findingLine(f, '- [x] ')}${f.appliedReason ? `: ${escapeInline(oneLine(f.appliedReason))}` : ''}`,
+  );
+  return ['## Already in place', lines.join('\n')];
+}

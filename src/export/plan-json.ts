@@ -1,0 +1,133 @@
+import type {
+  CascadeNode,
+  CheckResult,
+  FindingPlan,
+  Plan,
+  PlanStep,
+  Rehearsal,
+  ResolutionPreview,
+  Row,
+} from '../engine/plan-model.js';
+import type { Resolution } from '../findings/model.js';
+import { jsonValue } from './values.js';
+
+export { parsePlanJson } from './plan-json-parse.js';
+
+/**
+ * `plan --format json`: the plan as design.md shows it. Keys are written in a fixed order so two
+ * runs over the same database diff cleanly; row and param objects keep their own order (primary
+ * key first). The loaded finding is not repeated: its title, severity, source, params and
+ * resolution are enough for `apply --plan` to re-render it. `database` is written field by field,
+ * so nothing but host, port, name and server version can ever reach the file.
+ */
+export function planToJson(plan: Plan): string {
+  return JSON.stringify(planDocument(plan), null, 2) + '\n';
+}
+
+export function planDocument(plan: Plan): Record<string, unknown> {
+  return {
+    version: plan.version,
+    id: plan.id,
+    createdAt: plan.createdAt,
+    mode: plan.mode,
+    database: {
+      host: plan.database.host,
+      port: plan.database.port,
+      name: plan.database.name,
+      server: plan.database.server,
+    },
+    fingerprint: plan.fingerprint,
+    findings: plan.findings.map(findingDocument),
+    timings: plan.timings ? { ...plan.timings } : undefined,
+  };
+}
+
+function findingDocument(f: FindingPlan): Record<string, unknown> {
+  return {
+    id: f.id,
+    title: f.title,
+    severity: f.severity,
+    source: f.source,
+    playbook: f.playbook,
+    table: f.table,
+    status: f.status,
+    error: f.error,
+    appliedReason: f.appliedReason,
+    params: jsonValue(f.finding.params),
+    resolution: f.resolution ? resolutionDocument(f.resolution) : undefined,
+    resolutionPreview: f.resolutionPreview ? previewDocument(f.resolutionPreview) : undefined,
+    checks: f.checks.map(checkDocument),
+    steps: f.steps.map(stepDocument),
+    rollback: [...f.rollback],
+    verify: f.verify.map((v) => ({ sql: v.sql, says: v.says })),
+    diff: f.diff,
+    rehearsal: f.rehearsal ? rehearsalDocument(f.rehearsal) : undefined,
+  };
+}
+
+function resolutionDocument(r: Resolution): Record<string, unknown> {
+  return { strategy: r.strategy, keep: r.keep, orderBy: r.orderBy, set: r.set ? { ...r.set } : undefined };
+}
+
+function previewDocument(p: ResolutionPreview): Record<string, unknown> {
+  return {
+    resolution: resolutionDocument(p.resolution),
+    check: p.check,
+    table: p.table,
+    rows: p.rows,
+    sample: p.sample.map(rowDocument),
+  };
+}
+
+function checkDocument(c: CheckResult): Record<string, unknown> {
+  return {
+    id: c.id,
+    rows: c.rows,
+    groups: c.groups,
+    blocking: c.blocking,
+    sample: c.sample.map(rowDocument),
+    values: c.values?.map((v) => ({ value: jsonValue(v.value), rows: v.rows })),
+    cascade: c.cascade?.map(cascadeDocument),
+  };
+}
+
+function cascadeDocument(n: CascadeNode): Record<string, unknown> {
+  return {
+    table: n.table,
+    via: n.via,
+    action: n.action,
+    maxPerParent: n.maxPerParent,
+    total: n.total,
+    children: n.children.map(cascadeDocument),
+  };
+}
+
+function stepDocument(s: PlanStep): Record<string, unknown> {
+  return {
+    sql: s.sql,
+    lock: s.lock,
+    tables: [...s.tables],
+    transactional: s.transactional,
+    phase: s.phase,
+    description: s.description,
+    progress: s.progress,
+    rowsOf: s.rowsOf,
+    set: s.set,
+    backupTable: s.backupTable,
+  };
+}
+
+function rehearsalDocument(r: Rehearsal): Record<string, unknown> {
+  return {
+    ok: r.ok,
+    ms: r.ms,
+    rowCounts: [...r.rowCounts],
+    stepMs: r.stepMs ? [...r.stepMs] : undefined,
+    error: r.error,
+    skipped: r.skipped,
+  };
+}
+
+function rowDocument(row: Row): unknown {
+  return jsonValue(row);
+}

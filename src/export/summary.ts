@@ -1,0 +1,88 @@
+import type { FindingPlan, FindingStatus, Plan, Rehearsal } from '../engine/plan-model.js';
+import type { Resolution } from '../findings/model.js';
+import { plural } from './values.js';
+
+/** Wording shared by the checklist and the psql script. */
+
+const STATUS_ORDER: FindingStatus[] = ['blocked', 'ready', 'resolved', 'applied', 'error'];
+
+/** `42 findings: 9 blocked, 30 ready, 3 applied` (statuses with no findings left out). */
+export function statusSummary(plan: Plan): string {
+  const total = plural(plan.findings.length, 'finding');
+  const parts = STATUS_ORDER.flatMap((s) => {
+    const n = plan.findings.filter((f) => f.status === s).length;
+    return n ? [`${n} ${s}`] : [];
+  });
+  return parts.length ? `${total}: ${parts.join(', ')}` : total;
+}
+
+/** `server` is a version string; older plans may carry a full `PostgreSQL 15.18 on …` banner. */
+export function serverLabel(server: string): string {
+  return /^postgres/i.test(server) ? server : `PostgreSQL ${server}`;
+}
+
+export function hostLabel(db: Plan['database']): string {
+  return db.port ? `${db.host}:${db.port}` : db.host;
+}
+
+export function formatMs(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** What rehearsal measured for one step: `rehearsed 12 ms, 31 rows`. */
+export function rehearsedLabel(r: Rehearsal | undefined, index: number): string {
+  if (!r) return 'not rehearsed';
+  const ms = r.stepMs?.[index];
+  const rows = r.rowCounts[index];
+  if (ms === undefined && rows === undefined) {
+    if (!r.ok) return index === r.rowCounts.length ? 'failed in rehearsal' : 'not reached by the rehearsal';
+    return r.skipped ? `not rehearsed (${r.skipped})` : 'not rehearsed';
+  }
+  // Online rehearsal records skipped heavy steps (VALIDATE, CONCURRENTLY) as 0 ms and 0 rows.
+  if (r.skipped && !ms && !rows) return 'not rehearsed';
+  const parts = [ms !== undefined ? formatMs(ms) : undefined, rows !== undefined ? plural(rows, 'row') : undefined];
+  return `rehearsed ${parts.filter((p) => p !== undefined).join(', ')}`;
+}
+
+/** `delete, keeping the oldest row of each group (by created_at)` */
+export function describeResolution(r: Resolution): string {
+  const by = r.orderBy ? ` (by ${r.orderBy})` : '';
+  const keep = r.keep ? `, keeping the ${r.keep} row of each group${by}` : '';
+  switch (r.strategy) {
+    case 'delete':
+      return `delete the blocking rows${keep}`;
+    case 'set-null':
+      return `set the offending columns to NULL${keep}`;
+    case 'update': {
+      const set = Object.entries(r.set ?? {})
+        .map(([c, v]) => `${c} = ${v === null ? 'NULL' : typeof v === 'string' ? `'${v}'` : String(v)}`)
+        .join(', ');
+      return `update the blocking rows: set ${set}${keep}`;
+    }
+  }
+}
+
+/** How many rows the resolution changes, from its preview or else from rehearsal. */
+export function resolutionRows(f: FindingPlan): { rows: number; table?: string } | undefined {
+  if (f.resolutionPreview) return { rows: f.resolutionPreview.rows, table: f.resolutionPreview.table };
+  const counts = f.steps.flatMap((s, i) => (s.phase === 'resolution' ? [f.rehearsal?.rowCounts[i]] : []));
+  if (!counts.length || counts.some((c) => c === undefined)) return undefined;
+  return { rows: counts.reduce<number>((a, c) => a + (c ?? 0), 0), ...(f.table ? { table: f.table } : {}) };
+}
+
+/** Why a finding is left out of a run. */
+export function skipReason(f: FindingPlan): string {
+  switch (f.status) {
+    case 'blocked': {
+      const blocking = f.checks.filter((c) => c.blocking && c.rows > 0);
+      const what = blocking.map((c) => `${plural(c.rows, 'row')} in ${c.id}`).join(', ');
+      return `blocked: ${what || 'blocking rows'} and no resolution`;
+    }
+    case 'applied':
+      return `already in place${f.appliedReason ? `: ${f.appliedReason}` : ''}`;
+    case 'error':
+      return `error: ${f.error ?? 'unknown error'}`;
+    default:
+      return f.status;
+  }
+}
