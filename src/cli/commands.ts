@@ -4,6 +4,7 @@ import { registerDemo } from './demo.js';
 import { registerApply } from './apply.js';
 import { registerJournal } from './journal.js';
 import { registerRollback } from './rollback.js';
+import { registerReview } from './review.js';
 
 /** Every command registers itself from its own file (src/cli/<command>.ts). */
 export function registerCommands(program: Command): void {
@@ -12,4 +13,5 @@ export function registerCommands(program: Command): void {
   registerApply(program);
   registerJournal(program);
   registerRollback(program);
+  registerReview(program);
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import path from 'node:path';
 import { action } from './run.js';
-import { startEmbedded } from '../demo/embedded.js';
+import { startEmbedded, type RunningServer } from '../demo/embedded.js';
 import { exampleDir, listExamples, loadExample } from '../demo/examples.js';
 import { resolveTarget } from '../db/connection.js';
 import { loadPlaybooks } from '../playbooks/load.js';
@@ -9,6 +9,7 @@ import { loadFindingsFile } from '../findings/load.js';
 import { buildPlan, PLAN_DEFAULTS } from '../engine/plan.js';
 import { exportPlan } from '../export/index.js';
 import { progressReporter } from './progress.js';
+import { nextHour } from './review.js';
 
 interface DemoArgs {
   example: string;
@@ -19,7 +20,7 @@ interface DemoArgs {
 
 /**
  * `pgmend demo`: an embedded PostgreSQL 18 (no system install), an example database with real
- * defects, and the review of its findings.
+ * defects, and the review of its findings — the TUI in a terminal, the checklist otherwise.
  */
 export function registerDemo(program: Command): void {
   program
@@ -36,29 +37,48 @@ export function registerDemo(program: Command): void {
           return 0;
         }
         const dir = await exampleDir(args.example);
+        const playbooks = await loadPlaybooks();
+        // The findings are read first: the TUI lists them while the server is still starting.
+        const findings = await loadFindingsFile(path.join(dir, args.resolved ? 'findings-resolved.yaml' : 'findings.yaml'), playbooks);
         const say = (m: string) => process.stderr.write(`pgmend: ${m}\n`);
-        say('starting embedded PostgreSQL 18…');
-        const server = await startEmbedded();
-        const stop = () => server.stop();
+        let server: RunningServer | undefined;
+        const stop = async () => {
+          await server?.stop();
+        };
         process.once('SIGINT', () => void stop().then(() => process.exit(130)));
+        /** Server, then the example database; returns its URL. */
+        const boot = async (status: (m: string) => void) => {
+          status('starting embedded PostgreSQL 18…');
+          server = await startEmbedded();
+          status(`loading the ${args.example} example…`);
+          return loadExample(server.url, args.example, args.example);
+        };
         try {
-          say(`loading the ${args.example} example…`);
-          const url = await loadExample(server.url, args.example, args.example);
-          const playbooks = await loadPlaybooks();
-          const findings = await loadFindingsFile(path.join(dir, args.resolved ? 'findings-resolved.yaml' : 'findings.yaml'), playbooks);
-          const progress = progressReporter(process.stderr);
-          const plan = await buildPlan({
-            target: resolveTarget(url),
-            findings,
-            playbooks,
-            mode: 'window',
-            rehearse: true,
-            ...PLAN_DEFAULTS,
-            onProgress: progress.onEvent,
-          });
-          progress.done(plan);
-          process.stdout.write(exportPlan(plan, 'md', { mode: 'window' }));
-          if (args.keep) {
+          const interactive = Boolean(process.stdout.isTTY && process.stdin.isTTY);
+          let url: string | undefined;
+          if (interactive) {
+            const { runReview } = await import('../tui/session.js');
+            await runReview({
+              findings,
+              bootText: 'starting embedded PostgreSQL 18…',
+              boot: async (status) => resolveTarget((url = await boot(status))),
+              databaseName: args.example,
+              playbooks,
+              mode: 'window',
+              window: nextHour(),
+              ...PLAN_DEFAULTS,
+              lockRetries: 5,
+              exportDir: process.cwd(),
+            });
+          } else {
+            url = await boot(say);
+            const progress = progressReporter(process.stderr);
+            const plan = await buildPlan({ target: resolveTarget(url), findings, playbooks, mode: 'window', rehearse: true, ...PLAN_DEFAULTS, onProgress: progress.onEvent });
+            progress.done(plan);
+            process.stdout.write(exportPlan(plan, 'md', { mode: 'window' }));
+            say('the review TUI needs a terminal: printed the checklist instead (run pgmend demo in a terminal to review)');
+          }
+          if (args.keep && url) {
             say(`demo database: ${url.replace(/:[^:@/]*@/, ':***@')} (password: see src/demo/embedded.ts) — Ctrl-C stops it`);
             await new Promise(() => {});
           }

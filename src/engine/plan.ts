@@ -16,6 +16,8 @@ import { backupTableName, resolutionSteps, rowChangingFixSteps, ONLINE_BATCH } f
 import { rehearse, type RehearsalItem } from './rehearsal.js';
 import { errorMessage } from '../util/errors.js';
 import { orderFindings } from './order.js';
+import { sqlHash } from './sql-hash.js';
+import { journalExists } from './journal.js';
 
 /**
  * The plan: catalog → prepared findings → prechecks (one read-only snapshot) → cascade blast
@@ -132,7 +134,7 @@ async function planWith(
       .filter((fp) => fp.status === 'ready' || fp.status === 'resolved')
       .map((fp) => {
         const p = prepared.find((x) => x.finding.id === fp.id)!;
-        return { id: fp.id, tables: p.tables, steps: fp.steps, verify: fp.status === 'ready' ? fp.verify : [] };
+        return { id: fp.id, tables: p.tables, steps: fp.steps, verify: fp.status === 'ready' ? fp.verify : [], detectApplied: fp.playbook !== 'sql' };
       });
     emit({ kind: 'phase', phase: 'rehearsal', total: items.length });
     const results = await time('rehearsal', () =>
@@ -156,6 +158,7 @@ async function planWith(
     for (const fp of plans.values()) if (fp.status === 'ready' || fp.status === 'resolved') fp.rehearsal = { ok: true, ms: 0, rowCounts: [], skipped: '--no-rehearse' };
   }
 
+  await time('journal', () => markJournaled(client, plans));
   const ordered = orderFindings(opts.findings.map((f) => plans.get(f.id)!));
   const tables = [...new Set(prepared.flatMap((p) => p.tables))];
   emit({ kind: 'phase', phase: 'done' });
@@ -248,4 +251,21 @@ function findingPlan(catalog: Catalog, p: PreparedFinding, checks: CheckResult[]
     diff: '',
     finding: f,
   };
+}
+
+/** Hand-written SQL is "applied" when the journal records the same SQL applied by a run still in force. */
+async function markJournaled(client: pg.Client, plans: Map<string, FindingPlan>): Promise<void> {
+  const sqlFindings = [...plans.values()].filter((f) => f.playbook === 'sql' && (f.status === 'ready' || f.status === 'resolved'));
+  if (sqlFindings.length === 0 || !(await journalExists(client).catch(() => false))) return;
+  const { rows } = await client.query(
+    `SELECT f.finding_id, f.sql_hash, max(r.id) AS run FROM pgmend.findings f JOIN pgmend.runs r ON r.id = f.run_id
+     WHERE r.status = 'committed' AND f.outcome = 'applied' GROUP BY 1, 2`,
+  );
+  for (const f of sqlFindings) {
+    const hit = rows.find((r) => r.finding_id === f.id && r.sql_hash === sqlHash(f));
+    if (hit) {
+      f.status = 'applied';
+      f.appliedReason = `the journal records this SQL as applied by run ${hit.run}`;
+    }
+  }
 }

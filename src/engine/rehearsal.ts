@@ -14,6 +14,8 @@ import { errorMessage } from '../util/errors.js';
 export interface RehearsalItem {
   id: string;
   tables: string[];
+  /** Infer "already applied" from a rehearsal that changes nothing (not for hand-written SQL, whose effects may lie outside the tables). */
+  detectApplied: boolean;
   steps: PlanStep[];
   verify: { sql: string; says: string }[];
 }
@@ -55,9 +57,15 @@ function normalizedLines(ddl: string): Set<string> {
   );
 }
 
-function sameSchema(before: string, after: string): boolean {
-  const a = normalizedLines(before);
-  const b = normalizedLines(after);
+/**
+ * Same schema, names aside. Index definitions of every index (also those backing a UNIQUE or
+ * PRIMARY KEY constraint) join the comparison, so a new unique index equivalent to an existing
+ * unique constraint counts as already there.
+ */
+function sameSchema(before: string, after: string, catalogBefore: Catalog, catalogAfter: Catalog, tables: string[]): boolean {
+  const indexLines = (c: Catalog) => c.indexes.filter((i) => tables.includes(i.table)).map((i) => `${i.definition};${i.valid ? '' : ' -- INVALID'}`).join('\n');
+  const a = normalizedLines(before + '\n' + indexLines(catalogBefore));
+  const b = normalizedLines(after + '\n' + indexLines(catalogAfter));
   return a.size === b.size && [...a].every((l) => b.has(l));
 }
 
@@ -115,13 +123,14 @@ async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: Rehe
       stepMs.push(Math.round((performance.now() - t0) * 10) / 10);
       rowCounts.push(r.rowCount ?? 0);
     }
-    const after = schemaDdl(await loadCatalog(client), item.tables);
+    const catalogAfter = await loadCatalog(client);
+    const after = schemaDdl(catalogAfter, item.tables);
     const diff = before === after ? '' : createTwoFilesPatch('before', 'after', before, after, undefined, undefined, { context: 3 });
     const rehearsal: Rehearsal = { ok: true, ms: Math.round(performance.now() - started), rowCounts, stepMs };
     if (skipped > 0) rehearsal.skipped = `${skipped} step(s) not rehearsed online (VALIDATE / CONCURRENTLY scan or build the table; prechecks counted their blocking rows)`;
     const changedRows = rowCounts.reduce((a, b) => a + b, 0);
     const result: RehearsalResult = { rehearsal, diff };
-    if (item.steps.length > 0 && changedRows === 0 && skipped === 0 && sameSchema(before, after)) {
+    if (item.detectApplied && item.steps.length > 0 && changedRows === 0 && skipped === 0 && sameSchema(before, after, catalogBefore, catalogAfter, item.tables)) {
       result.applied = diff ? 'an equivalent object already exists' : 'rehearsal changes nothing';
     }
     return result;

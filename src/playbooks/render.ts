@@ -33,23 +33,29 @@ function stepTables(spec: StepSpec, view: View): string[] {
   });
 }
 
-/** Expands `each` into one item view per element. */
-function expand<T extends { each?: string | undefined }>(spec: T, view: View): View[] {
-  if (!spec.each) return [view];
+/** Expands `each` into one view per element; the element may declare its own lock and tables. */
+function expand<T extends { each?: string | undefined }>(spec: T, view: View): { view: View; item?: StepItem }[] {
+  if (!spec.each) return [{ view }];
   const items = lookup(view, spec.each);
-  return Array.isArray(items) ? items.map((item) => ({ ...view, ...(item as object) })) : [];
+  return Array.isArray(items) ? items.map((item) => ({ view: { ...view, ...(item as object) }, item: item as StepItem })) : [];
+}
+
+interface StepItem {
+  lock?: PlanStep['lock'];
+  tables?: string[];
 }
 
 export function renderSteps(playbook: Playbook, view: View, mode: Mode): PlanStep[] {
   const out: PlanStep[] = [];
   for (const spec of playbook.steps[mode]) {
     if (!whenHolds(spec.when, view)) continue;
-    for (const v of expand(spec, view)) {
+    for (const { view: v, item } of expand(spec, view)) {
+      const sql = renderTemplate(spec.sql, v).trim();
       out.push({
-        sql: renderTemplate(spec.sql, v).trim(),
-        lock: ((v as { lock?: PlanStep['lock'] }).lock ?? spec.lock),
-        tables: (v as { tables?: string[] }).tables ?? stepTables(spec, view),
-        transactional: spec.transactional,
+        sql,
+        lock: item?.lock ?? spec.lock,
+        tables: item?.tables ?? stepTables(spec, view),
+        transactional: spec.transactional && !/\bCONCURRENTLY\b/i.test(item ? sql : ''),
         phase: 'fix',
         ...(spec.description ? { description: spec.description } : {}),
         ...(spec.progress ? { progress: spec.progress } : {}),
@@ -61,7 +67,7 @@ export function renderSteps(playbook: Playbook, view: View, mode: Mode): PlanSte
 }
 
 export function renderRollback(playbook: Playbook, view: View): string[] {
-  return playbook.rollback.filter((r) => whenHolds(r.when, view)).flatMap((r) => expand(r, view).map((v) => renderTemplate(r.sql, v).trim()));
+  return playbook.rollback.filter((r) => whenHolds(r.when, view)).flatMap((r) => expand(r, view).map(({ view: v }) => renderTemplate(r.sql, v).trim()));
 }
 
 export function renderVerify(playbook: Playbook, view: View): { sql: string; says: string }[] {

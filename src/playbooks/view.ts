@@ -1,5 +1,7 @@
 import type { Catalog, Table } from '../db/catalog.js';
 import { resolveColumn, resolveTable } from '../db/resolve.js';
+import { findTable } from '../db/catalog.js';
+import { statementInfo } from './statement-locks.js';
 import { quoteIdent, quoteLiteral, quoteQualified } from '../db/quote.js';
 import type { Finding, Resolution } from '../findings/model.js';
 import type { Playbook } from './model.js';
@@ -210,7 +212,11 @@ export function buildView(catalog: Catalog, playbook: Playbook, finding: Finding
       case 'sql': {
         const stmts = wrap(finding, name, () => parseStatements(value as string, name));
         view[name] = stmts.map((s) => s + ';').join('\n');
-        view[`${name}Statements`] = stmts.map((statement) => ({ statement }));
+        view[`${name}Statements`] = stmts.map((statement) => {
+          const info = statementInfo(statement);
+          const tables = info.relations.flatMap((r) => findTable(catalog, r)?.qualified ?? []);
+          return { statement, lock: info.lock, tables };
+        });
         break;
       }
     }

@@ -1,0 +1,61 @@
+import React from 'react';
+import { Box } from 'ink';
+import type { FindingPlan } from '../engine/plan-model.js';
+import type { ReviewController } from './controller.js';
+import { paneLines } from './detail-panes.js';
+import { LineView, ScrollView } from './LineView.js';
+import { keyCount } from './list-view.js';
+import { PANES, PANE_TITLES, type ReviewState } from './state.js';
+import { severitySeg, statusSeg } from './StatusBadge.js';
+import { seg, type Line } from './text.js';
+import { useFrame } from './use-tick.js';
+
+/**
+ * One finding: a header (severity, id, status, key count), its title, and panes switched with
+ * Tab — SQL, schema diff, affected rows, steps (lock, tables, rehearsed time), rollback.
+ */
+
+/** Header, title and tab rows above the pane. */
+export const DETAIL_CHROME = 3;
+
+export function findingHeader(f: FindingPlan, frame: number, marked: boolean, busy?: string): Line {
+  const count = keyCount(f);
+  return [
+    seg(`${f.id} `, 'accent', { bold: true }),
+    severitySeg(f.severity),
+    seg('  '),
+    statusSeg(f.status, frame, busy),
+    seg(`  ${f.playbook}${f.table ? ` · ${f.table}` : ''}`),
+    ...(count ? [seg(` · ${count}`)] : []),
+    ...(marked ? [seg('  [x] marked', 'accent')] : []),
+  ];
+}
+
+function tabsLine(active: string, position: string): Line {
+  const tabs = PANES.flatMap((p, i) => {
+    const on = p === active;
+    return [...(i ? [seg(' ')] : []), seg(on ? `[${PANE_TITLES[p]}]` : ` ${PANE_TITLES[p]} `, on ? 'accent' : 'muted', on ? { bold: true, inverse: false } : {})];
+  });
+  return [...tabs, seg(position ? `   ${position}` : '', 'muted')];
+}
+
+export function FindingDetail({ state, controller, width, height }: { state: ReviewState; controller: ReviewController; width: number; height: number }) {
+  const frame = useFrame();
+  const { id, pane, scroll, context } = state.detail;
+  const f = controller.findingPlan(id);
+  if (!f) return <LineView line={[seg(`${id}: not in the plan`, 'bad')]} width={width} />;
+  const lines = paneLines(f, pane, width, context);
+  const viewport = Math.max(1, height - DETAIL_CHROME);
+  controller.metrics.detailLines = lines.length;
+  controller.metrics.detailPage = viewport;
+  const offset = Math.min(scroll, Math.max(0, lines.length - viewport));
+  const position = lines.length > viewport ? `lines ${offset + 1}–${Math.min(lines.length, offset + viewport)} of ${lines.length}` : '';
+  return (
+    <Box flexDirection="column" height={height}>
+      <LineView line={findingHeader(f, frame, state.marked.includes(f.id), state.busy[f.id])} width={width} />
+      <LineView line={[seg(f.title, undefined, { bold: true })]} width={width} />
+      <LineView line={tabsLine(pane, position)} width={width} />
+      <ScrollView lines={lines} offset={offset} height={viewport} width={width} />
+    </Box>
+  );
+}

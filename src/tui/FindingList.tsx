@@ -1,0 +1,124 @@
+import React, { useRef } from 'react';
+import { Box } from 'ink';
+import { statusSummary } from '../export/summary.js';
+import type { ReviewController } from './controller.js';
+import { FilterInput } from './FilterInput.js';
+import { LineView } from './LineView.js';
+import { cursorIndex, keyCount, visibleItems, type ListItem } from './list-view.js';
+import type { ReviewState } from './state.js';
+import { severitySeg, statusSeg } from './StatusBadge.js';
+import type { Store } from './store.js';
+import { padEnd, seg, type Line } from './text.js';
+import { spinnerGlyph } from './theme.js';
+import { useFrame } from './use-tick.js';
+
+/**
+ * The finding list: severity, id, status, key count, title; a summary line; the selected
+ * finding in full at the bottom. Shown from the findings file at once, statuses filling in as
+ * the engine answers.
+ */
+
+/** Rows the list takes besides its viewport: summary, column header, two footer lines. */
+export const LIST_CHROME = 4;
+
+interface Columns {
+  id: number;
+  status: number;
+  count: number;
+  title: number;
+  compact: boolean;
+}
+
+function columns(list: ListItem[], width: number): Columns {
+  const id = Math.min(14, Math.max(4, ...list.map((i) => i.id.length))) + 1;
+  const status = 13;
+  const compact = width < 110;
+  const count = compact ? 19 : 31;
+  const fixed = 3 + 11 + id + status + count;
+  return { id, status, count, title: Math.max(8, width - fixed), compact };
+}
+
+function rowLine(item: ListItem, selected: boolean, marked: boolean, c: Columns, frame: number): Line {
+  const sev = severitySeg(item.severity);
+  const st = statusSeg(item.status, frame, item.busy);
+  const count = item.plan ? keyCount(item.plan, c.compact) : '';
+  return [
+    seg(selected ? '▸' : ' ', 'accent', { bold: true }),
+    seg(marked ? '◉ ' : '  ', 'accent', { bold: true }),
+    { ...sev, text: padEnd(sev.text, 11) },
+    seg(padEnd(item.id, c.id - 1) + ' ', undefined, { bold: selected }),
+    { ...st, text: padEnd(st.text, c.status) },
+    seg(padEnd(count, c.count - 1) + ' ', count ? undefined : 'muted'),
+    seg(padEnd(item.title, c.title), undefined, selected ? { bold: true } : {}),
+  ];
+}
+
+function headerLine(c: Columns, position: string): Line {
+  const left = padEnd('', 3) + padEnd('severity', 11) + padEnd('id', c.id) + padEnd('status', c.status) + padEnd('rows', c.count);
+  return [seg(left + padEnd('title', Math.max(6, c.title - position.length)) + position, 'muted')];
+}
+
+export function summaryLine(s: ReviewState, frame: number, shown: number): Line {
+  const spin = seg(`${spinnerGlyph(frame)} `, 'info');
+  if (s.boot) return [spin, seg(s.boot)];
+  if (s.loading.error) return [seg('✖ could not plan: ', 'bad', { bold: true }), seg(s.loading.error), seg(' — q quits', 'muted')];
+  if (s.loading.running || !s.plan) {
+    const l = s.loading;
+    const total = l.total ?? s.findings.length;
+    const what =
+      l.phase === 'prechecks'
+        ? `counting blocking rows: ${l.checked.length}/${total} findings checked`
+        : l.phase === 'rehearsal'
+          ? `rehearsing (rolled back): ${Object.keys(s.early).length}/${total}`
+          : l.phase === 'cascade'
+            ? 'measuring cascade blast radius…'
+            : l.phase === 'catalog'
+              ? 'reading the catalog…'
+              : 'connecting…';
+    return [spin, seg(`${s.findings.length} findings · ${what}`)];
+  }
+  const extras = [
+    ...(s.marked.length ? [`${s.marked.length} marked`] : []),
+    ...(s.filter ? [`filter "${s.filter}": ${shown} shown`] : []),
+    ...(s.sort !== 'plan' ? [`sorted by ${s.sort}`] : []),
+  ];
+  return [seg(statusSummary(s.plan), undefined, { bold: true }), ...(extras.length ? [seg(` · ${extras.join(' · ')}`, 'muted')] : [])];
+}
+
+function footerLines(item: ListItem | undefined, width: number): Line[] {
+  if (!item) return [[seg('no finding matches the filter — Esc clears it', 'muted')], []];
+  const count = item.plan ? keyCount(item.plan) : '';
+  const about = [item.playbook, item.table, count].filter(Boolean).join(' · ');
+  const error = item.plan?.error ? [seg(` · ${item.plan.error}`, 'warn')] : [];
+  return [[seg(`${item.id} `, 'accent', { bold: true }), seg(about), ...error], [seg(item.title.slice(0, width * 2))]];
+}
+
+export function FindingList({ state, controller, store, width, height }: { state: ReviewState; controller: ReviewController; store: Store; width: number; height: number }) {
+  const frame = useFrame();
+  const list = visibleItems(state);
+  const cursor = cursorIndex(state, list);
+  const viewport = Math.max(1, height - LIST_CHROME);
+  controller.metrics.listPage = viewport;
+  // Keep the previous top unless the cursor left the window: no jumping while moving.
+  const top = useRef(0);
+  if (cursor < top.current) top.current = cursor;
+  if (cursor >= top.current + viewport) top.current = cursor - viewport + 1;
+  top.current = Math.max(0, Math.min(top.current, Math.max(0, list.length - viewport)));
+  const c = columns(list, width);
+  const marked = new Set(state.marked);
+  const rows = list.slice(top.current, top.current + viewport);
+  return (
+    <Box flexDirection="column" height={height}>
+      {state.filtering ? <FilterInput store={store} initial={state.filter} /> : <LineView line={summaryLine(state, frame, list.length)} width={width} />}
+      <LineView line={headerLine(c, list.length > viewport ? `${cursor + 1}/${list.length}` : '')} width={width} />
+      <Box flexDirection="column" height={viewport}>
+        {rows.map((item, i) => (
+          <LineView key={item.id} line={rowLine(item, top.current + i === cursor, marked.has(item.id), c, frame)} width={width} />
+        ))}
+      </Box>
+      {footerLines(list[cursor], width).map((l, i) => (
+        <LineView key={i} line={l} width={width} />
+      ))}
+    </Box>
+  );
+}

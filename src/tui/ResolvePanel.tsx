@@ -1,0 +1,117 @@
+import React from 'react';
+import { Box, Text, useInput } from 'ink';
+import { TextInput } from '@inkjs/ui';
+import type { FindingPlan, Row } from '../engine/plan-model.js';
+import { describeResolution } from '../export/summary.js';
+import { displayValue, oneLine, plural } from '../export/values.js';
+import { STRATEGIES } from '../findings/model.js';
+import type { ReviewController } from './controller.js';
+import { findingHeader } from './FindingDetail.js';
+import { LineView, ScrollView } from './LineView.js';
+import { checkCount } from './list-view.js';
+import { draftResolution, fieldsFor, type Field } from './resolve-draft.js';
+import { priorityColumns, sampleTableLines } from './SampleTable.js';
+import type { ResolveState, ReviewState } from './state.js';
+import { padEnd, seg, wrap, type Line, type Seg } from './text.js';
+import { spinnerGlyph } from './theme.js';
+import { useFrame } from './use-tick.js';
+
+/**
+ * Resolve a blocked finding: pick what happens to its blocking rows, and see — before choosing —
+ * the rows recounted and exactly the rows that would change (as they are, and as they would be).
+ */
+
+const LABELS: Record<Field, string> = { strategy: 'strategy', keep: 'keep', orderBy: 'order by', set: 'set' };
+const STRATEGY_WORDS: Record<string, string> = { delete: 'delete', update: 'update with values', 'set-null': 'set NULL' };
+
+function options(values: string[], chosen: string, focused: boolean): Seg[] {
+  return values.flatMap((v, i) => {
+    const on = v === chosen;
+    return [...(i ? [seg('  ')] : []), seg(on ? `‹${v}›` : ` ${v} `, on ? (focused ? 'accent' : 'info') : 'muted', on ? { bold: true } : {})];
+  });
+}
+
+function fieldLine(field: Field, rs: ResolveState, fp: FindingPlan, focused: boolean): Line {
+  const head = [seg(focused ? '▸ ' : '  ', 'accent', { bold: true }), seg(padEnd(LABELS[field], 10), undefined, { bold: focused })];
+  switch (field) {
+    case 'strategy':
+      return [...head, ...options(STRATEGIES.map((s) => STRATEGY_WORDS[s]!), STRATEGY_WORDS[rs.strategy]!, focused)];
+    case 'keep':
+      return [...head, ...options(['oldest', 'newest'], rs.keep, focused), seg('  row of each group stays', 'muted')];
+    case 'orderBy':
+      return [...head, seg(`‹${rs.orderBy ?? 'primary key'}›`, focused ? 'accent' : 'info', { bold: true }), seg('  decides oldest / newest (←/→)', 'muted')];
+    case 'set':
+      return [...head, seg(rs.setText || '(column = value, …)', rs.setText ? 'warn' : 'muted', { bold: true }), seg(focused ? '  Enter edits' : '', 'muted')];
+  }
+}
+
+/** Before → after for the rows an update would change: `ACTIVE → SUSPENDED` in changed cells. */
+function changedCell(before: Row[], after: Row[]) {
+  return (i: number, col: string): string | undefined => {
+    const a = before[i];
+    const b = after[i];
+    if (!a || !b || !(col in b)) return undefined;
+    const x = displayValue(a[col]);
+    const y = displayValue(b[col]);
+    return x === y ? undefined : `${x === null ? 'NULL' : oneLine(x)} → ${y === null ? 'NULL' : oneLine(y)}`;
+  };
+}
+
+export function previewLines(rs: ResolveState, fp: FindingPlan, frame: number, width: number): Line[] {
+  const draft = draftResolution(rs);
+  if (!draft.ok) return [[seg('✖ ', 'bad'), seg(draft.error)]];
+  const p = rs.preview;
+  const describe: Line = wrap([seg('→ '), seg(describeResolution(draft.resolution))], width)[0]!;
+  if (!p || p.status === 'loading' || p.key !== JSON.stringify(draft.resolution)) return [describe, [seg(`${spinnerGlyph(frame)} recounting the rows it would change…`, 'info')]];
+  if (p.status === 'error' || !p.result) return [describe, ...wrap([seg('✖ cannot: ', 'bad', { bold: true }), seg(p.error ?? 'no preview')], width)];
+  const r = p.result;
+  const verb = draft.resolution.strategy === 'delete' ? 'deleted' : 'changed';
+  const out: Line[] = [
+    describe,
+    [seg('✔ recounted: ', 'ok', { bold: true }), seg(`${plural(r.rows, 'row')} in ${r.table} would be ${verb}, each backed up first`), seg(r.sample.length < r.rows ? ` (first ${r.sample.length} below)` : '', 'muted')],
+  ];
+  const priority = priorityColumns(fp.finding.params, r.sample[0]);
+  if (draft.resolution.strategy === 'delete') {
+    out.push(...sampleTableLines(r.sample, width, { priority }));
+  } else {
+    const changed = changedCell(r.sample, r.after);
+    const changedCols = Object.keys(r.sample[0] ?? {}).filter((c) => r.sample.some((_, i) => changed(i, c) !== undefined));
+    out.push(...sampleTableLines(r.sample, width, { priority: [...priority.slice(0, 1), ...changedCols, ...priority.slice(1)], changed }));
+  }
+  return out;
+}
+
+function SetInput({ controller, value }: { controller: ReviewController; value: string }) {
+  useInput((input, key) => {
+    if (key.escape || (key.ctrl && input === 'c')) controller.setText(value, true);
+  });
+  return (
+    <Box>
+      <Text bold>{'▸ set       '}</Text>
+      <TextInput defaultValue={value} placeholder="column = value, …" onChange={(t) => controller.setText(t)} onSubmit={(t) => controller.setText(t, true)} />
+    </Box>
+  );
+}
+
+export function ResolvePanel({ state, controller, width, height }: { state: ReviewState; controller: ReviewController; width: number; height: number }) {
+  const frame = useFrame();
+  const rs = state.resolve;
+  const fp = rs && controller.findingPlan(rs.id);
+  if (!rs || !fp) return null;
+  const fields = fieldsFor(rs, fp);
+  const focus = Math.min(rs.field, fields.length - 1);
+  const blocking = fp.checks.filter((c) => c.blocking && c.rows > 0);
+  const intro: Line = [seg('Resolve: ', undefined, { bold: true }), seg(blocking.map((c) => `${checkCount(c)} (${c.id})`).join(', ')), seg(` in ${fp.table ?? 'the table'}`)];
+  const body = Math.max(1, height - 3 - fields.length);
+  return (
+    <Box flexDirection="column" height={height}>
+      <LineView line={findingHeader(fp, frame, state.marked.includes(fp.id))} width={width} />
+      <LineView line={intro} width={width} />
+      {fields.map((f, i) =>
+        f === 'set' && rs.editing ? <SetInput key={f} controller={controller} value={rs.setText} /> : <LineView key={f} line={fieldLine(f, rs, fp, i === focus)} width={width} />,
+      )}
+      <LineView line={[]} />
+      <ScrollView lines={previewLines(rs, fp, frame, width)} offset={0} height={body} width={width} />
+    </Box>
+  );
+}

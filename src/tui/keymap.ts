@@ -1,0 +1,276 @@
+import type { Key } from 'ink';
+
+/**
+ * The one table of keys. It decides what a key does on each screen, and draws the bottom key
+ * bar, the `?` help overlay and the README's key section — so the three never disagree.
+ */
+
+export type Screen = 'list' | 'detail' | 'resolve' | 'apply';
+
+export type Action =
+  | 'up'
+  | 'down'
+  | 'top'
+  | 'bottom'
+  | 'pageUp'
+  | 'pageDown'
+  | 'left'
+  | 'right'
+  | 'open'
+  | 'back'
+  | 'nextPane'
+  | 'prevPane'
+  | 'mark'
+  | 'markAll'
+  | 'filter'
+  | 'sort'
+  | 'resolve'
+  | 'edit'
+  | 'apply'
+  | 'export'
+  | 'moreContext'
+  | 'lessContext'
+  | 'help'
+  | 'quit';
+
+export interface Binding {
+  action: Action;
+  /** How the keys are written in the bar, the overlay and the README. */
+  keys: string[];
+  /** Short word for the key bar; absent: the binding is not in the bar (still in help). */
+  bar?: string;
+  /** Which bar words go first when the bar is too narrow: lower stays longer. */
+  rank?: number;
+  /** Screens whose bar shows it (default: every screen it works on). */
+  barOn?: Screen[];
+  /** What it does, per screen (help overlay and README). */
+  does: Partial<Record<Screen, string>>;
+  match(input: string, key: Key): boolean;
+}
+
+const ALL: Screen[] = ['list', 'detail', 'resolve', 'apply'];
+
+export const KEYMAP: Binding[] = [
+  {
+    action: 'up',
+    keys: ['↑', 'k'],
+    does: { list: 'previous finding', detail: 'scroll up', resolve: 'previous choice' },
+    match: (i, k) => k.upArrow || (i === 'k' && !k.ctrl && !k.meta),
+  },
+  {
+    action: 'down',
+    keys: ['↓', 'j'],
+    does: { list: 'next finding', detail: 'scroll down', resolve: 'next choice' },
+    match: (i, k) => k.downArrow || (i === 'j' && !k.ctrl && !k.meta),
+  },
+  {
+    action: 'top',
+    keys: ['g', 'Home'],
+    does: { list: 'first finding', detail: 'top of the pane' },
+    match: (i, k) => i === 'g' || k.home,
+  },
+  {
+    action: 'bottom',
+    keys: ['G', 'End'],
+    does: { list: 'last finding', detail: 'bottom of the pane' },
+    match: (i, k) => i === 'G' || k.end,
+  },
+  {
+    action: 'pageUp',
+    keys: ['PgUp'],
+    does: { list: 'page up', detail: 'page up' },
+    match: (_, k) => k.pageUp,
+  },
+  {
+    action: 'pageDown',
+    keys: ['PgDn'],
+    does: { list: 'page down', detail: 'page down' },
+    match: (_, k) => k.pageDown,
+  },
+  {
+    action: 'left',
+    keys: ['←', 'h'],
+    does: { resolve: 'previous option' },
+    match: (i, k) => k.leftArrow || (i === 'h' && !k.ctrl && !k.meta),
+  },
+  {
+    action: 'right',
+    keys: ['→', 'l'],
+    does: { resolve: 'next option' },
+    match: (i, k) => k.rightArrow || (i === 'l' && !k.ctrl && !k.meta),
+  },
+  {
+    action: 'open',
+    rank: 1,
+    keys: ['Enter'],
+    bar: 'open',
+    does: { list: 'open the finding', resolve: 'choose this resolution (or edit the values)', apply: 'back to the list when done' },
+    match: (_, k) => k.return,
+  },
+  {
+    action: 'nextPane',
+    rank: 2,
+    keys: ['Tab'],
+    bar: 'pane',
+    does: { detail: 'next pane: SQL, diff, rows, steps, rollback' },
+    match: (_, k) => k.tab && !k.shift,
+  },
+  {
+    action: 'prevPane',
+    keys: ['Shift-Tab'],
+    does: { detail: 'previous pane' },
+    match: (_, k) => k.tab && k.shift,
+  },
+  {
+    action: 'mark',
+    rank: 3,
+    keys: ['Space'],
+    bar: 'mark',
+    does: { list: 'mark / unmark for the batch', detail: 'mark / unmark for the batch' },
+    match: (i) => i === ' ',
+  },
+  {
+    action: 'markAll',
+    keys: ['A'],
+    does: { list: 'mark every ready or resolved finding (again: clear marks)' },
+    match: (i) => i === 'A',
+  },
+  {
+    action: 'filter',
+    rank: 6,
+    keys: ['/'],
+    bar: 'filter',
+    does: { list: 'filter by id, title, table, status or severity (Enter keeps, Esc clears)' },
+    match: (i) => i === '/',
+  },
+  {
+    action: 'sort',
+    rank: 8,
+    keys: ['s'],
+    bar: 'sort',
+    does: { list: 'sort: plan order, severity, table' },
+    match: (i) => i === 's',
+  },
+  {
+    action: 'resolve',
+    rank: 4,
+    keys: ['r'],
+    bar: 'resolve',
+    does: { list: 'resolve the blocking rows', detail: 'resolve the blocking rows' },
+    match: (i) => i === 'r',
+  },
+  {
+    action: 'edit',
+    rank: 7,
+    keys: ['e'],
+    bar: 'edit',
+    does: { list: "edit the finding in $EDITOR, then re-plan it", detail: "edit the finding in $EDITOR, then re-plan it" },
+    match: (i) => i === 'e',
+  },
+  {
+    action: 'apply',
+    rank: 2,
+    keys: ['a'],
+    bar: 'apply',
+    does: { list: 'apply the marked findings (or this one)', detail: 'apply the marked findings (or this one)' },
+    match: (i) => i === 'a',
+  },
+  {
+    action: 'export',
+    rank: 5,
+    keys: ['x'],
+    bar: 'export',
+    does: { list: 'write the checklist (Markdown) of the current plan', detail: 'write the checklist (Markdown) of the current plan' },
+    match: (i) => i === 'x',
+  },
+  {
+    action: 'moreContext',
+    keys: ['+'],
+    does: { detail: 'diff: more context lines' },
+    match: (i) => i === '+' || i === '=',
+  },
+  {
+    action: 'lessContext',
+    keys: ['-'],
+    does: { detail: 'diff: fewer context lines' },
+    match: (i) => i === '-',
+  },
+  {
+    action: 'back',
+    rank: 1,
+    keys: ['Esc'],
+    bar: 'back',
+    barOn: ['detail', 'resolve', 'apply'],
+    does: { list: 'clear the filter, else quit', detail: 'back to the list', resolve: 'back without choosing', apply: 'cancel (before the run starts)' },
+    match: (_, k) => k.escape,
+  },
+  {
+    action: 'help',
+    rank: 0,
+    keys: ['?'],
+    bar: 'help',
+    does: { list: 'this help', detail: 'this help', resolve: 'this help', apply: 'this help' },
+    match: (i) => i === '?',
+  },
+  {
+    action: 'quit',
+    rank: 0,
+    keys: ['q', 'Ctrl-C'],
+    bar: 'quit',
+    does: { list: 'quit', detail: 'quit', resolve: 'quit', apply: 'quit (refused while a transaction is open)' },
+    match: (i, k) => i === 'q' || (k.ctrl && i === 'c'),
+  },
+];
+
+export function bindingsFor(screen: Screen): Binding[] {
+  return KEYMAP.filter((b) => b.does[screen] !== undefined);
+}
+
+export function actionFor(screen: Screen, input: string, key: Key): Action | undefined {
+  return bindingsFor(screen).find((b) => b.match(input, key))?.action;
+}
+
+export function keyLabel(b: Binding): string {
+  return b.keys.join('/');
+}
+
+/** The key bar: `Enter open · Tab pane · …`, as many as fit in `width`, help and quit always. */
+export function keyBarItems(screen: Screen, width: number): { keys: string; word: string }[] {
+  const all = bindingsFor(screen)
+    .filter((b) => b.bar && (!b.barOn || b.barOn.includes(screen)))
+    .map((b) => ({ keys: b.keys[0]!, word: b.bar!, rank: b.rank ?? 9 }));
+  const size = (xs: { keys: string; word: string }[]) => xs.reduce((n, x) => n + x.keys.length + x.word.length + 4, 0);
+  const out = [...all];
+  while (size(out) > width) {
+    const worst = Math.max(...out.map((x) => x.rank));
+    if (worst === 0) break;
+    out.splice(out.map((x) => x.rank).lastIndexOf(worst), 1);
+  }
+  return out.map(({ keys, word }) => ({ keys, word }));
+}
+
+const SCREEN_NAMES: Record<Screen, string> = { list: 'list', detail: 'detail', resolve: 'resolve', apply: 'apply' };
+
+/** The README's key section, rendered from the same table. */
+export function keymapMarkdown(): string {
+  const rows = KEYMAP.map((b) => {
+    const keys = b.keys.map((k) => `\`${k}\``).join(' ');
+    const where = ALL.filter((s) => b.does[s]);
+    const does = [...new Set(where.map((s) => b.does[s]!))];
+    const text =
+      does.length === 1
+        ? `${does[0]} (${where.map((s) => SCREEN_NAMES[s]).join(', ')})`
+        : where.map((s) => `${SCREEN_NAMES[s]}: ${b.does[s]}`).join('; ');
+    return `| ${keys} | ${text.replaceAll('|', '\\|')} |`;
+  });
+  return [
+    '### Keys in `pgmend review`',
+    '',
+    'Screens: the finding **list**, a finding\'s **detail** (panes: SQL, diff, rows, steps, rollback), **resolve** (choose what happens to blocking rows) and **apply** (typed confirmation, then live progress).',
+    '',
+    '| Key | Does |',
+    '|---|---|',
+    ...rows,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,111 @@
+import type { CheckResult, FindingPlan, FindingStatus } from '../engine/plan-model.js';
+import type { Severity } from '../findings/model.js';
+import { SEVERITIES } from '../findings/model.js';
+import { plural } from '../export/values.js';
+import type { ReviewState, SortKey } from './state.js';
+
+/**
+ * The finding list as the reviewer sees it: one item per finding, from the plan when it is there
+ * and from the findings file before (ids, titles and severities are known before the database
+ * answers), filtered and sorted.
+ */
+
+export type ItemStatus = FindingStatus | 'checking' | 'planning' | 'waiting';
+
+export interface ListItem {
+  id: string;
+  title: string;
+  severity: Severity;
+  table?: string;
+  playbook: string;
+  status: ItemStatus;
+  plan?: FindingPlan;
+  /** Being re-planned: what is happening. */
+  busy?: string;
+}
+
+export function items(s: ReviewState): ListItem[] {
+  if (s.plan) {
+    return s.plan.findings.map((f) => ({
+      id: f.id,
+      title: f.title,
+      severity: f.severity,
+      ...(f.table ? { table: f.table } : {}),
+      playbook: f.playbook,
+      status: f.status,
+      plan: f,
+      ...(s.busy[f.id] ? { busy: s.busy[f.id] } : {}),
+    }));
+  }
+  const checked = new Set(s.loading.checked);
+  return s.findings.map((f) => {
+    const early = s.early[f.id];
+    const table = typeof f.params.table === 'string' ? f.params.table : undefined;
+    const status: ItemStatus = early ? early.status : !s.loading.running ? 'waiting' : checked.has(f.id) ? 'planning' : 'checking';
+    return {
+      id: f.id,
+      title: f.title,
+      severity: f.severity,
+      ...(early?.table ? { table: early.table } : table ? { table } : {}),
+      playbook: f.playbook,
+      status,
+      ...(early ? { plan: early } : {}),
+    };
+  });
+}
+
+export function matchesFilter(item: ListItem, filter: string): boolean {
+  const q = filter.trim().toLowerCase();
+  if (!q) return true;
+  return [item.id, item.title, item.table ?? '', item.status, item.severity, item.playbook].some((x) => x.toLowerCase().includes(q));
+}
+
+const rank = (s: Severity) => SEVERITIES.indexOf(s);
+
+export function sortItems(list: ListItem[], sort: SortKey): ListItem[] {
+  if (sort === 'plan') return list;
+  const indexed = list.map((item, i) => ({ item, i }));
+  indexed.sort((a, b) => {
+    if (sort === 'severity') return rank(a.item.severity) - rank(b.item.severity) || a.i - b.i;
+    return (a.item.table ?? '~').localeCompare(b.item.table ?? '~') || rank(a.item.severity) - rank(b.item.severity) || a.i - b.i;
+  });
+  return indexed.map((x) => x.item);
+}
+
+export function visibleItems(s: ReviewState): ListItem[] {
+  return sortItems(items(s).filter((i) => matchesFilter(i, s.filter)), s.sort);
+}
+
+/** Where the cursor is in the visible list (0 when its finding is filtered out). */
+export function cursorIndex(s: ReviewState, list = visibleItems(s)): number {
+  const i = list.findIndex((x) => x.id === s.cursorId);
+  return i < 0 ? 0 : i;
+}
+
+const CHECK_WORDS: Record<string, (c: CheckResult, compact: boolean) => string> = {
+  duplicates: (c, compact) => `${plural(c.rows, 'row')} in ${c.groups ?? '?'} ${compact ? (c.groups === 1 ? 'group' : 'groups') : c.groups === 1 ? 'duplicate group' : 'duplicate groups'}`,
+  orphans: (c) => plural(c.rows, 'orphan row'),
+  violations: (c) => plural(c.rows, 'violating row'),
+  nulls: (c) => plural(c.rows, 'NULL row'),
+  drift: (c) => plural(c.rows, 'drifted row'),
+  'invalid-states': (c, compact) => (compact ? plural(c.rows, 'invalid state') : `${plural(c.rows, 'row')} in invalid states`),
+  cascade: (c, compact) => (compact ? `cascade ${plural(c.rows, 'row')}` : `a parent delete reaches ${plural(c.rows, 'row')}`),
+};
+
+export function checkCount(c: CheckResult, compact = false): string {
+  const word = CHECK_WORDS[c.id];
+  return word ? word(c, compact) : `${plural(c.rows, 'row')} (${c.id})`;
+}
+
+/** The one number that matters for a finding: its blocking rows, else drift, else blast radius. */
+export function keyCount(f: FindingPlan | undefined, compact = false): string {
+  if (!f) return '';
+  const blocking = f.checks.find((c) => c.blocking && c.rows > 0);
+  if (blocking) return checkCount(blocking, compact);
+  const other = f.checks.find((c) => c.rows > 0 && c.id !== 'cascade');
+  if (other) return checkCount(other, compact);
+  const cascade = f.checks.find((c) => c.id === 'cascade' && c.rows > 0);
+  if (cascade) return checkCount(cascade, compact);
+  if (f.checks.some((c) => c.blocking)) return 'no blocking rows';
+  return '';
+}

@@ -1,0 +1,116 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { DbTarget } from '../db/connection.js';
+import { describe } from '../db/connection.js';
+import type { PlaybookSet } from '../playbooks/load.js';
+import { buildPlan, type PlanEvent } from '../engine/plan.js';
+import { previewResolution } from '../engine/preview.js';
+import { applyPlan } from '../engine/apply.js';
+import type { ApplyEvent, ApplyResult } from '../engine/apply-model.js';
+import type { Mode, Plan, ResolutionPreview, Row } from '../engine/plan-model.js';
+import type { MaintenanceWindow } from '../engine/window.js';
+import { exportPlan } from '../export/index.js';
+import { parseFindingsText } from '../findings/load.js';
+import type { Finding, Resolution } from '../findings/model.js';
+import { editText } from './editor.js';
+
+/**
+ * Everything the TUI asks of the world, in one place: the engine (plan, preview, apply), the
+ * checklist export and the editor. The TUI holds no SQL; these are the only doors out.
+ */
+export interface ReviewServices {
+  mode: Mode;
+  window: MaintenanceWindow;
+  /** The name the apply confirmation must be typed as. */
+  databaseName: string;
+  /** `user@host:port/db` once ready (never a password). */
+  databaseLabel(): string;
+  /** Waits until the database can be planned against (the demo starts a server first). */
+  ready(say: (text: string) => void): Promise<void>;
+  buildPlan(findings: Finding[], opts: { planId?: string; onProgress?: (e: PlanEvent) => void }): Promise<Plan>;
+  previewResolution(finding: Finding, resolution: Resolution): Promise<ResolutionPreview & { after: Row[] }>;
+  applyPlan(plan: Plan, only: string[], onProgress: (e: ApplyEvent) => void): Promise<ApplyResult>;
+  /** Writes the checklist of `plan`; returns the file written. */
+  exportChecklist(plan: Plan): Promise<string>;
+  /** Opens text in $EDITOR (Ink is unmounted meanwhile); returns what was saved. */
+  editText(text: string, fileName: string): Promise<string>;
+  /** Parses and validates an edited one-finding file. */
+  parseFindings(text: string, name: string): Finding[];
+  now(): Date;
+}
+
+export interface EngineServiceConfig {
+  /** The database, or a boot step that makes one (demo). */
+  target?: DbTarget;
+  boot?: (say: (text: string) => void) => Promise<DbTarget>;
+  databaseName: string;
+  playbooks: PlaybookSet;
+  mode: Mode;
+  window: MaintenanceWindow;
+  lockTimeoutMs: number;
+  lockRetries: number;
+  statementTimeoutMs: number;
+  sampleSize: number;
+  snapshotDir?: string;
+  /** Where `x` writes the checklist. */
+  exportDir: string;
+  /** Runs `fn` with the terminal handed over (Ink unmounted); default: just runs it. */
+  suspend?: <T>(fn: () => Promise<T>) => Promise<T>;
+  env?: NodeJS.ProcessEnv;
+}
+
+export function engineServices(cfg: EngineServiceConfig): ReviewServices {
+  let target = cfg.target;
+  const need = (): DbTarget => {
+    if (!target) throw new Error('the database is not ready yet');
+    return target;
+  };
+  const suspend = cfg.suspend ?? (<T>(fn: () => Promise<T>) => fn());
+  return {
+    mode: cfg.mode,
+    window: cfg.window,
+    databaseName: cfg.databaseName,
+    databaseLabel: () => (target ? describe(target) : cfg.databaseName),
+    async ready(say) {
+      if (!target && cfg.boot) target = await cfg.boot(say);
+      need();
+    },
+    buildPlan: (findings, opts) =>
+      buildPlan({
+        target: need(),
+        findings,
+        playbooks: cfg.playbooks,
+        mode: cfg.mode,
+        rehearse: true,
+        lockTimeoutMs: cfg.lockTimeoutMs,
+        statementTimeoutMs: cfg.statementTimeoutMs,
+        sampleSize: cfg.sampleSize,
+        ...(opts.planId ? { planId: opts.planId } : {}),
+        ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      }),
+    previewResolution: (finding, resolution) =>
+      previewResolution(need(), cfg.playbooks, finding, resolution, { mode: cfg.mode, sampleSize: cfg.sampleSize, lockTimeoutMs: cfg.lockTimeoutMs }),
+    applyPlan: (plan, only, onProgress) =>
+      applyPlan({
+        target: need(),
+        plan,
+        playbooks: cfg.playbooks,
+        only,
+        mode: cfg.mode,
+        window: cfg.window,
+        lockTimeoutMs: cfg.lockTimeoutMs,
+        lockRetries: cfg.lockRetries,
+        ...(cfg.snapshotDir ? { snapshotDir: cfg.snapshotDir } : {}),
+        onProgress,
+      }),
+    async exportChecklist(plan) {
+      const safe = plan.database.name.replace(/[^A-Za-z0-9_.-]/g, '_');
+      const file = path.join(cfg.exportDir, `pgmend-checklist-${safe}-${plan.id}.md`);
+      await writeFile(file, exportPlan(plan, 'md', { mode: plan.mode }));
+      return file;
+    },
+    editText: (text, fileName) => suspend(() => editText(text, fileName, cfg.env ?? process.env)),
+    parseFindings: (text, name) => parseFindingsText(text, name, cfg.playbooks),
+    now: () => new Date(),
+  };
+}
