@@ -20,7 +20,14 @@ export function chinookBody(): string {
   return cut < 0 ? text : text.slice(cut + '\\c chinook;'.length);
 }
 
+/** Loads an example system (examples/<name>/schema.sql + data.sql) into the database at url. */
+export async function loadExampleInto(url: string, name: string): Promise<void> {
+  const dir = path.resolve(import.meta.dirname, '../../examples', name);
+  for (const f of ['schema.sql', 'data.sql']) psql(url, ['-f', path.join(dir, f)]);
+}
+
 export const TEMPLATES: Record<string, (url: string) => Promise<void>> = {
+  tpl_actorhub: (url) => loadExampleInto(url, 'actorhub'),
   tpl_pagila: async (url) => {
     psql(url, ['-f', path.join(FIXTURES, 'pagila/pagila-schema.sql')]);
     psql(url, ['-f', path.join(FIXTURES, 'pagila/pagila-data.sql')]);
