@@ -57,7 +57,9 @@ export function registerDemo(program: Command): void {
           const interactive = Boolean(process.stdout.isTTY && process.stdin.isTTY);
           let url: string | undefined;
           if (interactive) {
-            const { runReview } = await import('../tui/session.js');
+            // React's development build is several times slower; a user's terminal gets production.
+      process.env.NODE_ENV ??= 'production';
+      const { runReview } = await import('../tui/session.js');
             await runReview({
               findings,
               bootText: 'starting embedded PostgreSQL 18…',

@@ -48,6 +48,8 @@ export function registerReview(program: Command): void {
       const lockRetries = positiveInt(args.lockRetries, '--lock-retries', 1);
       const inputs = await engineInputs(args, args.findings);
       // Ink and its React tree load only when a terminal session actually starts.
+      // React's development build is several times slower; a user's terminal gets production.
+      process.env.NODE_ENV ??= 'production';
       const { runReview } = await import('../tui/session.js');
       return runReview({
         target: inputs.target,

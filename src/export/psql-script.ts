@@ -64,6 +64,11 @@ export function planToPsql(plan: Plan, opts: PsqlScriptOptions): string {
   // Window: the BEGIN above covers every step; online: each unit is its own transaction (or none).
   const units: Unit[] = mode === 'window' ? [{ steps, transaction: false }] : onlineUnits(steps);
   for (const unit of units) {
+    if (unit.loop) {
+      out.push('', ...loopLines(unit, n + 1, steps.length));
+      n += unit.steps.length;
+      continue;
+    }
     if (unit.transaction) out.push('', 'BEGIN;');
     for (const s of unit.steps) {
       if (s.phaseTitle !== phaseTitle) {
@@ -133,6 +138,8 @@ function stepLines(s: ScriptStep, n: number, total: number, firstOfFinding: bool
 interface Unit {
   steps: ScriptStep[];
   transaction: boolean;
+  /** Online batched row change: backup + change repeated, one transaction per batch, until no row is left. */
+  loop?: boolean;
 }
 
 /**
@@ -146,6 +153,14 @@ function onlineUnits(steps: ScriptStep[]): Unit[] {
   for (const s of steps) {
     const last = units.at(-1);
     const prev = last?.steps.at(-1);
+    if (s.step.repeat) {
+      units.push({ steps: [s], transaction: false, loop: true });
+      continue;
+    }
+    if (last?.loop && last.steps.length === 1) {
+      last.steps.push(s);
+      continue;
+    }
     const joins =
       s.step.transactional &&
       last?.transaction &&
@@ -155,6 +170,27 @@ function onlineUnits(steps: ScriptStep[]): Unit[] {
     else units.push({ steps: [s], transaction: s.step.transactional });
   }
   return units;
+}
+
+/**
+ * A batched row change as one DO block: back up a batch, stop when it is empty, change it, COMMIT,
+ * again. COMMIT inside DO is allowed because psql runs it outside a transaction block (PG 11+).
+ */
+function loopLines(unit: Unit, n: number, total: number): string[] {
+  const [backup, change] = unit.steps as [ScriptStep, ScriptStep | undefined];
+  const tag = dollarTag('pgmend_batch', unit.steps.map((s) => s.step.sql));
+  const label = `[${n}/${total}] ${backup.finding.id}: ${backup.step.description ?? 'back up and change rows'} (batched)`;
+  return [
+    sqlComment(`lock: ${backup.step.lock} then ${change?.step.lock ?? ''} on ${backup.step.tables.join(', ')}; one transaction per batch`),
+    `\\echo ${psqlArgument(label)}`,
+    `DO ${tag} DECLARE n bigint; BEGIN LOOP`,
+    `  ${backup.step.sql.trim().replace(/;$/, '')};`,
+    '  GET DIAGNOSTICS n = ROW_COUNT;',
+    '  EXIT WHEN n = 0;',
+    ...(change ? [`  ${change.step.sql.trim().replace(/;$/, '')};`] : []),
+    '  COMMIT;',
+    `END LOOP; END ${tag};`,
+  ];
 }
 
 /** Every verify query must return one row whose `ok` is true; anything else (false, NULL, no row) raises. */

@@ -1,4 +1,4 @@
-import React from 'react';
+import React, { useCallback } from 'react';
 import { Box, Text, useInput } from 'ink';
 import { ProgressBar, TextInput } from '@inkjs/ui';
 import type { FindingPlan } from '../engine/plan-model.js';
@@ -47,6 +47,7 @@ function ConfirmPrompt({ controller, database }: { controller: ReviewController;
   useInput((input, key) => {
     if (key.escape || (key.ctrl && input === 'c')) controller.cancelApply();
   });
+  const onSubmit = useCallback((v: string) => void controller.confirmApply(v), [controller]);
   return (
     <Box flexDirection="column">
       <Text>
@@ -54,7 +55,7 @@ function ConfirmPrompt({ controller, database }: { controller: ReviewController;
       </Text>
       <Box>
         <Text bold>{'> '}</Text>
-        <TextInput placeholder="" onSubmit={(v) => void controller.confirmApply(v)} />
+        <TextInput placeholder="" onSubmit={onSubmit} />
       </Box>
     </Box>
   );

@@ -1,4 +1,4 @@
-import React from 'react';
+import React, { useCallback } from 'react';
 import { Box, Text, useInput } from 'ink';
 import { TextInput } from '@inkjs/ui';
 import type { Store } from './store.js';
@@ -11,14 +11,17 @@ export function FilterInput({ store, initial }: { store: Store; initial: string 
       store.dispatch({ type: 'filtering', on: false });
     }
   });
+  // @inkjs/ui calls onChange from an effect that depends on it: it must be stable.
+  const onChange = useCallback((text: string) => store.dispatch({ type: 'filter', text }), [store]);
+  const onSubmit = useCallback(() => store.dispatch({ type: 'filtering', on: false }), [store]);
   return (
     <Box>
       <Text bold>/ </Text>
       <TextInput
         defaultValue={initial}
         placeholder="id, title, table, status or severity — Enter keeps, Esc clears"
-        onChange={(text) => store.dispatch({ type: 'filter', text })}
-        onSubmit={() => store.dispatch({ type: 'filtering', on: false })}
+        onChange={onChange}
+        onSubmit={onSubmit}
       />
     </Box>
   );

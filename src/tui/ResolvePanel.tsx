@@ -1,4 +1,4 @@
-import React from 'react';
+import React, { useCallback } from 'react';
 import { Box, Text, useInput } from 'ink';
 import { TextInput } from '@inkjs/ui';
 import type { FindingPlan, Row } from '../engine/plan-model.js';
@@ -85,10 +85,13 @@ function SetInput({ controller, value }: { controller: ReviewController; value: 
   useInput((input, key) => {
     if (key.escape || (key.ctrl && input === 'c')) controller.setText(value, true);
   });
+  // @inkjs/ui calls onChange from an effect that depends on it: it must be stable.
+  const onChange = useCallback((t: string) => controller.setText(t), [controller]);
+  const onSubmit = useCallback((t: string) => controller.setText(t, true), [controller]);
   return (
     <Box>
       <Text bold>{'▸ set       '}</Text>
-      <TextInput defaultValue={value} placeholder="column = value, …" onChange={(t) => controller.setText(t)} onSubmit={(t) => controller.setText(t, true)} />
+      <TextInput defaultValue={value} placeholder="column = value, …" onChange={onChange} onSubmit={onSubmit} />
     </Box>
   );
 }

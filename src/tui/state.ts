@@ -219,9 +219,9 @@ export function reduce(s: ReviewState, a: Action): ReviewState {
     case 'setMarks':
       return { ...s, marked: a.ids };
     case 'filtering':
-      return { ...s, filtering: a.on };
+      return s.filtering === a.on ? s : { ...s, filtering: a.on };
     case 'filter':
-      return { ...s, filter: a.text };
+      return s.filter === a.text ? s : { ...s, filter: a.text };
     case 'sort':
       return { ...s, sort: SORTS[(SORTS.indexOf(s.sort) + 1) % SORTS.length]! };
     case 'help':
@@ -230,8 +230,12 @@ export function reduce(s: ReviewState, a: Action): ReviewState {
       return a.message ? { ...s, message: a.message } : withoutKey(s, 'message');
     case 'resolveOpen':
       return { ...s, screen: 'resolve', help: false, resolve: a.resolve };
-    case 'resolveUpdate':
-      return s.resolve ? { ...s, resolve: { ...s.resolve, ...a.patch } } : s;
+    case 'resolveUpdate': {
+      if (!s.resolve) return s;
+      const r = s.resolve;
+      const same = Object.entries(a.patch).every(([k, v]) => r[k as keyof ResolveState] === v);
+      return same ? s : { ...s, resolve: { ...r, ...a.patch } };
+    }
     case 'preview':
       // A late answer for an older draft is dropped.
       if (!s.resolve || (s.resolve.preview && s.resolve.preview.key !== a.preview.key && a.preview.status !== 'loading')) return s;
