@@ -81,7 +81,7 @@ export function registerDemo(program: Command): void {
             say('the review TUI needs a terminal: printed the checklist instead (run pgmend demo in a terminal to review)');
           }
           if (args.keep && url) {
-            say(`demo database: ${url.replace(/:[^:@/]*@/, ':***@')} (password: see src/demo/embedded.ts) — Ctrl-C stops it`);
+            say(`demo database: ${url} — try: DATABASE_URL=${url} npm run pgmend -- journal; Ctrl-C stops it`);
             await new Promise(() => {});
           }
           return 0;

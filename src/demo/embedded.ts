@@ -1,7 +1,7 @@
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 
 /**
@@ -63,8 +63,11 @@ export async function startEmbedded(opts: { port?: number; onLog?: (m: string) =
     await chmod(dir, 0o755);
   }
   await server.initialise();
+  // A throwaway server listening on loopback only: trust local connections, so no URL, log or
+  // message ever needs to carry a password.
+  await writeFile(path.join(dir, 'data', 'pg_hba.conf'), 'local all all trust\nhost all all 127.0.0.1/32 trust\n');
   await server.start();
-  const base = `postgresql://postgres:${password}@127.0.0.1:${port}`;
+  const base = `postgresql://postgres@127.0.0.1:${port}`;
   let stopped = false;
   const stop = async () => {
     if (stopped) return;

@@ -1,6 +1,7 @@
 import React, { useCallback } from 'react';
 import { Box, Text, useInput } from 'ink';
-import { ProgressBar, TextInput } from '@inkjs/ui';
+import { ProgressBar } from '@inkjs/ui';
+import { LineInput } from './LineInput.js';
 import type { FindingPlan } from '../engine/plan-model.js';
 import { formatDuration, windowState } from '../engine/window.js';
 import { describeResolution, resolutionRows } from '../export/summary.js';
@@ -44,10 +45,8 @@ export function planLines(state: ReviewState, ap: ApplyState, frame: number, max
 }
 
 function ConfirmPrompt({ controller, database }: { controller: ReviewController; database: string }) {
-  useInput((input, key) => {
-    if (key.escape || (key.ctrl && input === 'c')) controller.cancelApply();
-  });
   const onSubmit = useCallback((v: string) => void controller.confirmApply(v), [controller]);
+  const onCancel = useCallback(() => controller.cancelApply(), [controller]);
   return (
     <Box flexDirection="column">
       <Text>
@@ -55,7 +54,7 @@ function ConfirmPrompt({ controller, database }: { controller: ReviewController;
       </Text>
       <Box>
         <Text bold>{'> '}</Text>
-        <TextInput placeholder="" onSubmit={onSubmit} />
+        <LineInput onSubmit={onSubmit} onCancel={onCancel} />
       </Box>
     </Box>
   );

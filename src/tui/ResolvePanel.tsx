@@ -1,6 +1,6 @@
 import React, { useCallback } from 'react';
-import { Box, Text, useInput } from 'ink';
-import { TextInput } from '@inkjs/ui';
+import { Box, Text } from 'ink';
+import { LineInput } from './LineInput.js';
 import type { FindingPlan, Row } from '../engine/plan-model.js';
 import { describeResolution } from '../export/summary.js';
 import { displayValue, oneLine, plural } from '../export/values.js';
@@ -68,7 +68,7 @@ export function previewLines(rs: ResolveState, fp: FindingPlan, frame: number, w
   const verb = draft.resolution.strategy === 'delete' ? 'deleted' : 'changed';
   const out: Line[] = [
     describe,
-    [seg('✔ recounted: ', 'ok', { bold: true }), seg(`${plural(r.rows, 'row')} in ${r.table} would be ${verb}, each backed up first`), seg(r.sample.length < r.rows ? ` (first ${r.sample.length} below)` : '', 'muted')],
+    [seg('✔ recounted: ', 'ok', { bold: true }), seg(`${plural(r.rows, 'row')} in ${r.table} would be ${verb} (backed up first)`), seg(r.sample.length < r.rows ? ` (first ${r.sample.length} below)` : '', 'muted')],
   ];
   const priority = priorityColumns(fp.finding.params, r.sample[0]);
   if (draft.resolution.strategy === 'delete') {
@@ -82,16 +82,12 @@ export function previewLines(rs: ResolveState, fp: FindingPlan, frame: number, w
 }
 
 function SetInput({ controller, value }: { controller: ReviewController; value: string }) {
-  useInput((input, key) => {
-    if (key.escape || (key.ctrl && input === 'c')) controller.setText(value, true);
-  });
-  // @inkjs/ui calls onChange from an effect that depends on it: it must be stable.
   const onChange = useCallback((t: string) => controller.setText(t), [controller]);
-  const onSubmit = useCallback((t: string) => controller.setText(t, true), [controller]);
+  const onDone = useCallback((t: string) => controller.setText(t, true), [controller]);
   return (
     <Box>
       <Text bold>{'▸ set       '}</Text>
-      <TextInput defaultValue={value} placeholder="column = value, …" onChange={onChange} onSubmit={onSubmit} />
+      <LineInput initial={value} placeholder="column = value, …" onChange={onChange} onSubmit={onDone} onCancel={() => controller.setText(value, true)} />
     </Box>
   );
 }

@@ -104,6 +104,7 @@ export const KEYMAP: Binding[] = [
     rank: 1,
     keys: ['Enter'],
     bar: 'open',
+    barOn: ['list'],
     does: { list: 'open the finding', resolve: 'choose this resolution (or edit the values)', apply: 'back to the list when done' },
     match: (_, k) => k.return,
   },
