@@ -4,6 +4,7 @@ import { registerDemo } from './demo.js';
 import { registerApply } from './apply.js';
 import { registerJournal } from './journal.js';
 import { registerRollback } from './rollback.js';
+import { registerImport } from './import.js';
 import { registerReview } from './review.js';
 
 /** Every command registers itself from its own file (src/cli/<command>.ts). */
@@ -13,5 +14,6 @@ export function registerCommands(program: Command): void {
   registerApply(program);
   registerJournal(program);
   registerRollback(program);
+  registerImport(program);
   registerReview(program);
 }
