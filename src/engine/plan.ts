@@ -14,7 +14,7 @@ import { runPrechecks } from './prechecks.js';
 import { blastRadius } from './cascade.js';
 import { backupTableName, resolutionSteps, rowChangingFixSteps, ONLINE_BATCH } from './row-changes.js';
 import { rehearse, type RehearsalItem } from './rehearsal.js';
-import { errorMessage } from '../util/errors.js';
+import { errorMessage, PgmendError } from '../util/errors.js';
 import { orderFindings } from './order.js';
 import { sqlHash } from './sql-hash.js';
 import { journalExists } from './journal.js';
@@ -89,7 +89,7 @@ async function planWith(
     await client.query(`SET LOCAL lock_timeout = ${Math.round(opts.lockTimeoutMs)}`);
     await client.query('SAVEPOINT pgmend_precheck');
     emit({ kind: 'phase', phase: 'catalog' });
-    catalog = await time('catalog', () => loadCatalog(client));
+    catalog = await time('catalog', () => loadCatalog(client).catch((e: unknown) => catalogLockError(client, e, opts.lockTimeoutMs)));
     server = catalog.server.version;
 
     for (const f of opts.findings) {
@@ -174,6 +174,29 @@ async function planWith(
     findings: ordered,
     timings,
   };
+}
+
+/**
+ * Reading the schema (pg_get_indexdef, pg_get_expr) takes ACCESS SHARE on every table, so a session
+ * holding ACCESS EXCLUSIVE anywhere stops the plan after lock_timeout: say which table, not just
+ * "canceling statement due to lock timeout".
+ */
+async function catalogLockError(client: pg.Client, e: unknown, lockTimeoutMs: number): Promise<never> {
+  if ((e as { code?: string }).code !== '55P03') throw e;
+  await client.query('ROLLBACK TO SAVEPOINT pgmend_precheck').catch(() => {});
+  const { rows } = await client
+    .query<{ t: string }>(
+      `SELECT DISTINCT l.relation::regclass::text AS t FROM pg_locks l
+       WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock' AND l.granted AND l.pid <> pg_backend_pid()
+         AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY 1`,
+    )
+    .catch(() => ({ rows: [] as { t: string }[] }));
+  const held = rows.length ? ` an ACCESS EXCLUSIVE lock on ${rows.map((r) => r.t).join(', ')}` : ' a lock on a table';
+  throw new PgmendError(
+    `cannot read the schema: another session holds${held}; gave up after lock_timeout ${lockTimeoutMs} ms, not waited for`,
+    1,
+    'retry once that session has finished, or raise --lock-timeout',
+  );
 }
 
 async function cascadeCheck(client: pg.Client, catalog: Catalog, p: PreparedFinding): Promise<CheckResult> {

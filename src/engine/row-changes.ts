@@ -61,12 +61,22 @@ function changedRows(backup: string): string {
   return `ctid = ANY (ARRAY(SELECT pgmend_row_id FROM ${backup} WHERE pgmend_txid = pg_current_xact_id()))`;
 }
 
+/** A column a resolution's `set` names; errors say which field of the finding is wrong. */
+function resolveColumnFor(catalog: Catalog, p: PreparedFinding, col: string) {
+  try {
+    return resolveColumn(catalog, p.target!, col);
+  } catch (e) {
+    if (e instanceof PgmendError) throw new PgmendError(`${p.finding.id}.resolution.set: ${e.message}`, e.exitCode, e.hint);
+    throw e;
+  }
+}
+
 /** The SET list a resolution writes. */
 function setList(catalog: Catalog, p: PreparedFinding, resolution: Resolution, nullable: string | undefined): string {
   if (resolution.strategy === 'update') {
     return Object.entries(resolution.set ?? {})
       .map(([col, value]) => {
-        const c = resolveColumn(catalog, p.target!, col);
+        const c = resolveColumnFor(catalog, p, col);
         return `${quoteIdent(c.name)} = ${value === null ? 'NULL' : quoteLiteral(value)}`;
       })
       .join(', ');

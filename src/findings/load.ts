@@ -36,7 +36,8 @@ export function parseFindingsText(text: string, name: string, playbooks: Playboo
     // YAML is a superset of JSON: one parser reads both, with line numbers in its errors.
     data = YAML.parse(text, { uniqueKeys: true, maxAliasCount: 100 });
   } catch (e) {
-    const msg = (e as Error).message.split('\n')[0];
+    // The parser's first line; it ends with ":" before a code excerpt we do not print.
+    const msg = (e as Error).message.split('\n')[0]!.replace(/:\s*$/, '');
     throw new UsageError(`${name}: not valid ${/^\s*[{[]/.test(text) ? 'JSON' : 'YAML'}: ${msg}`);
   }
   const file = findingsFileSchema.safeParse(data);

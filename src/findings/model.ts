@@ -9,19 +9,19 @@ export const STRATEGIES = ['delete', 'update', 'set-null'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
 /** A literal a resolution writes: scalars only, so it can always be rendered as a quoted literal. */
-export const literalSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+export const literalSchema = z.union([z.string(), z.number(), z.boolean(), z.null()], { error: 'expected a string, number, boolean or null' });
 export type Literal = z.infer<typeof literalSchema>;
 
 export const resolutionSchema = z
   .object({
     strategy: z.enum(STRATEGIES, { error: `expected one of ${STRATEGIES.join(', ')}` }),
     /** For duplicate groups: which row of each group survives untouched. */
-    keep: z.enum(['oldest', 'newest']).optional(),
+    keep: z.enum(['oldest', 'newest'], { error: 'expected oldest or newest' }).optional(),
     /** Column that decides oldest/newest (default: the primary key). */
-    orderBy: z.string().min(1).optional(),
+    orderBy: z.string({ error: 'expected a column name' }).min(1, 'expected a column name').optional(),
     /** For `update`: column → new value. */
-    set: z.record(z.string(), literalSchema).optional(),
-  })
+    set: z.record(z.string(), literalSchema, { error: 'expected {column: value}' }).optional(),
+  }, { error: 'expected {strategy: delete | update | set-null, …}' })
   .strict()
   .superRefine((r, ctx) => {
     if (r.strategy === 'update' && (!r.set || Object.keys(r.set).length === 0)) {
@@ -36,19 +36,19 @@ export type Resolution = z.infer<typeof resolutionSchema>;
 export const findingSchema = z
   .object({
     id: z
-      .string()
+      .string({ error: 'expected an id' })
       .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'expected letters, digits, "-", "_" or "." (at most 63)'),
-    title: z.string().min(1, 'expected a title'),
+    title: z.string({ error: 'expected a title' }).min(1, 'expected a title'),
     severity: z.enum(SEVERITIES, { error: `expected one of ${SEVERITIES.join(', ')}` }),
     source: z.string().optional(),
-    playbook: z.string().min(1),
+    playbook: z.string({ error: 'expected a playbook name' }).min(1, 'expected a playbook name'),
     /** Checked against the playbook's own param declarations once the playbook is known. */
-    params: z.record(z.string(), z.unknown()),
+    params: z.record(z.string(), z.unknown(), { error: 'expected a map of params' }),
     resolution: resolutionSchema.optional(),
-  })
+  }, { error: 'expected a finding: {id, title, severity, playbook, params}' })
   .strict();
 export type Finding = z.infer<typeof findingSchema>;
 
 export const findingsFileSchema = z
-  .object({ findings: z.array(z.unknown(), { error: 'expected a list under "findings"' }) })
+  .object({ findings: z.array(z.unknown(), { error: 'expected a list under "findings"' }) }, { error: 'not a findings file' })
   .strict();

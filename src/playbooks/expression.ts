@@ -37,7 +37,8 @@ function parse(sql: string): { stmts: { stmt: Record<string, unknown> }[] } {
   try {
     return parseSync(sql) as { stmts: { stmt: Record<string, unknown> }[] };
   } catch (e) {
-    throw new SqlInputError(`does not parse: ${(e as Error).message}`);
+    // One line: the parser quotes the rest of the text, newlines and all.
+    throw new SqlInputError(`does not parse: ${(e as Error).message.replace(/\s*\n\s*/g, ' ').trim()}`);
   }
 }
 
@@ -82,10 +83,17 @@ export function parseExpression(text: string, opts: ExpressionOptions): ParsedEx
   if (!select || !targets || targets.length !== 1 || extraClauses.length > 0) {
     throw new SqlInputError(`${opts.what} must be exactly one SQL expression`);
   }
+  const value = (targets[0] as { ResTarget?: { val?: Record<string, unknown> } }).ResTarget?.val;
+  // `a, b` parses as one implicit ROW(a, b): a list, not one expression.
+  if ((value?.RowExpr as { row_format?: string } | undefined)?.row_format === 'COERCE_IMPLICIT_CAST') {
+    throw new SqlInputError(`${opts.what} must be exactly one SQL expression, not a list`);
+  }
+  if (!isAtomic(trimmed, value)) throw new SqlInputError(`${opts.what} must be exactly one SQL expression`);
   const columns = new Set<string>();
   walk(select, (type, node) => {
     if (type === 'SubLink' && !opts.subqueries) throw new SqlInputError(`${opts.what} must not contain a subquery`);
     if (WRITE_NODES.has(type)) throw new SqlInputError(`${opts.what} must not modify data`);
+    if (type === 'SelectStmt' && node.lockingClause) throw new SqlInputError(`${opts.what} must not lock rows (FOR UPDATE / FOR SHARE)`);
     if (type === 'FuncCall') {
       const name = stringsOf(node.funcname).at(-1)?.toLowerCase() ?? '';
       if (DENIED_FUNCTIONS.has(name) || name.startsWith('pg_advisory') || name.startsWith('lo_')) {
@@ -101,6 +109,19 @@ export function parseExpression(text: string, opts: ExpressionOptions): ParsedEx
   // A trailing `-- comment` would swallow the closing parenthesis: end the line first.
   const sql = trimmed.includes('--') ? `(${trimmed}\n)` : `(${trimmed})`;
   return { sql, columns: [...columns] };
+}
+
+/**
+ * `1=1) OR (1=1` parses inside `SELECT (…)` too, yet spliced as `(1=1) OR (1=1)` after `x AND` it
+ * escapes its parentheses. Cast the wrapped text: only when the parentheses hold the whole text is
+ * the cast's operand the very tree parsed before (same offsets, so even locations match).
+ */
+function isAtomic(text: string, value: unknown): boolean {
+  const tree = parse(`SELECT (\n${text}\n)::pgmend_atomic`);
+  const select = tree.stmts.length === 1 ? (tree.stmts[0]!.stmt.SelectStmt as { targetList?: unknown[] } | undefined) : undefined;
+  const target = select?.targetList?.length === 1 ? (select.targetList[0] as { ResTarget?: { val?: { TypeCast?: { arg?: unknown } } } }) : undefined;
+  const arg = target?.ResTarget?.val?.TypeCast?.arg;
+  return arg !== undefined && JSON.stringify(arg) === JSON.stringify(value);
 }
 
 const TRANSACTION_CONTROL = new Set(['TransactionStmt']);

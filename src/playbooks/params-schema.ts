@@ -6,8 +6,8 @@ import type { Playbook, ParamSpec } from './model.js';
  * exist, does the expression parse) is checked later, against the catalog and the parser.
  */
 const nonEmptyString = (what: string) => z.string({ error: `expected ${what}` }).trim().min(1, `expected ${what}`);
-const stringList = (what: string) =>
-  z.array(nonEmptyString(what), { error: `expected a list of ${what}s` }).min(1, `expected at least one ${what}`);
+const stringList = (what: string, plural = `${what}s`) =>
+  z.array(nonEmptyString(what), { error: `expected a list of ${plural}` }).min(1, `expected at least one ${what}`);
 const scalar = z.union([z.string(), z.number(), z.boolean()], { error: 'expected a string, number or boolean' });
 
 function typeSchema(spec: ParamSpec): z.ZodType {
@@ -19,7 +19,7 @@ function typeSchema(spec: ParamSpec): z.ZodType {
     case 'columns':
       return stringList('column name');
     case 'keys':
-      return stringList('column name or expression');
+      return stringList('column name or expression', 'column names or expressions');
     case 'expression':
     case 'predicate':
       return nonEmptyString('an SQL expression');

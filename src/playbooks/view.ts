@@ -29,8 +29,10 @@ const slug = (parts: string[]) => parts.join('_').toLowerCase().replace(/[^a-z0-
 /** A name for a new object: at most 63 bytes, as PostgreSQL would truncate it anyway. */
 const objectName = (s: string) => Buffer.from(s, 'utf8').subarray(0, 63).toString('utf8').replace(/\uFFFD$/, '');
 
+/** `param` is under `params.` unless it names another field of the finding (`resolution.orderBy`). */
 function fail(finding: Finding, param: string, message: string, hint?: string): never {
-  throw new UsageError(`${finding.id}.params.${param}: ${message}`, hint);
+  const path = param.startsWith('resolution.') ? param : `params.${param}`;
+  throw new UsageError(`${finding.id}.${path}: ${message}`, hint);
 }
 
 function wrap<T>(finding: Finding, param: string, fn: () => T): T {
@@ -244,8 +246,23 @@ export function buildView(catalog: Catalog, playbook: Playbook, finding: Finding
   return view as View;
 }
 
+/**
+ * Types a foreign key may join: PostgreSQL accepts any pair with a cross-type equality operator,
+ * e.g. smallint → integer, bigint → integer, varchar → text.
+ */
+const TYPE_FAMILY: Record<string, string> = {
+  smallint: 'integer',
+  integer: 'integer',
+  bigint: 'integer',
+  'character varying': 'text',
+  varchar: 'text',
+  character: 'text',
+  text: 'text',
+};
+
 function baseType(t: string): string {
-  return t.replace(/\(.*\)$/, '').replace(/^character varying$/, 'text').replace(/^varchar$/, 'text');
+  const base = t.replace(/\(.*\)$/, '');
+  return TYPE_FAMILY[base] ?? base;
 }
 
 /** ORDER BY of a duplicate group: the first row survives (oldest = ascending). */
