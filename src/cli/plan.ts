@@ -34,7 +34,8 @@ export function registerPlan(program: Command): void {
       if (args.out) await writeFile(args.out, text);
       else process.stdout.write(text);
       const errors = plan.findings.filter((f) => f.status === 'error');
-      for (const f of errors) process.stderr.write(`pgmend: ${f.id}: ${f.error}\n`);
+      // Errors about a param already start with the finding's id (`ID.params.x: …`).
+      for (const f of errors) process.stderr.write(`pgmend: ${f.error?.startsWith(`${f.id}.`) ? '' : `${f.id}: `}${f.error}\n`);
       return errors.length > 0 ? 1 : 0;
     }),
   );

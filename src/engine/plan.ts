@@ -124,6 +124,9 @@ async function planWith(
         plans.set(p.finding.id, findingPlan(catalog, p, checks, planId, opts.mode === 'online' ? ONLINE_BATCH : undefined));
       }
     });
+    // Without a rehearsal, "already applied" still shows: verification already passes (read-only
+    // queries), or a repair has nothing to repair.
+    if (!opts.rehearse) await markAppliedReadOnly(client, plans);
   } finally {
     await client.query('COMMIT').catch(() => {});
   }
@@ -212,7 +215,10 @@ async function cascadeCheck(client: pg.Client, catalog: Catalog, p: PreparedFind
     parentColumns: params.references.columns.map((c) => resolveName(parent, c)),
     action: params.onDelete as never,
   });
-  const total = cascade.reduce((a, n) => a + n.total, 0);
+  // Rows a parent delete would delete or change, transitively (RESTRICT / NO ACTION rows block it instead).
+  const reached = (nodes: typeof cascade): number =>
+    nodes.reduce((a, n) => a + (n.action === 'restrict' || n.action === 'no-action' ? 0 : n.total + reached(n.children)), 0);
+  const total = reached(cascade);
   return { id: 'cascade', rows: total, blocking: false, sample: [], cascade };
 }
 
@@ -289,6 +295,29 @@ async function markJournaled(client: pg.Client, plans: Map<string, FindingPlan>)
     if (hit) {
       f.status = 'applied';
       f.appliedReason = `the journal records this SQL as applied by run ${hit.run}`;
+    }
+  }
+}
+
+async function markAppliedReadOnly(client: pg.Client, plans: Map<string, FindingPlan>): Promise<void> {
+  for (const fp of plans.values()) {
+    if (fp.status !== 'ready') continue;
+    const repairsOnly = fp.steps.length > 0 && fp.steps.every((s) => s.phase === 'fix' && (s.rowsOf !== undefined || s.backupTable !== undefined || /^CREATE (SCHEMA|TABLE) IF NOT EXISTS/.test(s.sql) || /^UPDATE\b/.test(s.sql)));
+    if (repairsOnly && fp.checks.every((c) => c.rows === 0)) {
+      fp.status = 'applied';
+      fp.appliedReason = 'nothing to repair';
+      continue;
+    }
+    if (fp.verify.length === 0) continue;
+    try {
+      let ok = true;
+      for (const v of fp.verify) ok &&= (await client.query(v.sql)).rows[0]?.ok === true;
+      if (ok) {
+        fp.status = 'applied';
+        fp.appliedReason = fp.verify.map((v) => v.says).join('; ');
+      }
+    } catch {
+      await client.query('ROLLBACK TO SAVEPOINT pgmend_precheck').catch(() => {});
     }
   }
 }
