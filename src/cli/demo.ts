@@ -37,29 +37,41 @@ export function registerDemo(program: Command): void {
           return 0;
         }
         const dir = await exampleDir(args.example);
-        const playbooks = await loadPlaybooks();
-        // The findings are read first: the TUI lists them while the server is still starting.
-        const findings = await loadFindingsFile(path.join(dir, args.resolved ? 'findings-resolved.yaml' : 'findings.yaml'), playbooks);
         const say = (m: string) => process.stderr.write(`pgmend: ${m}\n`);
+        const interactive = Boolean(process.stdout.isTTY && process.stdin.isTTY);
         let server: RunningServer | undefined;
+        let starting: Promise<RunningServer> | undefined;
+        const start = () => (starting ??= startEmbedded().then((s) => (server = s)));
+        // Without a terminal the server starts at once, while the findings load. With one, the
+        // TUI is drawn first (initdb competes for the CPU) and the server starts right after.
+        if (!interactive) {
+          say('starting embedded PostgreSQL 18…');
+          start().catch(() => {});
+        }
         const stop = async () => {
+          await starting?.catch(() => {});
           await server?.stop();
         };
-        process.once('SIGINT', () => void stop().then(() => process.exit(130)));
+        // The embedded server must not outlive us: Ctrl-C (outside the TUI), a closed terminal, kill.
+        for (const [signal, code] of [['SIGINT', 130], ['SIGHUP', 129], ['SIGTERM', 143]] as const) {
+          process.once(signal, () => void stop().then(() => process.exit(code)));
+        }
         /** Server, then the example database; returns its URL. */
         const boot = async (status: (m: string) => void) => {
           status('starting embedded PostgreSQL 18…');
-          server = await startEmbedded();
+          const running = await start();
           status(`loading the ${args.example} example…`);
-          return loadExample(server.url, args.example, args.example);
+          return loadExample(running.url, args.example, args.example);
         };
         try {
-          const interactive = Boolean(process.stdout.isTTY && process.stdin.isTTY);
+          const playbooks = await loadPlaybooks();
+          // Read first: the TUI lists the findings while the database is still being prepared.
+          const findings = await loadFindingsFile(path.join(dir, args.resolved ? 'findings-resolved.yaml' : 'findings.yaml'), playbooks);
           let url: string | undefined;
           if (interactive) {
             // React's development build is several times slower; a user's terminal gets production.
-      process.env.NODE_ENV ??= 'production';
-      const { runReview } = await import('../tui/session.js');
+            process.env.NODE_ENV ??= 'production';
+            const { runReview } = await import('../tui/session.js');
             await runReview({
               findings,
               bootText: 'starting embedded PostgreSQL 18…',
@@ -73,7 +85,7 @@ export function registerDemo(program: Command): void {
               exportDir: process.cwd(),
             });
           } else {
-            url = await boot(say);
+            url = await boot((m) => (m.startsWith('starting') ? undefined : say(m)));
             const progress = progressReporter(process.stderr);
             const plan = await buildPlan({ target: resolveTarget(url), findings, playbooks, mode: 'window', rehearse: true, ...PLAN_DEFAULTS, onProgress: progress.onEvent });
             progress.done(plan);

@@ -3,7 +3,7 @@ import { Box, Static } from 'ink';
 import { ThemeProvider } from '@inkjs/ui';
 import type { ReviewController } from './controller.js';
 import { ApplyScreen } from './ApplyScreen.js';
-import { EditErrorPrompt } from './EditErrorPrompt.js';
+import { EDIT_ERROR_ROWS, EditErrorPrompt } from './EditErrorPrompt.js';
 import { FindingDetail } from './FindingDetail.js';
 import { FindingList } from './FindingList.js';
 import { HelpOverlay } from './HelpOverlay.js';
@@ -64,13 +64,13 @@ export function App({ store, controller, theme = makeTheme(), size, logFrom = 0 
   const ui = useMemo(() => uiTheme(theme), [theme]);
   const term = useTerminalSize(size);
   const frame = useTick(busy(s));
-  useKeys(controller, s);
+  useKeys(controller, store, s);
   const width = Math.max(20, term.columns);
   // One row spare: a live area as tall as the terminal makes Ink clear the screen on each frame.
   const height = Math.max(6, term.rows - 1);
-  const body = height - CHROME - (s.editError ? 2 : 0);
+  const body = height - CHROME - (s.editError ? EDIT_ERROR_ROWS : 0);
   const screen = s.help ? (
-    <HelpOverlay screen={s.screen} width={width} height={body} />
+    <HelpOverlay screen={s.screen} width={width} height={body} scroll={s.helpScroll} controller={controller} />
   ) : s.screen === 'list' ? (
     <FindingList state={s} controller={controller} store={store} width={width} height={body} />
   ) : s.screen === 'detail' ? (

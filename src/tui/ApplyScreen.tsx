@@ -1,4 +1,5 @@
 import React, { useCallback } from 'react';
+import path from 'node:path';
 import { Box, Text, useInput } from 'ink';
 import { ProgressBar } from '@inkjs/ui';
 import { LineInput } from './LineInput.js';
@@ -11,7 +12,7 @@ import { tablesText } from './detail-panes.js';
 import { LinesView, LineView } from './LineView.js';
 import type { ApplyState, ReviewState } from './state.js';
 import { statusSeg } from './StatusBadge.js';
-import { seg, type Line } from './text.js';
+import { seg, wrap, type Line } from './text.js';
 import { spinnerGlyph } from './theme.js';
 import { useFrame } from './use-tick.js';
 
@@ -21,27 +22,44 @@ import { useFrame } from './use-tick.js';
  * result. Finished steps go to <Static> above, so this live part stays short.
  */
 
+/** `subscriptions: ACCESS SHARE, ROW SHARE, SHARE` — the locks each table will see. */
 function locksOf(f: FindingPlan): string {
-  const seen = new Map<string, Set<string>>();
+  const byTable = new Map<string, string[]>();
   for (const s of f.steps) {
-    const set = seen.get(s.lock) ?? new Set<string>();
-    for (const t of tablesText(s.tables).split(', ').filter(Boolean)) set.add(t.replace(/^public\./, ''));
-    seen.set(s.lock, set);
+    // Steps on no table (CREATE SCHEMA for the backups) lock nothing anyone else uses.
+    for (const t of tablesText(s.tables).split(', ').filter(Boolean)) {
+      const locks = byTable.get(t.replace(/^public\./, '')) ?? [];
+      if (!locks.includes(s.lock)) locks.push(s.lock);
+      byTable.set(t.replace(/^public\./, ''), locks);
+    }
   }
-  return [...seen].map(([lock, tables]) => `${lock}${tables.size ? ` on ${[...tables].join(', ')}` : ''}`).join('; ');
+  return [...byTable].map(([t, locks]) => `${t}: ${locks.join(', ')}`).join('; ');
 }
+
+const CHANGES: Record<string, string> = { delete: 'deletes', update: 'updates', 'set-null': 'sets NULL in' };
 
 export function planLines(state: ReviewState, ap: ApplyState, frame: number, maxRows: number): Line[] {
   const byId = new Map(state.plan?.findings.map((f) => [f.id, f]));
-  const rows: Line[] = ap.ids.map((id) => {
+  const rows: Line[][] = ap.ids.map((id) => {
     const f = byId.get(id)!;
     const changes = f.resolution ? resolutionRows(f) : undefined;
-    const what = f.resolution ? `${describeResolution(f.resolution)}${changes ? ` (${plural(changes.rows, 'row')})` : ''} · ` : '';
-    return [seg('  '), statusSeg(f.status, frame), seg(` ${f.id} `, undefined, { bold: true }), seg(`${what}${plural(f.steps.length, 'step')} · locks ${locksOf(f)}`)];
+    const rows = f.resolution && changes ? ` · ${CHANGES[f.resolution.strategy]} ${plural(changes.rows, 'row')} (backed up)` : '';
+    return [
+      [seg('  '), statusSeg(f.status, frame), seg(` ${f.id}`, undefined, { bold: true }), seg(` · ${plural(f.steps.length, 'step')}${rows}`)],
+      [seg(`      locks: ${locksOf(f)}`, 'muted')],
+    ];
   });
-  const shown = rows.length > maxRows ? [...rows.slice(0, maxRows - 1), [seg(`  … and ${rows.length - maxRows + 1} more`, 'muted')]] : rows;
+  const perFinding = Math.max(1, Math.floor(maxRows / 2));
+  const shown = rows.length > perFinding ? [...rows.slice(0, perFinding - 1).flat(), [seg(`  … and ${rows.length - perFinding + 1} more`, 'muted')]] : rows.flat();
   const skipped: Line[] = ap.skipped.length ? [[seg('  not in this run: ', 'muted'), seg(ap.skipped.map((x) => `${x.id} (${x.reason})`).join('; '), 'muted')]] : [];
   return [...shown, ...skipped];
+}
+
+/** `22:00–02:00` in local time (dates only when the window spans days). */
+export function windowSpan(start: Date, end: Date): string {
+  const hm = (d: Date) => `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+  const sameDay = start.toDateString() === end.toDateString() || end.getTime() - start.getTime() < 86_400_000;
+  return sameDay ? `${hm(start)}–${hm(end)}` : `${start.toLocaleString()} – ${end.toLocaleString()}`;
 }
 
 function ConfirmPrompt({ controller, database }: { controller: ReviewController; database: string }) {
@@ -67,15 +85,15 @@ function OutsideWindow({ controller }: { controller: ReviewController }) {
   return <Text>Esc: back to the list</Text>;
 }
 
-function runningLines(ap: ApplyState, frame: number): Line[] {
+function runningLines(ap: ApplyState, frame: number, mode: string): Line[] {
   const running = [...ap.steps].reverse().find((s) => s.status === 'running');
   const done = ap.steps.filter((s) => s.status === 'done').length;
   return [
-    [seg(`${spinnerGlyph(frame)} `, 'info'), seg(`transaction open · phase ${ap.current ?? 'connect'} · ${plural(done, 'step')} done`, undefined, { bold: true })],
+    [seg(`${spinnerGlyph(frame)} `, 'info'), seg(`${mode === 'window' ? 'transaction open' : 'applying step by step'} · phase ${ap.current ?? 'connect'} · ${plural(done, 'step')} done`, undefined, { bold: true })],
     running
       ? [seg(`${spinnerGlyph(frame + 3)} `, 'info'), seg(`${running.findingId} ${running.index + 1}/${running.total} `, undefined, { bold: true }), seg(running.description)]
       : [seg('  …', 'muted')],
-    [seg('  q is refused until the transaction commits or rolls back', 'muted')],
+    [seg(mode === 'window' ? '  q is refused until the transaction commits or rolls back' : '  q is refused until the run stops (each step commits on its own)', 'muted')],
   ];
 }
 
@@ -84,8 +102,10 @@ function resultLines(ap: ApplyState): Line[] {
   if (r.status === 'committed') {
     const n = r.findings.filter((f) => f.outcome === 'applied').length;
     return [
-      [seg('✔ committed', 'ok', { bold: true }), seg(` · ${plural(n, 'finding')} applied · ${plural(r.rowsChanged, 'row')} changed (each backed up in the pgmend schema) · journal run ${r.runId}`)],
-      [seg(`  undo with: pgmend rollback --run ${r.runId}${r.snapshotFile ? ` · schema snapshot ${r.snapshotFile}` : ''}`, 'muted')],
+      [seg('✔ committed', 'ok', { bold: true }), seg(` · ${plural(n, 'finding')} applied · ${plural(r.rowsChanged, 'row')} changed · journal run ${r.runId}`)],
+      ...(r.rowsChanged ? [[seg('  every changed row was copied first into the pgmend schema', 'muted')]] : []),
+      [seg(`  undo with: pgmend rollback --run ${r.runId}`, 'muted')],
+      ...(r.snapshotFile ? [[seg(`  schema snapshot: ${path.relative(process.cwd(), r.snapshotFile) || r.snapshotFile}`, 'muted')]] : []),
     ];
   }
   if (r.status === 'nothing-to-do') return [[seg('● nothing to apply: every selected finding is already in place', 'muted')]];
@@ -101,10 +121,12 @@ export function ApplyScreen({ state, controller, width, height }: { state: Revie
   if (!ap) return null;
   const svc = controller.services;
   const win = windowState(svc.window, svc.now());
-  const head: Line = [seg(`Apply ${plural(ap.ids.length, 'finding')} to `, undefined, { bold: true }), seg(svc.databaseLabel(), 'accent', { bold: true }), seg(` · ${svc.mode} mode${svc.mode === 'window' ? ', one transaction' : ''}`)];
+  const head: Line = [seg(`Apply ${plural(ap.ids.length, 'finding')} to `, undefined, { bold: true }), seg(svc.databaseLabel(), 'accent', { bold: true })];
+  const span = windowSpan(win.start, win.end);
+  const mode = svc.mode === 'window' ? 'window mode, one transaction' : 'online mode, step by step';
   const windowLine: Line = win.inside
-    ? [seg('◷ window ', 'info'), seg(`${svc.window.text}: ${formatDuration(win.ms)} left`, undefined, { bold: true }), seg(' (no statement runs past its end)', 'muted')]
-    : [seg('✖ outside the maintenance window ', 'bad', { bold: true }), seg(`${svc.window.text}: it opens in ${formatDuration(win.ms)} — nothing can run now`)];
+    ? [seg('◷ ', 'info'), seg(`${formatDuration(win.ms)} left`, undefined, { bold: true }), seg(` in the window ${span} · ${mode}`)]
+    : [seg('✖ outside the maintenance window ', 'bad', { bold: true }), seg(`${span}: it opens in ${formatDuration(win.ms)} — nothing can run now`)];
   return (
     <Box flexDirection="column">
       <LineView line={head} width={width} />
@@ -118,7 +140,7 @@ export function ApplyScreen({ state, controller, width, height }: { state: Revie
       )}
       {ap.phase === 'running' && (
         <>
-          <LinesView lines={runningLines(ap, frame)} width={width} />
+          <LinesView lines={runningLines(ap, frame, svc.mode)} width={width} />
           {ap.progress && (
             <Box width={Math.min(width, 60)}>
               <Text>{`  ${ap.progress.phase} ${Math.round((100 * ap.progress.done) / Math.max(1, ap.progress.total))}% `}</Text>
@@ -129,8 +151,8 @@ export function ApplyScreen({ state, controller, width, height }: { state: Revie
       )}
       {ap.phase === 'done' && (
         <>
-          <LinesView lines={resultLines(ap)} width={width} />
-          <LineView line={[seg('Enter', undefined, { bold: true }), seg(': back to the list (the plan is rebuilt)', 'muted')]} width={width} />
+          <LinesView lines={resultLines(ap).flatMap((l) => wrap(l, width))} width={width} />
+          <LineView line={[seg('Enter', undefined, { bold: true }), seg(`: back to the list${ap.result?.status === 'committed' ? ' (the plan is rebuilt)' : ''}`, 'muted')]} width={width} />
         </>
       )}
     </Box>

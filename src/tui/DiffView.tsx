@@ -1,7 +1,7 @@
 import React from 'react';
 import { LinesView } from './LineView.js';
 import { withContext } from './diff-context.js';
-import { clean, seg, wrap, type Line } from './text.js';
+import { clean, seg, wrapMarked, type Line } from './text.js';
 import type { Tone } from './theme.js';
 
 /** The schema diff as a colored unified diff; `+`/`-` at the start of a line say it without color. */
@@ -15,7 +15,7 @@ export function diffLines(diff: string, context: number, width: number): Line[] 
     .flatMap((l) => {
       const tone: Tone | undefined = l.startsWith('@@') ? 'hunk' : l.startsWith('+++') || l.startsWith('---') ? 'muted' : l.startsWith('+') ? 'add' : l.startsWith('-') ? 'del' : undefined;
       const bold = l.startsWith('+++') || l.startsWith('---');
-      return wrap([seg(clean(l), tone, bold ? { bold } : {})], width);
+      return wrapMarked([seg(clean(l), tone, bold ? { bold } : {})], width);
     });
 }
 

@@ -3,8 +3,11 @@ import { Box, Text, useInput } from 'ink';
 import { ConfirmInput } from '@inkjs/ui';
 import type { ReviewController } from './controller.js';
 import type { EditError } from './state.js';
-import { LineView } from './LineView.js';
-import { seg } from './text.js';
+import { LinesView } from './LineView.js';
+import { seg, wrap } from './text.js';
+
+/** Rows the prompt takes: the message (up to two rows) and the question. */
+export const EDIT_ERROR_ROWS = 3;
 
 /** After $EDITOR: the edit did not validate. One line saying why, and an offer to edit again. */
 export function EditErrorPrompt({ error, controller, width }: { error: EditError; controller: ReviewController; width: number }) {
@@ -13,7 +16,7 @@ export function EditErrorPrompt({ error, controller, width }: { error: EditError
   });
   return (
     <Box flexDirection="column">
-      <LineView line={[seg('✖ not saved: ', 'bad', { bold: true }), seg(error.message)]} width={width} />
+      <LinesView lines={wrap([seg('✖ not saved: ', 'bad', { bold: true }), seg(error.message)], width).slice(0, EDIT_ERROR_ROWS - 1)} width={width} />
       <Box>
         <Text>Edit {error.id} again (your text is kept)? </Text>
         <ConfirmInput defaultChoice="cancel" onConfirm={() => void controller.edit(error.id, true)} onCancel={() => controller.dismissEditError()} />

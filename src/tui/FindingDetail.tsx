@@ -25,9 +25,9 @@ export function findingHeader(f: FindingPlan, frame: number, marked: boolean, bu
     severitySeg(f.severity),
     seg('  '),
     statusSeg(f.status, frame, busy),
+    ...(marked ? [seg('  ◉ marked', 'accent')] : []),
     seg(`  ${f.playbook}${f.table ? ` · ${f.table}` : ''}`),
     ...(count ? [seg(` · ${count}`)] : []),
-    ...(marked ? [seg('  [x] marked', 'accent')] : []),
   ];
 }
 

@@ -13,9 +13,11 @@ export interface LineInputProps {
   onChange?: (value: string) => void;
   onSubmit: (value: string) => void;
   onCancel: () => void;
+  /** ↑/↓ leave the input (e.g. to the previous field). */
+  onNavigate?: (direction: -1 | 1) => void;
 }
 
-export function LineInput({ initial = '', placeholder = '', onChange, onSubmit, onCancel }: LineInputProps) {
+export function LineInput({ initial = '', placeholder = '', onChange, onSubmit, onCancel, onNavigate }: LineInputProps) {
   const theme = useTheme();
   const value = useRef(initial);
   const [shown, setShown] = useState(initial);
@@ -28,6 +30,7 @@ export function LineInput({ initial = '', placeholder = '', onChange, onSubmit, 
     if (key.escape || (key.ctrl && input === 'c')) return onCancel();
     if (key.return) return onSubmit(value.current);
     if (key.backspace || key.delete) return set(Array.from(value.current).slice(0, -1).join(''));
+    if ((key.upArrow || key.downArrow) && onNavigate) return onNavigate(key.upArrow ? -1 : 1);
     if (key.ctrl || key.meta || key.tab || key.upArrow || key.downArrow || key.leftArrow || key.rightArrow || key.pageUp || key.pageDown) return;
     const [text, ...rest] = input.split(/\r\n|\r|\n/);
     // eslint-disable-next-line no-control-regex

@@ -41,7 +41,7 @@ function fieldLine(field: Field, rs: ResolveState, fp: FindingPlan, focused: boo
     case 'orderBy':
       return [...head, seg(`‹${rs.orderBy ?? 'primary key'}›`, focused ? 'accent' : 'info', { bold: true }), seg('  decides oldest / newest (←/→)', 'muted')];
     case 'set':
-      return [...head, seg(rs.setText || '(column = value, …)', rs.setText ? 'warn' : 'muted', { bold: true }), seg(focused ? '  Enter edits' : '', 'muted')];
+      return [...head, seg(rs.setText || '(column = value, …)', rs.setText ? 'warn' : 'muted', { bold: true }), seg('  ↓ to type', 'muted')];
   }
 }
 
@@ -61,14 +61,14 @@ export function previewLines(rs: ResolveState, fp: FindingPlan, frame: number, w
   const draft = draftResolution(rs);
   if (!draft.ok) return [[seg('✖ ', 'bad'), seg(draft.error)]];
   const p = rs.preview;
-  const describe: Line = wrap([seg('→ '), seg(describeResolution(draft.resolution))], width)[0]!;
-  if (!p || p.status === 'loading' || p.key !== JSON.stringify(draft.resolution)) return [describe, [seg(`${spinnerGlyph(frame)} recounting the rows it would change…`, 'info')]];
-  if (p.status === 'error' || !p.result) return [describe, ...wrap([seg('✖ cannot: ', 'bad', { bold: true }), seg(p.error ?? 'no preview')], width)];
+  const describe: Line[] = wrap([seg('→ '), seg(describeResolution(draft.resolution)), seg(' · every row backed up first', 'muted')], width).slice(0, 2);
+  if (!p || p.status === 'loading' || p.key !== JSON.stringify(draft.resolution)) return [...describe, [seg(`${spinnerGlyph(frame)} recounting the rows it would change…`, 'info')]];
+  if (p.status === 'error' || !p.result) return [...describe, ...wrap([seg('✖ cannot: ', 'bad', { bold: true }), seg(p.error ?? 'no preview')], width)];
   const r = p.result;
   const verb = draft.resolution.strategy === 'delete' ? 'deleted' : 'changed';
   const out: Line[] = [
-    describe,
-    [seg('✔ recounted: ', 'ok', { bold: true }), seg(`${plural(r.rows, 'row')} in ${r.table} would be ${verb} (backed up first)`), seg(r.sample.length < r.rows ? ` (first ${r.sample.length} below)` : '', 'muted')],
+    ...describe,
+    [seg('✔ recounted: ', 'ok', { bold: true }), seg(`${plural(r.rows, 'row')} in ${r.table} would be ${verb}`), seg(r.sample.length < r.rows ? ` — first ${r.sample.length}:` : ':', 'muted')],
   ];
   const priority = priorityColumns(fp.finding.params, r.sample[0]);
   if (draft.resolution.strategy === 'delete') {
@@ -81,13 +81,16 @@ export function previewLines(rs: ResolveState, fp: FindingPlan, frame: number, w
   return out;
 }
 
+/** The values of an update: typed in place; Enter chooses, ↑/↓ move to the other fields. */
 function SetInput({ controller, value }: { controller: ReviewController; value: string }) {
   const onChange = useCallback((t: string) => controller.setText(t), [controller]);
-  const onDone = useCallback((t: string) => controller.setText(t, true), [controller]);
+  const onSubmit = useCallback(() => void controller.chooseResolution(), [controller]);
+  const onCancel = useCallback(() => controller.command('back'), [controller]);
+  const onNavigate = useCallback((d: -1 | 1) => controller.command(d < 0 ? 'up' : 'down'), [controller]);
   return (
     <Box>
       <Text bold>{'▸ set       '}</Text>
-      <LineInput initial={value} placeholder="column = value, …" onChange={onChange} onSubmit={onDone} onCancel={() => controller.setText(value, true)} />
+      <LineInput initial={value} placeholder="column = value, …" onChange={onChange} onSubmit={onSubmit} onCancel={onCancel} onNavigate={onNavigate} />
     </Box>
   );
 }
@@ -100,14 +103,14 @@ export function ResolvePanel({ state, controller, width, height }: { state: Revi
   const fields = fieldsFor(rs, fp);
   const focus = Math.min(rs.field, fields.length - 1);
   const blocking = fp.checks.filter((c) => c.blocking && c.rows > 0);
-  const intro: Line = [seg('Resolve: ', undefined, { bold: true }), seg(blocking.map((c) => `${checkCount(c)} (${c.id})`).join(', ')), seg(` in ${fp.table ?? 'the table'}`)];
+  const intro: Line = [seg('Resolve: ', undefined, { bold: true }), seg(blocking.map((c) => checkCount(c)).join(', ')), seg(` in ${fp.table ?? 'the table'}`)];
   const body = Math.max(1, height - 3 - fields.length);
   return (
     <Box flexDirection="column" height={height}>
       <LineView line={findingHeader(fp, frame, state.marked.includes(fp.id))} width={width} />
       <LineView line={intro} width={width} />
       {fields.map((f, i) =>
-        f === 'set' && rs.editing ? <SetInput key={f} controller={controller} value={rs.setText} /> : <LineView key={f} line={fieldLine(f, rs, fp, i === focus)} width={width} />,
+        f === 'set' && i === focus ? <SetInput key={f} controller={controller} value={rs.setText} /> : <LineView key={f} line={fieldLine(f, rs, fp, i === focus)} width={width} />,
       )}
       <LineView line={[]} />
       <ScrollView lines={previewLines(rs, fp, frame, width)} offset={0} height={body} width={width} />

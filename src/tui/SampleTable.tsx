@@ -2,7 +2,7 @@ import React from 'react';
 import type { Row } from '../engine/plan-model.js';
 import { displayValue, oneLine } from '../export/values.js';
 import { LinesView } from './LineView.js';
-import { padEnd, seg, type Line, type Seg } from './text.js';
+import { fit, padEnd, seg, type Line, type Seg } from './text.js';
 
 /**
  * Sample rows as a table that fits the terminal: the columns that matter first (the duplicate
@@ -80,7 +80,7 @@ export function sampleTableLines(rows: Row[], width: number, opts: TableOptions 
     }),
   );
   const out = [header, rule, ...body];
-  if (hidden > 0) out.push([seg(`+${hidden} more column${hidden === 1 ? '' : 's'}: ${cols.filter((_, j) => !shown.includes(j)).map(columnLabel).join(', ')}`, 'muted')]);
+  if (hidden > 0) out.push(fit([seg(`+${hidden} more column${hidden === 1 ? '' : 's'}: ${cols.filter((_, j) => !shown.includes(j)).map(columnLabel).join(', ')}`, 'muted')], width));
   return out;
 }
 

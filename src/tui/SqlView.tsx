@@ -1,11 +1,11 @@
 import React from 'react';
 import { LinesView } from './LineView.js';
 import { highlightSql } from './sql-highlight.js';
-import { wrap, type Line } from './text.js';
+import { wrapMarked, type Line } from './text.js';
 
 /** SQL exactly as it runs, colored, wrapped to the width (a wrapped row is marked `↪`). */
 export function sqlLines(sql: string, width: number): Line[] {
-  return highlightSql(sql).flatMap((l) => wrap(l, width).map((row, i) => (i ? [{ text: '↪ ', tone: 'muted' as const }, ...row] : row)));
+  return highlightSql(sql).flatMap((l) => wrapMarked(l, width));
 }
 
 export function SqlView({ sql, width }: { sql: string; width: number }) {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { FindingPlan, Plan, ResolutionPreview } from '../engine/plan-model.js';
+import type { FindingPlan, ResolutionPreview } from '../engine/plan-model.js';
 import type { ApplyEvent, ApplyResult } from '../engine/apply-model.js';
 import { windowState } from '../engine/window.js';
 import { skipReason, statusSummary } from '../export/summary.js';
@@ -12,7 +12,8 @@ import { cycle, draftResolution, fieldsFor, initialDraft } from './resolve-draft
 import type { ReviewServices } from './services.js';
 import type { Pane, ReviewState } from './state.js';
 import type { Store } from './store.js';
-import { seg, type Line } from './text.js';
+import { resultLines, stepLine } from './apply-log.js';
+import { seg } from './text.js';
 import { findingYaml } from './editor.js';
 import { maxContext } from './diff-context.js';
 import { STATUS_LOOK } from './theme.js';
@@ -28,12 +29,14 @@ export interface ViewMetrics {
   /** Lines in the detail pane and rows it shows. */
   detailLines: number;
   detailPage: number;
+  helpLines: number;
+  helpPage: number;
 }
 
 const PREVIEW_DEBOUNCE_MS = 200;
 
 export class ReviewController {
-  readonly metrics: ViewMetrics = { listPage: 10, detailLines: 0, detailPage: 10 };
+  readonly metrics: ViewMetrics = { listPage: 10, detailLines: 0, detailPage: 10, helpLines: 0, helpPage: 10 };
   private previewTimer: NodeJS.Timeout | undefined;
   private applying = false;
   private planning: Promise<void> | undefined;
@@ -49,7 +52,7 @@ export class ReviewController {
   }
 
   private say(text: string, tone: 'ok' | 'bad' | 'info' = 'info'): void {
-    this.store.dispatch({ type: 'message', message: { text, tone } });
+    this.store.dispatch({ type: 'message', message: { text, tone, ...(text.startsWith('wait: the plan') ? { untilPlan: true } : {}) } });
   }
 
   /** Boot (if any), then the whole plan, filling statuses in as the engine reports. */
@@ -123,10 +126,7 @@ export class ReviewController {
   command(action: KeyAction): void {
     const s = this.s;
     if (action === 'quit') return this.quit();
-    if (s.help) {
-      if (action === 'help' || action === 'back' || action === 'open') this.store.dispatch({ type: 'help', show: false });
-      return;
-    }
+    if (s.help) return this.helpCommand(action);
     if (action === 'help') return this.store.dispatch({ type: 'help', show: true });
     if (s.message && s.screen !== 'apply') this.store.dispatch({ type: 'message' });
     switch (s.screen) {
@@ -138,6 +138,33 @@ export class ReviewController {
         return this.resolveCommand(action);
       case 'apply':
         return this.applyCommand(action);
+    }
+  }
+
+  private helpCommand(action: KeyAction): void {
+    const max = Math.max(0, this.metrics.helpLines - this.metrics.helpPage);
+    const page = Math.max(1, this.metrics.helpPage - 1);
+    const at = this.s.helpScroll;
+    const to = (n: number) => this.store.dispatch({ type: 'helpScroll', to: Math.max(0, Math.min(max, n)) });
+    switch (action) {
+      case 'up':
+        return to(at - 1);
+      case 'down':
+        return to(at + 1);
+      case 'pageUp':
+        return to(at - page);
+      case 'pageDown':
+        return to(at + page);
+      case 'top':
+        return to(0);
+      case 'bottom':
+        return to(max);
+      case 'help':
+      case 'back':
+      case 'open':
+        return this.store.dispatch({ type: 'help', show: false });
+      default:
+        return;
     }
   }
 
@@ -287,14 +314,16 @@ export class ReviewController {
       case 'up':
       case 'down': {
         const next = (rs.field + (action === 'up' ? -1 : 1) + fields.length) % fields.length;
-        return this.store.dispatch({ type: 'resolveUpdate', patch: { field: next } });
+        // The values field is a text input: focusing it gives it the keyboard.
+        return this.store.dispatch({ type: 'resolveUpdate', patch: { field: next, editing: fields[next] === 'set' } });
       }
       case 'left':
-      case 'right':
-        this.store.dispatch({ type: 'resolveUpdate', patch: cycle(rs, fp, field, action === 'left' ? -1 : 1) });
+      case 'right': {
+        const patch = cycle(rs, fp, field, action === 'left' ? -1 : 1);
+        this.store.dispatch({ type: 'resolveUpdate', patch });
         return this.schedulePreview();
+      }
       case 'open':
-        if (field === 'set') return this.store.dispatch({ type: 'resolveUpdate', patch: { editing: true } });
         return void this.chooseResolution();
       case 'back':
         clearTimeout(this.previewTimer);
@@ -304,9 +333,9 @@ export class ReviewController {
     }
   }
 
-  /** The set-values text input: typing updates the draft, Enter/Esc leaves the input. */
-  setText(text: string, done = false): void {
-    this.store.dispatch({ type: 'resolveUpdate', patch: { setText: text, ...(done ? { editing: false } : {}) } });
+  /** The set-values text input: typing updates the draft (and its preview). */
+  setText(text: string): void {
+    this.store.dispatch({ type: 'resolveUpdate', patch: { setText: text } });
     this.schedulePreview();
   }
 
@@ -408,16 +437,7 @@ export class ReviewController {
 
   private onApplyEvent(e: ApplyEvent): void {
     this.store.dispatch({ type: 'applyEvent', event: e });
-    if (e.kind === 'step' && e.status !== 'running') {
-      const ok = e.status === 'done';
-      const line: Line = [
-        seg(ok ? '✔ ' : '✖ ', ok ? 'ok' : 'bad'),
-        seg(`${e.findingId} `, undefined, { bold: true }),
-        seg(`${e.index + 1}/${e.total} ${e.description}`),
-        seg(ok ? ` · ${plural(e.rows ?? 0, 'row')}, ${Math.round(e.ms ?? 0)} ms` : ' · failed', ok ? 'muted' : 'bad'),
-      ];
-      this.store.dispatch({ type: 'log', lines: [line] });
-    }
+    if (e.kind === 'step' && e.status !== 'running') this.store.dispatch({ type: 'log', lines: [stepLine(e)] });
   }
 
   /** After the result: back to the list, marks of applied findings dropped, the plan rebuilt. */
@@ -483,20 +503,3 @@ export class ReviewController {
     this.say('edit discarded: the finding is unchanged');
   }
 }
-
-function resultLines(r: ApplyResult): Line[] {
-  if (r.status === 'committed') {
-    const n = r.findings.filter((f) => f.outcome === 'applied').length;
-    return [
-      [seg('✔ committed: ', 'ok', { bold: true }), seg(`${plural(n, 'finding')} applied, ${plural(r.rowsChanged, 'row')} changed (backed up) — journal run ${r.runId}`)],
-      [seg(`  undo with: pgmend rollback --run ${r.runId}`, 'muted')],
-    ];
-  }
-  if (r.status === 'nothing-to-do') return [[seg('● nothing to apply: every selected finding is already in place', 'muted')]];
-  return [
-    [seg(r.status === 'refused' ? '✖ refused: ' : '✖ failed: ', 'bad', { bold: true }), seg((r.error ?? 'unknown error').replace(/^refused:\s*/, ''))],
-    [seg('  nothing was changed', 'bad')],
-  ];
-}
-
-export type { Plan };

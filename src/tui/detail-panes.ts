@@ -7,7 +7,7 @@ import { checkCount } from './list-view.js';
 import { priorityColumns, sampleTableLines } from './SampleTable.js';
 import { sqlLines } from './SqlView.js';
 import type { Pane } from './state.js';
-import { seg, textLines, wrap, type Line } from './text.js';
+import { seg, textLines, wrap, wrapMarked, type Line } from './text.js';
 
 /** The lines of each detail pane, built from the finding's plan only. */
 
@@ -41,7 +41,7 @@ export function sqlPane(f: FindingPlan, width: number): Line[] {
   if (!f.steps.length) return [...out, ...note('No steps.', width)];
   f.steps.forEach((s, i) => {
     const what = s.description ? `: ${oneLine(s.description)}` : '';
-    out.push(...wrap([seg(`-- step ${i + 1}/${f.steps.length} (${s.phase})${what}`, 'comment')], width));
+    out.push(...wrapMarked([seg(`-- step ${i + 1}/${f.steps.length} (${s.phase})${what}`, 'comment')], width));
     out.push(...sqlLines(s.sql.trimEnd() + ';', width), blank);
   });
   return out;
@@ -136,7 +136,7 @@ export function stepsPane(f: FindingPlan, width: number): Line[] {
   f.steps.forEach((s, i) => {
     const tables = tablesText(s.tables);
     out.push(
-      ...wrap([seg(`${i + 1}. `, undefined, { bold: true }), seg(s.description ? oneLine(s.description) : oneLine(s.sql).slice(0, 60))], width),
+      ...wrap([seg(`${i + 1}. `, undefined, { bold: true }), seg(s.description ? oneLine(s.description) : oneLine(s.sql))], width).slice(0, 3),
       [seg('   lock ', 'muted'), seg(s.lock, 'warn', { bold: true }), ...(tables ? [seg(' on ', 'muted'), seg(tables)] : [])],
       [seg(`   ${s.phase} · ${rehearsedLabel(r, i)}${s.transactional ? '' : ' · runs outside a transaction'}${s.backupTable ? ` · backup ${s.backupTable}` : ''}`, 'muted')],
     );

@@ -54,13 +54,13 @@ export const KEYMAP: Binding[] = [
   {
     action: 'up',
     keys: ['↑', 'k'],
-    does: { list: 'previous finding', detail: 'scroll up', resolve: 'previous choice' },
+    does: { list: 'previous finding', detail: 'scroll up', resolve: 'previous field' },
     match: (i, k) => k.upArrow || (i === 'k' && !k.ctrl && !k.meta),
   },
   {
     action: 'down',
     keys: ['↓', 'j'],
-    does: { list: 'next finding', detail: 'scroll down', resolve: 'next choice' },
+    does: { list: 'next finding', detail: 'scroll down', resolve: 'next field (the values of an update are typed in place)' },
     match: (i, k) => k.downArrow || (i === 'j' && !k.ctrl && !k.meta),
   },
   {
@@ -90,13 +90,13 @@ export const KEYMAP: Binding[] = [
   {
     action: 'left',
     keys: ['←', 'h'],
-    does: { resolve: 'previous option' },
+    does: { resolve: 'previous option of the field' },
     match: (i, k) => k.leftArrow || (i === 'h' && !k.ctrl && !k.meta),
   },
   {
     action: 'right',
     keys: ['→', 'l'],
-    does: { resolve: 'next option' },
+    does: { resolve: 'next option of the field' },
     match: (i, k) => k.rightArrow || (i === 'l' && !k.ctrl && !k.meta),
   },
   {
@@ -105,7 +105,7 @@ export const KEYMAP: Binding[] = [
     keys: ['Enter'],
     bar: 'open',
     barOn: ['list'],
-    does: { list: 'open the finding', resolve: 'choose this resolution (or edit the values)', apply: 'back to the list when done' },
+    does: { list: 'open the finding', resolve: 'choose this resolution (once its preview is shown)', apply: 'confirm the typed name; back to the list when done' },
     match: (_, k) => k.return,
   },
   {
@@ -257,11 +257,9 @@ export function keymapMarkdown(): string {
   const rows = KEYMAP.map((b) => {
     const keys = b.keys.map((k) => `\`${k}\``).join(' ');
     const where = ALL.filter((s) => b.does[s]);
-    const does = [...new Set(where.map((s) => b.does[s]!))];
-    const text =
-      does.length === 1
-        ? `${does[0]} (${where.map((s) => SCREEN_NAMES[s]).join(', ')})`
-        : where.map((s) => `${SCREEN_NAMES[s]}: ${b.does[s]}`).join('; ');
+    // Screens that share a wording are listed together: `quit (list, detail); apply: …`.
+    const groups = [...new Set(where.map((s) => b.does[s]!))].map((d) => ({ d, screens: where.filter((s) => b.does[s] === d).map((s) => SCREEN_NAMES[s]) }));
+    const text = groups.length === 1 ? `${groups[0]!.d} (${groups[0]!.screens.join(', ')})` : groups.map((g) => `${g.screens.join(', ')}: ${g.d}`).join('; ');
     return `| ${keys} | ${text.replaceAll('|', '\\|')} |`;
   });
   return [

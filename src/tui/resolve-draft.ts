@@ -1,6 +1,7 @@
 import type { FindingPlan } from '../engine/plan-model.js';
 import { resolutionSchema, STRATEGIES, type Literal, type Resolution } from '../findings/model.js';
 import type { KeepChoice, ResolveState } from './state.js';
+import { priorityColumns } from './SampleTable.js';
 
 /**
  * The resolve panel's draft: which fields it has for a finding, their options, and the
@@ -18,10 +19,15 @@ export function fieldsFor(rs: ResolveState, fp: FindingPlan): Field[] {
   return ['strategy', ...(hasGroups(fp) ? (['keep', 'orderBy'] as const) : []), ...(rs.strategy === 'update' ? (['set'] as const) : [])];
 }
 
-/** Columns to order by: those of the sampled rows, without pgmend's own helper columns. */
+/**
+ * Columns to order by: those of the sampled rows (not pgmend's helpers), timestamps first —
+ * "keep the oldest" usually means by creation time.
+ */
 export function orderColumns(fp: FindingPlan): string[] {
   const sample = fp.checks.find((c) => c.blocking && c.sample.length)?.sample[0] ?? {};
-  return Object.keys(sample).filter((k) => !k.startsWith('pgmend_'));
+  const cols = Object.keys(sample).filter((k) => !k.startsWith('pgmend_'));
+  const timeLike = (c: string) => /(_at|_on|date|time)$/i.test(c) || sample[c] instanceof Date;
+  return [...cols.filter(timeLike), ...cols.filter((c) => !timeLike(c))];
 }
 
 const KEEPS: KeepChoice[] = ['oldest', 'newest'];
@@ -71,10 +77,22 @@ export function formatSet(set: Record<string, Literal>): string {
 
 /** A useful start for `update`: the finding's column and its first allowed value or state. */
 function defaultSet(fp: FindingPlan): string {
-  const p = fp.finding.params as { column?: unknown; values?: unknown; transitions?: unknown };
-  if (typeof p.column !== 'string') return '';
+  const p = fp.finding.params as { column?: unknown; columns?: unknown; values?: unknown; transitions?: unknown };
+  const column =
+    typeof p.column === 'string'
+      ? p.column
+      : Array.isArray(p.columns) && p.columns.length === 1 && /^\w+$/.test(String(p.columns[0]))
+        ? String(p.columns[0])
+        : mentionedColumn(fp);
+  if (!column) return '';
   const first = Array.isArray(p.values) ? p.values[0] : p.transitions && typeof p.transitions === 'object' ? Object.keys(p.transitions)[0] : undefined;
-  return `${p.column} = ${first === undefined ? '' : literalText(first as Literal)}`;
+  return `${column} = ${first === undefined ? '' : literalText(first as Literal)}`;
+}
+
+/** A check's expression names its columns: the first one the sampled rows have (not the key). */
+function mentionedColumn(fp: FindingPlan): string | undefined {
+  const row = fp.checks.find((c) => c.blocking && c.sample.length)?.sample[0];
+  return row ? priorityColumns(fp.finding.params, row)[1] : undefined;
 }
 
 /** `status = SUSPENDED, note = 'x y', n = 3, flag = true, gone = NULL` → values. */
@@ -90,7 +108,7 @@ export function parseSet(text: string): Record<string, Literal> | string {
     if (!m || m[0] === '') return `cannot read "${src.slice(pos).trim()}": write column = value, separated by commas`;
     const col = m[1]!.startsWith('"') ? m[1]!.slice(1, -1).replaceAll('""', '"') : m[1]!;
     const raw = m[2]!.trim();
-    if (!raw) return `no value for ${col}`;
+    if (!raw) return `type a value for ${col} (or NULL)`;
     out[col] = raw.startsWith("'") ? raw.slice(1, -1).replaceAll("''", "'") : /^null$/i.test(raw) ? null : /^(true|false)$/i.test(raw) ? raw.toLowerCase() === 'true' : /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
     pos = re.lastIndex;
   }

@@ -64,5 +64,8 @@ export async function runReview(opts: ReviewSessionOptions): Promise<number> {
   void controller.start();
   await quitting;
   await unmount();
-  return 0;
+  // A session whose plan could not be built (no database, bad credentials) failed.
+  const failed = store.getState().loading.error;
+  if (failed) process.stderr.write(`pgmend: could not plan: ${failed}\n`);
+  return failed ? 1 : 0;
 }

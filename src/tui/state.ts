@@ -20,6 +20,8 @@ export const SORTS: SortKey[] = ['plan', 'severity', 'table'];
 export interface Message {
   text: string;
   tone: 'ok' | 'bad' | 'info';
+  /** Gone once the plan is built (e.g. "wait: the plan is still being built"). */
+  untilPlan?: boolean;
 }
 
 export interface Loading {
@@ -97,6 +99,7 @@ export interface ReviewState {
   busy: Record<string, string>;
   screen: Screen;
   help: boolean;
+  helpScroll: number;
   cursorId?: string;
   filter: string;
   filtering: boolean;
@@ -120,6 +123,7 @@ export function initialState(findings: Finding[], boot?: string): ReviewState {
     busy: {},
     screen: 'list',
     help: false,
+    helpScroll: 0,
     ...(findings[0] ? { cursorId: findings[0].id } : {}),
     filter: '',
     filtering: false,
@@ -151,6 +155,7 @@ export type Action =
   | { type: 'filter'; text: string }
   | { type: 'sort' }
   | { type: 'help'; show: boolean }
+  | { type: 'helpScroll'; to: number }
   | { type: 'message'; message?: Message }
   | { type: 'resolveOpen'; resolve: ResolveState }
   | { type: 'resolveUpdate'; patch: Partial<Omit<ResolveState, 'id' | 'preview'>> }
@@ -184,6 +189,7 @@ export function reduce(s: ReviewState, a: Action): ReviewState {
         loading: { running: false, checked: [] },
         early: {},
         busy: {},
+        ...(s.message?.untilPlan ? { message: undefined } : {}),
         marked: s.marked.filter((id) => ids.has(id)),
         ...(s.cursorId && ids.has(s.cursorId) ? {} : a.plan.findings[0] ? { cursorId: a.plan.findings[0].id } : {}),
       };
@@ -225,7 +231,9 @@ export function reduce(s: ReviewState, a: Action): ReviewState {
     case 'sort':
       return { ...s, sort: SORTS[(SORTS.indexOf(s.sort) + 1) % SORTS.length]! };
     case 'help':
-      return { ...s, help: a.show };
+      return { ...s, help: a.show, helpScroll: 0 };
+    case 'helpScroll':
+      return { ...s, helpScroll: Math.max(0, a.to) };
     case 'message':
       return a.message ? { ...s, message: a.message } : withoutKey(s, 'message');
     case 'resolveOpen':

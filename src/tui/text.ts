@@ -53,23 +53,51 @@ export function fit(line: Line, width: number): Line {
   return out;
 }
 
-/** Hard-wraps a line into rows of at most `width` characters, keeping segment styles. */
+/** Words (non-space runs, even across segments) and spaces, each as styled pieces. */
+function tokens(line: Line): { space: boolean; pieces: Seg[] }[] {
+  const out: { space: boolean; pieces: Seg[] }[] = [];
+  for (const s of line) {
+    for (const text of s.text.match(/\s+|\S+/g) ?? []) {
+      const space = /^\s/.test(text);
+      const last = out[out.length - 1];
+      if (last && !last.space && !space) last.pieces.push({ ...s, text });
+      else out.push({ space, pieces: [{ ...s, text }] });
+    }
+  }
+  return out;
+}
+
+/** Wraps a line into rows of at most `width` characters at spaces (hard cuts only inside long words). */
 export function wrap(line: Line, width: number): Line[] {
-  if (width <= 0) return [line];
+  if (width <= 0 || lineWidth(line) <= width) return [line];
   const rows: Line[] = [];
   let row: Line = [];
   let used = 0;
-  for (const s of line) {
-    let rest = chars(s.text);
-    while (rest.length) {
-      const take = Math.min(width - used, rest.length);
-      row.push({ ...s, text: rest.slice(0, take).join('') });
-      used += take;
-      rest = rest.slice(take);
-      if (used === width) {
-        rows.push(row);
-        row = [];
-        used = 0;
+  const newRow = () => {
+    rows.push(row);
+    row = [];
+    used = 0;
+  };
+  for (const t of tokens(line)) {
+    const len = lineWidth(t.pieces);
+    if (used + len <= width) {
+      row.push(...t.pieces);
+      used += len;
+      continue;
+    }
+    if (t.space) {
+      if (used > 0) newRow();
+      continue;
+    }
+    if (len <= width && used > 0) newRow();
+    for (const p of t.pieces) {
+      let rest = chars(p.text);
+      while (rest.length) {
+        if (used === width) newRow();
+        const take = Math.min(width - used, rest.length);
+        row.push({ ...p, text: rest.slice(0, take).join('') });
+        used += take;
+        rest = rest.slice(take);
       }
     }
   }
@@ -91,4 +119,10 @@ export function padStart(s: string, width: number): string {
 /** Splits multi-line text into lines, each a single segment with the same style. */
 export function textLines(text: string, tone?: Tone, style: Omit<Seg, 'text' | 'tone'> = {}): Line[] {
   return text.split('\n').map((t) => [seg(clean(t), tone, style)]);
+}
+
+/** Wraps, marking each continuation row with `↪ ` so a wrapped line never reads as a new one. */
+export function wrapMarked(line: Line, width: number): Line[] {
+  if (lineWidth(line) <= width) return [line];
+  return wrap(line, Math.max(4, width - 2)).map((row, i) => (i ? [{ text: '↪ ', tone: 'muted' as const }, ...row] : row));
 }

@@ -1,0 +1,178 @@
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { statusSummary } from '../../src/export/summary.js';
+import { visibleItems } from '../../src/tui/list-view.js';
+import type { Finding } from '../../src/findings/model.js';
+import type { PlaybookSet } from '../../src/playbooks/load.js';
+import type { Plan } from '../../src/engine/plan-model.js';
+import { actorhubDb, actorhubFindings, actorhubPlan, KEYS, liveLines, session, type ActorHubDb, type Session } from './harness.js';
+
+/** The finding list: first frame, statuses filling in, navigation, filter, sort, marks, help, export, quit. */
+
+let db: ActorHubDb;
+let findings: Finding[];
+let playbooks: PlaybookSet;
+let exportDir: string;
+let plan: Plan;
+let s: Session | undefined;
+
+beforeAll(async () => {
+  db = await actorhubDb();
+  ({ findings, playbooks } = await actorhubFindings());
+  exportDir = await mkdtemp(path.join(os.tmpdir(), 'pgmend-tui-'));
+  plan = await actorhubPlan(db, findings, playbooks);
+});
+afterEach(() => {
+  s?.done();
+  s = undefined;
+});
+afterAll(async () => {
+  await db?.drop();
+  await rm(exportDir, { recursive: true, force: true });
+});
+
+const footerId = (frame: string) => {
+  const lines = frame.split('\n');
+  // The footer (selected finding) sits above the message line and the key bar.
+  return lines.at(-4)!.split(' ')[0];
+};
+
+/** A session on a plan the engine already built (the first test watches one being built). */
+async function planned(opts: { size?: { columns: number; rows: number } } = {}): Promise<Session> {
+  s = session({ db, findings, playbooks, exportDir, plan: structuredClone(plan), ...opts });
+  await s.waitFor((f) => /\d+ findings: \d+ /.test(f), 'the plan');
+  return s;
+}
+
+describe('finding list', () => {
+  test('shows the findings from the file at once, spinners while the engine works, then statuses', async () => {
+    s = session({ db, findings, playbooks, exportDir });
+    const first = s.frame();
+    // Before the database answers: ids and titles from the file, a per-finding status in progress.
+    expect(first).toContain(findings[0]!.id);
+    expect(first).toContain(`${findings.length} findings · `);
+    expect(first).toMatch(/checking|connecting/);
+    const frame = await s.waitFor((f) => /\d+ findings: \d+ /.test(f), 'the plan');
+    const plan = s.store.getState().plan!;
+    expect(frame).toContain(statusSummary(plan));
+    expect(frame).toMatch(/✖ blocked/);
+    expect(frame).toMatch(/✔ ready/);
+    // The engine's events filled statuses in before the plan was done.
+    expect(s.ui.frames.some((f) => /⠋|⠙|⠹|⠸|⠼|⠴|⠦|⠧|⠇|⠏/.test(f) && /✔ ready/.test(f) && /planning|checking/.test(f))).toBe(true);
+  });
+
+  test('j/k, arrows, g/G and PgDn move the selection; the footer names it', async () => {
+    await planned();
+    const order = visibleItems(s!.store.getState()).map((i) => i.id);
+    expect(footerId(s!.frame())).toBe(order[0]);
+    await s!.press('j', 'j');
+    expect(footerId(s!.frame())).toBe(order[2]);
+    await s!.press('k', KEYS.down, KEYS.down);
+    expect(footerId(s!.frame())).toBe(order[3]);
+    await s!.press('G');
+    expect(footerId(s!.frame())).toBe(order.at(-1));
+    expect(s!.frame()).toContain(`${order.length}/${order.length}`);
+    await s!.press('g', KEYS.pageDown);
+    const page = s!.controller.metrics.listPage;
+    expect(footerId(s!.frame())).toBe(order[page]);
+  });
+
+  test('/ filters by id, title or table as it is typed; Enter keeps it, Esc clears it', async () => {
+    await planned();
+    await s!.press('/');
+    await s!.type('AH-UQ');
+    let frame = s!.frame();
+    const uq = findings.filter((f) => f.id.startsWith('AH-UQ')).map((f) => f.id);
+    for (const id of uq) expect(frame).toContain(id);
+    expect(frame).not.toContain('AH-FK-01');
+    await s!.press(KEYS.enter);
+    frame = s!.frame();
+    expect(frame).toContain(`filter "AH-UQ": ${uq.length} shown`);
+    await s!.press(KEYS.esc);
+    frame = s!.frame();
+    expect(frame).toContain('AH-FK-01');
+    expect(frame).toContain('filter cleared');
+    // A table name matches too.
+    await s!.press('/');
+    await s!.type('payouts');
+    await s!.press(KEYS.enter);
+    expect(visibleItems(s!.store.getState()).every((i) => i.table === 'public.payouts' || i.title.includes('payouts'))).toBe(true);
+  });
+
+  test('s sorts by severity, then by table', async () => {
+    await planned();
+    await s!.press('s');
+    expect(s!.frame()).toContain('sorted by severity');
+    const bySeverity = visibleItems(s!.store.getState());
+    const rank = ['critical', 'high', 'medium', 'low'];
+    expect(bySeverity.map((i) => rank.indexOf(i.severity))).toEqual([...bySeverity.map((i) => rank.indexOf(i.severity))].sort((a, b) => a - b));
+    await s!.press('s');
+    const byTable = visibleItems(s!.store.getState()).map((i) => i.table ?? '~');
+    expect(byTable).toEqual([...byTable].sort((a, b) => a.localeCompare(b)));
+    expect(s!.frame()).toContain('sorted by table');
+  });
+
+  test('Space marks findings for the batch, A marks every ready or resolved one', async () => {
+    await planned();
+    await s!.press(' ', 'j', ' ');
+    expect(s!.frame()).toContain('2 marked');
+    expect(s!.frame().match(/◉/g)?.length).toBe(2);
+    await s!.press('k', ' ');
+    expect(s!.frame()).toContain('1 marked');
+    await s!.press('A');
+    const runnable = s!.store.getState().plan!.findings.filter((f) => f.status === 'ready' || f.status === 'resolved').length;
+    expect(s!.frame()).toContain(`${runnable} marked`);
+    await s!.press('A');
+    expect(s!.frame()).not.toMatch(/\d+ marked/);
+  });
+
+  test('? shows the keys of the screen from the keymap; Esc closes it', async () => {
+    await planned();
+    await s!.press('?');
+    let frame = s!.frame();
+    expect(frame).toContain('Keys on the list screen');
+    expect(frame).toContain('mark / unmark for the batch');
+    await s!.press(KEYS.esc);
+    frame = s!.frame();
+    expect(frame).not.toContain('Keys on the list screen');
+    expect(s!.quit.called).toBe(false);
+  });
+
+  test('x writes the checklist of the current plan', async () => {
+    await planned();
+    await s!.press('x');
+    const frame = await s!.waitFor((f) => f.includes('wrote the checklist'), 'the export');
+    const files = (await readdir(exportDir)).filter((f) => f.endsWith('.md'));
+    expect(files).toHaveLength(1);
+    expect(frame).toContain(files[0]);
+    const md = await readFile(path.join(exportDir, files[0]!), 'utf8');
+    expect(md).toContain(`# pgmend execution plan: \`${db.name}\``);
+    expect(md).toContain(statusSummary(s!.store.getState().plan!));
+    await rm(path.join(exportDir, files[0]!));
+  });
+
+  test('q quits; Esc quits from the list only when no filter is set', async () => {
+    await planned();
+    await s!.press('/');
+    await s!.type('FK');
+    await s!.press(KEYS.enter, KEYS.esc);
+    expect(s!.quit.called).toBe(false);
+    await s!.press(KEYS.esc);
+    expect(s!.quit.called).toBe(true);
+    s!.quit.called = false;
+    await s!.press('q');
+    expect(s!.quit.called).toBe(true);
+  });
+
+  test('at 80×24 the live area is 23 rows and no row is wider than 80', async () => {
+    await planned({ size: { columns: 80, rows: 24 } });
+    for (const keys of [[], ['j', 'j', KEYS.enter], [KEYS.tab], [KEYS.tab], [KEYS.esc, '?']]) {
+      await s!.press(...keys);
+      const live = liveLines(s!.frame(), 23);
+      expect(s!.frame().split('\n')).toHaveLength(23);
+      expect(live.every((l) => Array.from(l).length <= 80)).toBe(true);
+    }
+  });
+});
