@@ -39,7 +39,13 @@ const NO_KEY: Key = {
 export function splitKeys(input: string, key: Key): [string, Key][] {
   const special = Object.entries(key).some(([k, v]) => v === true && k !== 'shift');
   if (special || Array.from(input).length <= 1) return [[input, key]];
-  return Array.from(input).map((ch) => (ch === '\r' || ch === '\n' ? ['', { ...NO_KEY, return: true }] : [ch, { ...NO_KEY, shift: ch !== ch.toLowerCase() }]));
+  return Array.from(input).map((ch) =>
+    ch === '\r' || ch === '\n'
+      ? ['', { ...NO_KEY, return: true }]
+      : ch === '\t'
+        ? ['', { ...NO_KEY, tab: true }]
+        : [ch, { ...NO_KEY, shift: ch !== ch.toLowerCase() }],
+  );
 }
 
 /** Keys → keymap actions → the controller. One handler for the whole app. */
