@@ -48,9 +48,9 @@ export function prepareFinding(catalog: Catalog, playbooks: PlaybookSet, finding
   }
 }
 
-/** The rows a blocking check would have a resolution change: ctids as `row_id`. */
+/** The rows a blocking check would have a resolution change: `row_table` (tableoid) and `row_id` (ctid). */
 export function rowsQuery(p: PreparedFinding, check: RenderedCheck): string | undefined {
   if (check.rows) return check.rows;
-  if (check.predicate && p.view.table) return `SELECT ctid AS row_id FROM ${p.view.table as string} WHERE ${check.predicate}`;
+  if (check.predicate && p.view.table) return `SELECT tableoid AS row_table, ctid AS row_id FROM ${p.view.table as string} WHERE ${check.predicate}`;
   return undefined;
 }

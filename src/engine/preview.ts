@@ -28,6 +28,7 @@ export async function previewResolution(
   return withClient(target, async (client) => {
     await client.query('BEGIN');
     try {
+      await client.query('SET CONSTRAINTS ALL IMMEDIATE');
       await client.query(`SET LOCAL lock_timeout = ${Math.round(opts.lockTimeoutMs)}`);
       const catalog = await loadCatalog(client);
       const prepared = prepareFinding(catalog, playbooks, f, opts.mode, opts.sampleSize);
@@ -39,7 +40,9 @@ export async function previewResolution(
       const pk = p.target.primaryKey.length ? p.target.primaryKey.map(quoteIdent).join(', ') : 'ctid';
       const rows = rowsQuery(p, check)!;
       const { rows: count } = await client.query(`SELECT count(*) AS n FROM (${rows}) AS pgmend_r`);
-      const { rows: before } = await client.query(`SELECT * FROM ${t} WHERE ctid = ANY (ARRAY(${rows})) ORDER BY ${pk} LIMIT ${opts.sampleSize}`);
+      const { rows: before } = await client.query(
+        `WITH pgmend_rows AS MATERIALIZED (${rows}) SELECT * FROM ${t} WHERE (tableoid, ctid) IN (SELECT row_table, row_id FROM pgmend_rows) ORDER BY ${pk} LIMIT ${opts.sampleSize}`,
+      );
       // Run the real resolution steps (backup + change) and read the rows back, then roll back.
       let after: Row[] = [];
       if (resolution.strategy !== 'delete') {

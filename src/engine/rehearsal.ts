@@ -80,6 +80,9 @@ export async function rehearse(client: pg.Client, catalogBefore: Catalog, items:
   const results = new Map<string, RehearsalResult>();
   await client.query('BEGIN');
   try {
+    // Deferred FKs (Django makes every FK DEFERRABLE INITIALLY DEFERRED) would leave pending trigger
+    // events that make a later ALTER TABLE in this transaction fail: check constraints per statement.
+    await client.query('SET CONSTRAINTS ALL IMMEDIATE');
     await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(opts.lockTimeoutMs))}`);
     await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(opts.statementTimeoutMs))}`);
     for (const item of items) {

@@ -1,7 +1,7 @@
 import { quoteIdent, quoteLiteral } from '../db/quote.js';
 import type { Resolution } from '../findings/model.js';
 import { resolveColumn } from '../db/resolve.js';
-import type { Catalog } from '../db/catalog.js';
+import { fksReferencing, type Catalog } from '../db/catalog.js';
 import type { PlanStep } from './plan-model.js';
 import { rowsQuery, type PreparedFinding } from './prepare.js';
 import { PgmendError } from '../util/errors.js';
@@ -24,7 +24,7 @@ export function backupTableName(planId: string, findingId: string): string {
 export const ONLINE_BATCH = 10_000;
 
 function backupSteps(p: PreparedFinding, backup: string, rows: string, why: string, batch?: number): PlanStep[] {
-  const selected = batch ? `SELECT row_id FROM (${rows.replace(/\s+/g, ' ')}) AS pgmend_rows LIMIT ${batch}` : rows.replace(/\s+/g, ' ');
+  const selected = `${rows.replace(/\s+/g, ' ')}${batch ? ` LIMIT ${batch}` : ''}`;
   const t = p.view.table as string;
   const table = p.target!.qualified;
   return [
@@ -37,7 +37,7 @@ function backupSteps(p: PreparedFinding, backup: string, rows: string, why: stri
       description: 'the schema that holds backups and the journal',
     },
     {
-      sql: `CREATE TABLE IF NOT EXISTS ${backup} (pgmend_row_id tid, pgmend_txid xid8, LIKE ${t})`,
+      sql: `CREATE TABLE IF NOT EXISTS ${backup} (pgmend_row_table oid, pgmend_row_id tid, pgmend_txid xid8, LIKE ${t})`,
       lock: 'ACCESS SHARE',
       tables: [table],
       transactional: true,
@@ -45,7 +45,9 @@ function backupSteps(p: PreparedFinding, backup: string, rows: string, why: stri
       description: 'backup table with the same columns',
     },
     {
-      sql: `INSERT INTO ${backup} SELECT ${t}.ctid, pg_current_xact_id(), ${t}.* FROM ${t} WHERE ${t}.ctid = ANY (ARRAY(${selected})) FOR UPDATE OF ${quoteIdent(p.target!.name)}`,
+      // ctids repeat across partitions (and inheritance children): a row is (tableoid, ctid). The
+      // ctid list keeps the fast TID scan; the pair picks the right partition's row.
+      sql: `WITH pgmend_rows AS MATERIALIZED (SELECT * FROM (${selected}) AS r) INSERT INTO ${backup} SELECT ${t}.tableoid, ${t}.ctid, pg_current_xact_id(), ${t}.* FROM ${t} WHERE ${t}.ctid = ANY (ARRAY(SELECT row_id FROM pgmend_rows)) AND (${t}.tableoid, ${t}.ctid) IN (SELECT row_table, row_id FROM pgmend_rows) FOR UPDATE OF ${quoteIdent(p.target!.name)}`,
       lock: 'ROW SHARE',
       tables: [table],
       transactional: true,
@@ -58,7 +60,8 @@ function backupSteps(p: PreparedFinding, backup: string, rows: string, why: stri
 }
 
 function changedRows(backup: string): string {
-  return `ctid = ANY (ARRAY(SELECT pgmend_row_id FROM ${backup} WHERE pgmend_txid = pg_current_xact_id()))`;
+  const mine = `FROM ${backup} WHERE pgmend_txid = pg_current_xact_id()`;
+  return `ctid = ANY (ARRAY(SELECT pgmend_row_id ${mine})) AND (tableoid, ctid) IN (SELECT pgmend_row_table, pgmend_row_id ${mine})`;
 }
 
 /** A column a resolution's `set` names; errors say which field of the finding is wrong. */
@@ -94,6 +97,28 @@ function setList(catalog: Catalog, p: PreparedFinding, resolution: Resolution, n
   return cols.map((c) => `${c} = NULL`).join(', ');
 }
 
+const CARRIES = new Set(['cascade', 'set-null', 'set-default']);
+const RULE: Record<string, string> = { cascade: 'CASCADE', 'set-null': 'SET NULL', 'set-default': 'SET DEFAULT' };
+
+/**
+ * A change that foreign keys carry into other tables (ON DELETE / ON UPDATE CASCADE, SET NULL, SET
+ * DEFAULT) would change rows pgmend does not back up, and rollback could not restore them: refused.
+ */
+function refuseCarriedChanges(catalog: Catalog, p: PreparedFinding, resolution: Resolution, changedColumns: string[]): void {
+  const carried = fksReferencing(catalog, p.target!).flatMap((c) => {
+    const fk = c.foreignKey!;
+    if (resolution.strategy === 'delete') return CARRIES.has(fk.onDelete) ? [`${c.table} (${c.name} ON DELETE ${RULE[fk.onDelete]})`] : [];
+    return CARRIES.has(fk.onUpdate) && fk.columns.some((col) => changedColumns.includes(col)) ? [`${c.table} (${c.name} ON UPDATE ${RULE[fk.onUpdate]})`] : [];
+  });
+  if (carried.length) {
+    throw new PgmendError(
+      `${p.finding.id}: strategy ${resolution.strategy} would also change rows of ${carried.join(', ')}, which are not backed up, so rollback could not restore them`,
+      1,
+      resolution.strategy === 'delete' ? 'choose update, or resolve the referencing rows first' : 'resolve the referencing rows first',
+    );
+  }
+}
+
 /** Steps that resolve the blocking rows of a finding's checks (those with rows > 0). */
 export function resolutionSteps(catalog: Catalog, p: PreparedFinding, resolution: Resolution, backup: string, blockingChecks: string[], batch?: number): PlanStep[] {
   const t = p.view.table as string;
@@ -101,6 +126,11 @@ export function resolutionSteps(catalog: Catalog, p: PreparedFinding, resolution
   for (const check of p.checks.filter((c) => blockingChecks.includes(c.spec.id))) {
     const rows = rowsQuery(p, check);
     if (!rows) continue;
+    const changed =
+      resolution.strategy === 'update'
+        ? Object.keys(resolution.set ?? {}).map((col) => resolveColumnFor(catalog, p, col).name)
+        : p.target!.columns.filter((c) => (check.nullable ?? '').split(',').map((x) => x.trim()).includes(quoteIdent(c.name))).map((c) => c.name);
+    refuseCarriedChanges(catalog, p, resolution, changed);
     const why = `that block ${check.spec.id}`;
     if (steps.length === 0) steps.push(...backupSteps(p, backup, rows, why, batch));
     else steps.push(backupSteps(p, backup, rows, why, batch)[2]!);

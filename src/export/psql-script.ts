@@ -56,7 +56,8 @@ export function planToPsql(plan: Plan, opts: PsqlScriptOptions): string {
   out.push(`SET lock_timeout = '${lockTimeout}ms';`);
   out.push(statementTimeout === undefined ? '-- statement_timeout: server default' : `SET statement_timeout = '${statementTimeout}ms';`);
   out.push(`\\echo ${psqlArgument(`pgmend: ${plural(steps.length, 'step')} for ${plural(runnable.length, 'finding')} on ${plan.database.name}`)}`);
-  if (mode === 'window') out.push('', 'BEGIN;');
+  // SET CONSTRAINTS: deferred FKs would otherwise block a later ALTER TABLE ("pending trigger events").
+  if (mode === 'window') out.push('', 'BEGIN;', 'SET CONSTRAINTS ALL IMMEDIATE;');
 
   let phaseTitle = '';
   let n = 0;

@@ -78,7 +78,7 @@ export const checkSpecSchema = z
     /** Standalone sample query (the engine appends LIMIT). */
     sample: z.string().optional(),
     /**
-     * Query returning `ctid AS row_id` of the target rows a resolution changes (may use
+     * Query returning `tableoid AS row_table, ctid AS row_id` of the target rows a resolution changes (may use
      * {{keepOrder}}). Predicate checks derive it from the predicate.
      */
     rows: z.string().optional(),
