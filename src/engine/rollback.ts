@@ -43,6 +43,9 @@ export async function rollbackRun(target: DbTarget, runId: number, opts: { force
   try {
     await client.query('BEGIN');
     try {
+      // Deferred FKs (Django makes every FK DEFERRABLE INITIALLY DEFERRED) would leave pending trigger
+      // events that make a later ALTER TABLE in this transaction fail: check constraints per statement.
+      await client.query('SET CONSTRAINTS ALL IMMEDIATE');
       const result = await rollbackIn(client, runId, opts);
       await client.query('COMMIT');
       return result;
@@ -121,7 +124,8 @@ async function rollbackIn(client: pg.Client, runId: number, opts: { force?: bool
       const match = b.key_columns.map((k) => `${t}.${quoteIdent(k)} = pgmend_b.${quoteIdent(k)}`).join(' AND ');
       say(`restore ${b.rows} changed row(s) of ${table.qualified}`);
       const r = await client.query(
-        `UPDATE ${t} SET (${setCols.join(', ')}) = (${setCols.map((c) => `pgmend_b.${c}`).join(', ')}) FROM (SELECT * FROM ${fromBackup}) AS pgmend_b WHERE ${match}`,
+        // ROW(…): with a single column, `SET (c) = (x)` is a syntax error.
+        `UPDATE ${t} SET (${setCols.join(', ')}) = ROW(${setCols.map((c) => `pgmend_b.${c}`).join(', ')}) FROM (SELECT * FROM ${fromBackup}) AS pgmend_b WHERE ${match}`,
       );
       n = r.rowCount ?? 0;
     }

@@ -4,16 +4,17 @@ import type { Catalog } from '../db/catalog.js';
 import { schemaDdl } from '../db/ddl.js';
 import { fingerprint } from '../db/fingerprint.js';
 import type { FindingPlan, Plan } from './plan-model.js';
-import type { PreparedFinding } from './prepare.js';
+import { prepareFinding, type PreparedFinding } from './prepare.js';
 import { runPrechecks } from './prechecks.js';
+import type { PlaybookSet } from '../playbooks/load.js';
 
 /**
  * Is the reviewed plan still true? Inside the apply transaction: the schema of the tables the plan
  * involves (fingerprint, and what changed), and every blocking count of the selected findings.
  */
-export async function staleReasons(client: pg.Client, catalog: Catalog, plan: Plan, selected: FindingPlan[], prepared: PreparedFinding[]): Promise<string[]> {
+export async function staleReasons(client: pg.Client, catalog: Catalog, plan: Plan, selected: FindingPlan[], prepared: PreparedFinding[], playbooks?: PlaybookSet): Promise<string[]> {
   const reasons: string[] = [];
-  const tables = plan.tables ?? [...new Set(prepared.flatMap((p) => p.tables))];
+  const tables = planTables(catalog, plan, prepared, playbooks);
   if (fingerprint(catalog, tables) !== plan.fingerprint) {
     if (plan.ddl !== undefined) {
       const patch = structuredPatch('plan', 'now', plan.ddl, schemaDdl(catalog, tables));
@@ -38,4 +39,22 @@ export async function staleReasons(client: pg.Client, catalog: Catalog, plan: Pl
     }
   }
   return reasons;
+}
+
+/**
+ * The tables the plan's fingerprint covers. A plan read back from JSON does not carry them: they
+ * are those of EVERY finding in the plan (as buildPlan gathered them), not only the selected ones —
+ * a subset would hash differently and make every `apply --plan --only` look stale.
+ */
+function planTables(catalog: Catalog, plan: Plan, prepared: PreparedFinding[], playbooks?: PlaybookSet): string[] {
+  if (plan.tables) return plan.tables;
+  if (!playbooks) return [...new Set(prepared.flatMap((p) => p.tables))];
+  return [
+    ...new Set(
+      plan.findings.flatMap((f) => {
+        const p = prepareFinding(catalog, playbooks, f.finding, plan.mode, 0);
+        return p.ok ? p.value.tables : [];
+      }),
+    ),
+  ];
 }

@@ -1,6 +1,9 @@
 import type pg from 'pg';
 import type { ApplyEvent } from './apply-model.js';
 import type { FindingPlan, PlanStep } from './plan-model.js';
+import type { Catalog } from '../db/catalog.js';
+import { quoteQualified } from '../db/quote.js';
+import { LOCK_MODES, type LockMode } from '../playbooks/model.js';
 import { PgmendError, errorMessage } from '../util/errors.js';
 
 /**
@@ -28,7 +31,8 @@ export async function lockHolders(client: pg.Client, tables: string[]): Promise<
     `SELECT DISTINCT a.pid, a.application_name, left(regexp_replace(a.query, '\\s+', ' ', 'g'), 80) AS query,
             round(extract(epoch FROM now() - coalesce(a.xact_start, a.query_start)))::int AS secs
      FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-     WHERE l.granted AND l.relation = ANY (SELECT to_regclass(t)::oid FROM unnest($1::text[]) AS t) AND a.pid <> pg_backend_pid()`,
+     WHERE l.granted AND l.relation = ANY (SELECT to_regclass(t)::oid FROM unnest($1::text[]) AS t) AND a.pid <> pg_backend_pid()
+       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`, // relation oids are per database
     [tables],
   );
   return rows.map((r) => `pid ${r.pid} (${r.application_name || 'no application_name'}, running ${r.secs} s: ${r.query})`).join('; ');
@@ -89,9 +93,56 @@ async function recordBackup(r: StepRunner, f: FindingPlan, step: PlanStep): Prom
      WHERE NOT EXISTS (SELECT 1 FROM pgmend.backups WHERE run_id = $1 AND backup_table = $4 AND txid = pg_current_xact_id())`,
     [r.runId, f.id, step.tables[0], step.backupTable, change],
   );
-  // A second backup step into the same table (several blocking checks) updates the count.
+  // A second backup step into the same table in this transaction (several blocking checks) updates
+  // its count — only this transaction's: online batches each have their own row.
   await r.client.query(
-    `UPDATE pgmend.backups SET rows = (SELECT count(*) FROM ${step.backupTable} WHERE pgmend_txid = pg_current_xact_id()) WHERE run_id = $1 AND backup_table = $2`,
+    `UPDATE pgmend.backups SET rows = (SELECT count(*) FROM ${step.backupTable} WHERE pgmend_txid = pg_current_xact_id()) WHERE run_id = $1 AND backup_table = $2 AND txid = pg_current_xact_id()`,
     [r.runId, step.backupTable],
   );
 }
+
+/**
+ * Window mode, before anything changes: on every table, the strongest lock any step will take on
+ * it (lock_timeout, retried with backoff). Taken only later, at the DDL, the lock could be held by
+ * a session that waits for a row a resolution already locked — waiting on a waiter, which no
+ * retry resolves. Held from the start, sessions wait for the commit instead.
+ */
+export async function lockTablesUpFront(client: pg.Client, catalog: Catalog, steps: PlanStep[], lockTimeoutMs: number, lockRetries: number): Promise<void> {
+  const strongest = new Map<string, LockMode>();
+  for (const s of steps) {
+    for (const t of s.tables) {
+      const held = strongest.get(t);
+      if (!held || LOCK_MODES.indexOf(s.lock) > LOCK_MODES.indexOf(held)) strongest.set(t, s.lock);
+    }
+  }
+  const wanted = [...strongest]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .flatMap(([table, mode]) => {
+      const t = catalog.tables.find((x) => x.qualified === table);
+      return t ? [{ table, mode, sql: `LOCK TABLE ${quoteQualified(t.schema, t.name)} IN ${mode} MODE` }] : []; // else created by a step
+    });
+  for (let attempt = 1; ; attempt++) {
+    let waitingFor = wanted[0];
+    await client.query('SAVEPOINT pgmend_lock');
+    try {
+      for (const w of wanted) {
+        waitingFor = w;
+        await client.query(w.sql);
+      }
+      await client.query('RELEASE SAVEPOINT pgmend_lock');
+      return;
+    } catch (e) {
+      // All or nothing: the locks this attempt did get are released before the backoff, so no
+      // session queues behind pgmend for longer than one lock_timeout.
+      await client.query('ROLLBACK TO SAVEPOINT pgmend_lock').catch(() => {});
+      if ((e as { code?: string }).code !== '55P03' || !waitingFor) throw e;
+      if (attempt < lockRetries) {
+        await sleep(lockTimeoutMs * 2 ** (attempt - 1));
+        continue;
+      }
+      const holders = await lockHolders(client, [waitingFor.table]).catch(() => '');
+      throw new PgmendError(`could not get ${waitingFor.mode} lock on ${waitingFor.table} after ${attempt} tries of ${lockTimeoutMs} ms${holders ? `; held by ${holders}` : ''}`);
+    }
+  }
+}
+
