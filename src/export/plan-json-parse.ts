@@ -46,6 +46,7 @@ const stepSchema = z.object({
   rowsOf: z.string().optional(),
   set: z.string().optional(),
   backupTable: z.string().optional(),
+  repeat: z.boolean().optional(),
 });
 
 const rehearsalSchema = z.object({
@@ -92,6 +93,8 @@ const planSchema = z.object({
     server: z.string(),
   }),
   fingerprint: z.string().min(1),
+  tables: z.array(z.string()).optional(),
+  ddl: z.string().optional(),
   findings: z.array(findingPlanSchema),
   timings: z.record(z.string(), z.number()).optional(),
 });
@@ -141,6 +144,8 @@ export function parsePlanJson(text: string, file: string): Plan {
     mode: doc.mode,
     database: doc.database,
     fingerprint: doc.fingerprint,
+    ...(doc.tables ? { tables: doc.tables } : {}),
+    ...(doc.ddl !== undefined ? { ddl: doc.ddl } : {}),
     findings,
     ...(doc.timings ? { timings: doc.timings } : {}),
   };

@@ -37,6 +37,9 @@ export function planDocument(plan: Plan): Record<string, unknown> {
       server: plan.database.server,
     },
     fingerprint: plan.fingerprint,
+    // What the fingerprint covers, and its DDL when planned: apply --plan says what changed since.
+    tables: plan.tables ? [...plan.tables] : undefined,
+    ddl: plan.ddl,
     findings: plan.findings.map(findingDocument),
     timings: plan.timings ? { ...plan.timings } : undefined,
   };
@@ -114,6 +117,7 @@ function stepDocument(s: PlanStep): Record<string, unknown> {
     rowsOf: s.rowsOf,
     set: s.set,
     backupTable: s.backupTable,
+    repeat: s.repeat,
   };
 }
 

@@ -54,7 +54,9 @@ export function planToPsql(plan: Plan, opts: PsqlScriptOptions): string {
   const out: string[] = [...header(plan, mode, opts.now ?? new Date(), steps.length), ''];
   out.push('\\set ON_ERROR_STOP on');
   out.push(`SET lock_timeout = '${lockTimeout}ms';`);
-  out.push(statementTimeout === undefined ? '-- statement_timeout: server default' : `SET statement_timeout = '${statementTimeout}ms';`);
+  // Explicit either way: a limit when given, else none (index builds and VALIDATE take as long as the table needs;
+  // lock_timeout above is what keeps them from queueing in front of traffic).
+  out.push(statementTimeout === undefined ? 'SET statement_timeout = 0;  -- no limit: end the run yourself at the window\'s end' : `SET statement_timeout = '${statementTimeout}ms';`);
   out.push(`\\echo ${psqlArgument(`pgmend: ${plural(steps.length, 'step')} for ${plural(runnable.length, 'finding')} on ${plan.database.name}`)}`);
   // SET CONSTRAINTS: deferred FKs would otherwise block a later ALTER TABLE ("pending trigger events").
   if (mode === 'window') out.push('', 'BEGIN;', 'SET CONSTRAINTS ALL IMMEDIATE;');

@@ -29,7 +29,10 @@ export default async function setup(project: TestProject) {
     const { rows } = await admin.query('SHOW server_version');
     console.log(`[pgmend tests] PostgreSQL ${rows[0].server_version} at port ${new URL(adminUrl).port}`);
     for (const [name, build] of Object.entries(TEMPLATES)) {
-      await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+      // A template left by an earlier run on the same server must stop being one before it can go.
+      const { rowCount } = await admin.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [name]);
+      if (rowCount) await admin.query(`ALTER DATABASE ${name} IS_TEMPLATE false`);
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await admin.query(`CREATE DATABASE ${name}`);
       const url = new URL(adminUrl);
       url.pathname = '/' + name;

@@ -31,7 +31,8 @@ describe('planToPsql, window mode', () => {
   });
 
   it('stops on error and sets the timeouts before anything runs', () => {
-    expect(lines.slice(0, 3)).toEqual(['\\set ON_ERROR_STOP on', "SET lock_timeout = '1000ms';", "\\echo 'pgmend: 9 steps for 4 findings on learning'"]);
+    // statement_timeout is always explicit (squawk's require-statement-timeout): none unless given.
+    expect(lines.slice(0, 4)).toEqual(['\\set ON_ERROR_STOP on', "SET lock_timeout = '1000ms';", "SET statement_timeout = 0;  -- no limit: end the run yourself at the window's end", "\\echo 'pgmend: 9 steps for 4 findings on learning'"]);
     expect(live(script(samplePlan(), { statementTimeoutMs: 30_000 }))[2]).toBe("SET statement_timeout = '30000ms';");
     expect(lines.filter((l) => l.startsWith('\\set'))).toEqual(['\\set ON_ERROR_STOP on']);
   });
@@ -151,7 +152,7 @@ describe('planToPsql, online mode', () => {
       ],
     };
     const lines = live(script(plan)).filter((l) => !l.startsWith('\\echo'));
-    const body = lines.slice(lines.indexOf("SET lock_timeout = '1000ms';") + 1, lines.findIndex((l) => l.startsWith('DO ')));
+    const body = lines.slice(lines.findIndex((l) => l.startsWith('SET statement_timeout')) + 1, lines.findIndex((l) => l.startsWith('DO ')));
     expect(body.map((l) => l.split(' ').slice(0, 2).join(' '))).toEqual([
       'BEGIN;',
       'CREATE SCHEMA',
