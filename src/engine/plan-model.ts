@@ -57,6 +57,8 @@ export interface Rehearsal {
   ms: number;
   /** Rows each step touched, in step order. */
   rowCounts: number[];
+  /** Rows each step touches when every runnable finding of the plan is applied together, in order. */
+  rowCountsTogether?: number[];
   /** Per-step timings, in step order. */
   stepMs?: number[];
   /** Why it failed: lock not granted in time, a constraint error… */

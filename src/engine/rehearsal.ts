@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { createTwoFilesPatch } from 'diff';
 import { loadCatalog, type Catalog } from '../db/catalog.js';
 import { schemaDdl } from '../db/ddl.js';
-import type { Mode, PlanStep, Rehearsal } from './plan-model.js';
+import type { FindingPlan, Mode, PlanStep, Rehearsal } from './plan-model.js';
 import { errorMessage } from '../util/errors.js';
 
 /**
@@ -101,6 +101,7 @@ async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: Rehe
   const stepMs: number[] = [];
   const started = performance.now();
   let skipped = 0;
+  let equivalentProbes = 0;
   await client.query('SAVEPOINT pgmend_rehearsal');
   try {
     // Verification passing before anything runs: the fix is already in place.
@@ -118,7 +119,9 @@ async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: Rehe
       if (opts.mode === 'online' && isHeavyOnline(step)) {
         rowCounts.push(0);
         stepMs.push(0);
-        skipped++;
+        // An index build is skipped, but whether an equivalent index exists is cheap to know.
+        if (!(await equivalentIndexExists(client, catalogBefore, step))) skipped++;
+        else equivalentProbes++;
         continue;
       }
       const t0 = performance.now();
@@ -126,7 +129,8 @@ async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: Rehe
       stepMs.push(Math.round((performance.now() - t0) * 10) / 10);
       rowCounts.push(r.rowCount ?? 0);
     }
-    const catalogAfter = await loadCatalog(client);
+    // Only the item's tables: a full catalog per finding costs as much as the whole schema.
+    const catalogAfter = await loadCatalog(client, { tables: item.tables });
     const after = schemaDdl(catalogAfter, item.tables);
     const diff = before === after ? '' : createTwoFilesPatch('before', 'after', before, after, undefined, undefined, { context: 3 });
     const rehearsal: Rehearsal = { ok: true, ms: Math.round(performance.now() - started), rowCounts, stepMs };
@@ -134,7 +138,7 @@ async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: Rehe
     const changedRows = rowCounts.reduce((a, b) => a + b, 0);
     const result: RehearsalResult = { rehearsal, diff };
     if (item.detectApplied && item.steps.length > 0 && changedRows === 0 && skipped === 0 && sameSchema(before, after, catalogBefore, catalogAfter, item.tables)) {
-      result.applied = diff ? 'an equivalent object already exists' : 'rehearsal changes nothing';
+      result.applied = equivalentProbes > 0 ? 'an equivalent valid index already exists' : diff ? 'an equivalent object already exists' : 'rehearsal changes nothing';
     }
     return result;
   } catch (e) {
@@ -144,5 +148,72 @@ async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: Rehe
     };
   } finally {
     await client.query('ROLLBACK TO SAVEPOINT pgmend_rehearsal').catch(() => {});
+  }
+}
+
+/** Steps whose row counts depend on what ran before them: backups and the changes they guard. */
+const changesRows = (s: PlanStep) =>
+  s.backupTable !== undefined || /^\s*(DELETE|UPDATE)\b/i.test(s.sql) || /^CREATE (SCHEMA|TABLE) IF NOT EXISTS\b/.test(s.sql);
+
+/**
+ * Each finding is rehearsed alone, but apply runs them together: resolutions of every finding
+ * first, then the fixes, in plan order — so a resolution can already have fixed rows another
+ * finding counted (two findings on the same bad status), or a counter repair can see rows a
+ * resolution changed. One more rolled-back pass replays just the row-changing steps in apply order
+ * and records the counts apply will see when it applies the whole plan (`rowCountsTogether`);
+ * `rowCounts` stay what the finding changes applied alone (`apply --only`).
+ */
+export async function rehearseRowCountsInApplyOrder(client: pg.Client, findings: FindingPlan[], opts: RehearsalOptions): Promise<void> {
+  const runnable = findings.filter((f) => (f.status === 'ready' || f.status === 'resolved') && f.rehearsal?.ok && f.steps.some(changesRows));
+  if (runnable.length === 0) return;
+  const counts = new Map<FindingPlan, number[]>();
+  await client.query('BEGIN');
+  try {
+    await client.query('SET CONSTRAINTS ALL IMMEDIATE');
+    await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(opts.lockTimeoutMs))}`);
+    await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(opts.statementTimeoutMs))}`);
+    for (const phase of ['resolution', 'fix'] as const) {
+      for (const f of runnable) {
+        const c = counts.get(f) ?? [...f.rehearsal!.rowCounts];
+        for (const [i, s] of f.steps.entries()) {
+          if (s.phase !== phase || !changesRows(s)) continue;
+          c[i] = (await client.query(s.sql)).rowCount ?? 0;
+        }
+        counts.set(f, c);
+      }
+    }
+  } catch {
+    // The per-finding counts stand; the per-finding rehearsals already report any failure.
+    counts.clear();
+  } finally {
+    await client.query('ROLLBACK').catch(() => {});
+  }
+  for (const [f, c] of counts) f.rehearsal = { ...f.rehearsal!, rowCountsTogether: c };
+}
+
+/**
+ * Online mode does not build indexes in rehearsal, yet a reviewer must know when an equivalent one
+ * exists under another name (or backs a UNIQUE constraint). Build the same index on an empty
+ * temporary copy of the table — catalog time, whatever the table's size — and compare
+ * PostgreSQL's own definition text with the existing valid indexes', names aside.
+ */
+async function equivalentIndexExists(client: pg.Client, catalog: Catalog, step: PlanStep): Promise<boolean> {
+  const m = /^\s*CREATE\s+(UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+(?:IF\s+NOT\s+EXISTS\s+)?("(?:[^"]|"")+"|\S+)\s+ON\s+("(?:[^"]|"")+"(?:\."(?:[^"]|"")+")?|\S+)\s/i.exec(step.sql);
+  const table = step.tables[0];
+  if (!m || !table) return false;
+  const [, , , onRef] = m;
+  const normalize = (def: string) => def.replace(/^CREATE (UNIQUE )?INDEX \S+ ON \S+ /, 'CREATE $1INDEX _ ON _ ');
+  try {
+    await client.query('SAVEPOINT pgmend_probe');
+    await client.query(`CREATE TEMP TABLE pgmend_probe (LIKE ${onRef})`);
+    const probeSql = step.sql.slice(0, m.index) + step.sql.slice(m.index).replace(m[0], `CREATE ${m[1] ?? ''}INDEX pgmend_probe_idx ON pg_temp.pgmend_probe `);
+    await client.query(probeSql);
+    const { rows } = await client.query(`SELECT pg_get_indexdef('pg_temp.pgmend_probe_idx'::regclass) AS def`);
+    const probe = normalize(String(rows[0].def));
+    return catalog.indexes.some((i) => i.table === table && i.valid && normalize(i.definition) === probe);
+  } catch {
+    return false;
+  } finally {
+    await client.query('ROLLBACK TO SAVEPOINT pgmend_probe').catch(() => {});
   }
 }

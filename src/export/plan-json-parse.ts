@@ -53,6 +53,7 @@ const rehearsalSchema = z.object({
   ok: z.boolean(),
   ms: z.number().nonnegative(),
   rowCounts: z.array(z.number().int()),
+  rowCountsTogether: z.array(z.number().int()).optional(),
   stepMs: z.array(z.number().nonnegative()).optional(),
   error: z.string().optional(),
   skipped: z.string().optional(),

@@ -126,6 +126,7 @@ function rehearsalDocument(r: Rehearsal): Record<string, unknown> {
     ok: r.ok,
     ms: r.ms,
     rowCounts: [...r.rowCounts],
+    rowCountsTogether: r.rowCountsTogether ? [...r.rowCountsTogether] : undefined,
     stepMs: r.stepMs ? [...r.stepMs] : undefined,
     error: r.error,
     skipped: r.skipped,

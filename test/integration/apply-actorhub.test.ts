@@ -72,7 +72,7 @@ describe('the ActorHub demo', () => {
     }
   }, 120_000);
 
-  it.each(['window', 'online'] as const)('%s mode: the rows each finding changes are the rows the plan previewed for it', async (mode: Mode) => {
+  it.each(['window', 'online'] as const)('%s mode: the rows each finding changes are the rows the plan previewed for applying them all together', async (mode: Mode) => {
     const db = await createTestDb('tpl_actorhub');
     try {
       const { file, plan } = await cliPlan(db.url, RESOLVED, mode, work.dir);
@@ -81,10 +81,11 @@ describe('the ActorHub demo', () => {
       const changed = await rowsByFinding(db.url, 1);
       const mismatches = plan.findings
         .filter((f) => f.status === 'ready' || f.status === 'resolved')
-        .map((f) => ({ id: f.id, previewed: previewedRows(f), changed: changed[f.id] ?? 0 }))
+        .map((f) => ({ id: f.id, previewed: previewedRows(f, true), changed: changed[f.id] ?? 0 }))
         .filter((x) => x.previewed !== x.changed);
       expect(mismatches).toEqual([]);
-      // The previews themselves are the demo's known truth.
+      // Applied alone, each finding's preview is the demo's known truth (the together-counts differ only
+      // where findings overlap: AH-SM-0x after AH-AV-0x fixed the same rows, AH-CNT-03 after AH-CHK-02).
       for (const f of plan.findings) {
         const e = expected.findings[f.id]!;
         const truth = e.resolvedRows ?? (e.playbook === 'counter' ? e.checks.drift!.rows : 0);

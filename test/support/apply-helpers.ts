@@ -98,9 +98,10 @@ export async function cliJournal(url: string): Promise<JournalRun[]> {
 }
 
 /** Rows the plan says the finding's row-changing steps (DELETE / UPDATE) change: its rehearsal counts. */
-export function previewedRows(fp: FindingPlan): number {
+export function previewedRows(fp: FindingPlan, together = false): number {
   expect(fp.rehearsal?.ok, `${fp.id} rehearsal: ${fp.rehearsal?.error}`).toBe(true);
-  const counts = fp.rehearsal!.rowCounts;
+  // together: the counts the plan previews for applying every finding at once, in apply order.
+  const counts = together ? fp.rehearsal!.rowCountsTogether ?? fp.rehearsal!.rowCounts : fp.rehearsal!.rowCounts;
   return fp.steps.reduce((sum, s, i) => sum + (/^\s*(DELETE|UPDATE)\b/i.test(s.sql) ? (counts[i] ?? 0) : 0), 0);
 }
 
