@@ -13,7 +13,7 @@ import { prepareFinding, type PreparedFinding } from './prepare.js';
 import { runPrechecks } from './prechecks.js';
 import { blastRadius } from './cascade.js';
 import { backupTableName, resolutionSteps, rowChangingFixSteps, ONLINE_BATCH } from './row-changes.js';
-import { rehearse, type RehearsalItem } from './rehearsal.js';
+import { rehearse, rehearseRowCountsInApplyOrder, type RehearsalItem } from './rehearsal.js';
 import { errorMessage, PgmendError } from '../util/errors.js';
 import { orderFindings } from './order.js';
 import { sqlHash } from './sql-hash.js';
@@ -163,6 +163,11 @@ async function planWith(
 
   await time('journal', () => markJournaled(client, plans));
   const ordered = orderFindings(opts.findings.map((f) => plans.get(f.id)!));
+  if (opts.rehearse) {
+    await time('rehearsal-apply-order', () =>
+      rehearseRowCountsInApplyOrder(client, ordered, { mode: opts.mode, lockTimeoutMs: opts.lockTimeoutMs, statementTimeoutMs: opts.statementTimeoutMs }),
+    );
+  }
   const tables = [...new Set(prepared.flatMap((p) => p.tables))];
   emit({ kind: 'phase', phase: 'done' });
   return {

@@ -129,8 +129,7 @@ async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: Rehe
       stepMs.push(Math.round((performance.now() - t0) * 10) / 10);
       rowCounts.push(r.rowCount ?? 0);
     }
-    // Only the item's tables: a full catalog per finding costs as much as the whole schema.
-    const catalogAfter = await loadCatalog(client, { tables: item.tables });
+    const catalogAfter = await loadCatalog(client);
     const after = schemaDdl(catalogAfter, item.tables);
     const diff = before === after ? '' : createTwoFilesPatch('before', 'after', before, after, undefined, undefined, { context: 3 });
     const rehearsal: Rehearsal = { ok: true, ms: Math.round(performance.now() - started), rowCounts, stepMs };
