@@ -44,7 +44,7 @@ export async function applyOnline(opts: ApplyOptions, selected: FindingPlan[], a
     const done = new Set<string>();
     if (resumeRunId === undefined) {
       await client.query('SAVEPOINT pgmend_precheck');
-      const stale = await staleReasons(client, catalog, opts.plan, selected, prepared);
+      const stale = await staleReasons(client, catalog, opts.plan, selected, prepared, opts.playbooks);
       if (stale.length) throw new PgmendError(`refused: the plan is stale — ${stale.join('; ')}`, 1, 'run plan again and review the new counts');
     } else {
       const { rows } = await client.query(`SELECT step_key FROM pgmend.steps WHERE run_id = $1 AND status = 'done'`, [resumeRunId]);
@@ -57,15 +57,17 @@ export async function applyOnline(opts: ApplyOptions, selected: FindingPlan[], a
       snapshotFile = await writeSnapshot(opts.snapshotDir, { plan: opts.plan, tables, ddl: schemaDdl(catalog, tables), catalog: subsetCatalog(catalog, tables) });
       await client.query('BEGIN');
       await ensureJournal(client);
-      runId = await startRun(client, { mode: 'online', window: opts.window.text, planId: opts.plan.id, fingerprint: opts.plan.fingerprint, findings: selected.map((f) => f.id), snapshotFile, plan: opts.plan });
+      const id = await startRun(client, { mode: 'online', window: opts.window.text, planId: opts.plan.id, fingerprint: opts.plan.fingerprint, findings: selected.map((f) => f.id), snapshotFile, plan: opts.plan });
       // Recorded up front: an interrupted run can be rolled back as well as resumed.
       for (const [ord, f] of selected.entries()) {
         await client.query(
           `INSERT INTO pgmend.findings (run_id, finding_id, playbook, ord, tables, sql_hash, rollback, outcome) VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending')`,
-          [runId, f.id, f.playbook, ord, prepared[ord]!.tables, sqlHash(f), f.rollback],
+          [id, f.id, f.playbook, ord, prepared[ord]!.tables, sqlHash(f), f.rollback],
         );
       }
       await client.query('COMMIT');
+      // Only now does the run exist: a failure before this must not offer to resume it.
+      runId = id;
     } else {
       await client.query(`UPDATE pgmend.runs SET status = 'running', error = NULL WHERE id = $1`, [resumeRunId]);
     }
@@ -80,9 +82,14 @@ export async function applyOnline(opts: ApplyOptions, selected: FindingPlan[], a
         for (let i = 0; i < steps.length; i++) {
           const step = steps[i]!;
           current = `${f.id} ${phase} step ${i + 1}/${steps.length}`;
-          if (done.has(stepKey(f.id, phase, i))) continue;
-          if (step.repeat) {
-            // The backup step and the change after it, batch by batch, each batch committed.
+          const batched = step.repeat || step.backupTable;
+          // A batched change is journaled as done after its FIRST batch: on resume it runs again (it
+          // backs up and changes only the rows still left, none when it had finished).
+          if (!batched && done.has(stepKey(f.id, phase, i))) continue;
+          if (batched) {
+            // The backup step and the change after it, batch by batch, each batch committed. Keyed on
+            // backupTable too: the change selects the rows ITS transaction backed up, so the two must
+            // share one (a plan read back from JSON may not say `repeat`).
             const change = steps[i + 1]!;
             rows.set(f.id, rows.get(f.id)! + (await runBatches(runner, f, step, change, i, steps.length)));
             i++;

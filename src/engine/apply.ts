@@ -11,17 +11,18 @@ import { ensureJournal, startRun } from './journal.js';
 import { windowState, formatDuration } from './window.js';
 import { writeSnapshot } from './snapshot.js';
 import { staleReasons } from './stale.js';
-import { runStep, type StepRunner } from './step-runner.js';
+import { runStep, lockTablesUpFront, type StepRunner } from './step-runner.js';
 import type { ApplyOptions, ApplyResult, AppliedFinding } from './apply-model.js';
 import type { FindingPlan, PlanStep } from './plan-model.js';
 import { PgmendError, errorMessage } from '../util/errors.js';
 import { applyOnline } from './apply-online.js';
 
 /**
- * Window mode: everything selected in ONE transaction. Advisory lock first; blocking checks re-run
- * inside the transaction and the schema fingerprint compared, so a plan that went stale is refused
- * with what changed; a schema snapshot is written before anything changes; then resolutions (each
- * row backed up), fixes, verification, journal, COMMIT. Any failure: ROLLBACK — nothing changed.
+ * Window mode: everything selected in ONE transaction. Advisory lock first, then the table locks
+ * the steps need; blocking checks re-run inside the transaction and the schema fingerprint
+ * compared, so a plan that went stale is refused with what changed; a schema snapshot is written
+ * before anything changes; then resolutions (each row backed up), fixes, verification, journal,
+ * COMMIT. Any failure: ROLLBACK — nothing changed.
  */
 
 export const ADVISORY_KEY = 'pgmend.apply';
@@ -43,7 +44,6 @@ export function selectFindings(plan: ApplyOptions['plan'], only?: string[]): { s
   }
   return { selected: chosen.filter((f) => f.status === 'ready' || f.status === 'resolved'), already: chosen.filter((f) => f.status === 'applied') };
 }
-
 
 export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
   const { selected, already } = selectFindings(opts.plan, opts.only);
@@ -80,7 +80,8 @@ export async function takeAdvisoryLock(client: pg.Client, xact: boolean): Promis
   if (rows[0].ok === true) return;
   const { rows: holders } = await client.query(
     `SELECT a.pid, a.application_name, now() - a.xact_start AS age FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-     WHERE l.locktype = 'advisory' AND l.granted AND l.objid = (hashtext($1)::bigint & 4294967295)::oid AND a.pid <> pg_backend_pid()`,
+     WHERE l.locktype = 'advisory' AND l.granted AND l.objid = (hashtext($1)::bigint & 4294967295)::oid AND a.pid <> pg_backend_pid()
+       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`, // advisory keys are per database
     [ADVISORY_KEY],
   );
   const h = holders[0];
@@ -99,6 +100,9 @@ async function applyInTransaction(client: pg.Client, opts: ApplyOptions, selecte
   let current = '';
   try {
     await client.query('BEGIN');
+    // Deferred FKs (Django makes every FK DEFERRABLE INITIALLY DEFERRED) would leave pending trigger
+    // events that make a later ALTER TABLE in this transaction fail: check constraints per statement.
+    await client.query('SET CONSTRAINTS ALL IMMEDIATE');
     const win = windowState(opts.window);
     // No statement may run past the window's end.
     await client.query(`SET LOCAL statement_timeout = ${Math.max(1000, win.ms)}`);
@@ -110,8 +114,11 @@ async function applyInTransaction(client: pg.Client, opts: ApplyOptions, selecte
     const catalog = await loadCatalog(client);
     const prepared = prepareAll(catalog, opts, selected);
     const tables = [...new Set(prepared.flatMap((p) => p.tables))];
+    current = 'locking the tables';
+    await lockTablesUpFront(client, catalog, selected.flatMap((f) => f.steps), opts.lockTimeoutMs, opts.lockRetries);
+    current = '';
     await client.query('SAVEPOINT pgmend_precheck');
-    const stale = await staleReasons(client, catalog, plan, selected, prepared);
+    const stale = await staleReasons(client, catalog, plan, selected, prepared, opts.playbooks);
     if (stale.length) throw new PgmendError(`refused: the plan is stale — ${stale.join('; ')}`, 1, 'run plan again and review the new counts');
 
     emit({ kind: 'phase', phase: 'snapshot' });
