@@ -78,10 +78,14 @@ export function connectionError(t: DbTarget, e: unknown): PgmendError {
       return new PgmendError(`cannot connect to ${where}: timed out`, 1, 'check the host, port and firewall');
     case '28P01':
     case '28000':
+      if (/^role ".*" does not exist$/.test(err.message ?? '')) return new PgmendError(`cannot connect to ${where}: ${err.message}`, 1, 'check the user name in --db (or PGUSER)');
       return new PgmendError(`cannot connect to ${where}: authentication failed for user "${t.user}"`, 1, 'check the password (URL, PGPASSWORD or ~/.pgpass)');
     case '3D000':
       return new PgmendError(`cannot connect to ${where}: database "${t.database}" does not exist`, 1, 'check the database name in --db');
     default: {
+      if (/client password must be a string/.test(err.message ?? '')) {
+        return new PgmendError(`cannot connect to ${where}: the server asks for a password and none was given`, 1, 'set PGPASSWORD, or put it in ~/.pgpass (or the file PGPASSFILE names)');
+      }
       const msg = (err.message ?? String(e)).replace(/password[^\s]*/gi, 'password');
       if (/timeout/i.test(msg)) return new PgmendError(`cannot connect to ${where}: timed out`, 1, 'check the host, port and firewall');
       return new PgmendError(`cannot connect to ${where}: ${msg}`, 1, 'check --db or DATABASE_URL');

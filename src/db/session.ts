@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { clientConfig, connectionError, type DbTarget } from './connection.js';
+import { pgpassPassword, type PgpassKey } from './pgpass.js';
 
 /**
  * Small higher-order helpers in the style of graphile-migrate's pgReal.ts: every database use goes
@@ -13,6 +14,10 @@ export type Client = pg.Client;
 
 export async function connect(target: DbTarget, applicationName?: string): Promise<pg.Client> {
   const client = new pg.Client(clientConfig(target, applicationName));
+  // No password in the URL or PGPASSWORD: pg would read .pgpass itself, printing a deprecation
+  // warning with every command; the same lookup, quietly (pg passes its connection parameters).
+  const withPassword = client as unknown as { password: unknown };
+  if (withPassword.password === null) withPassword.password = (key: PgpassKey) => pgpassPassword(key);
   // A server that goes away mid-session must not crash the process with an unhandled 'error'.
   client.on('error', () => {});
   try {
