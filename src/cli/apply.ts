@@ -70,8 +70,9 @@ export function registerApply(program: Command): void {
       let plan: Plan;
       let mode: Mode;
       if (args.plan) {
-        plan = parsePlanJson(await readFile(args.plan, 'utf8').catch(() => {
-          throw new UsageError(`cannot read plan file ${args.plan}`);
+        plan = parsePlanJson(await readFile(args.plan, 'utf8').catch((e: { code?: string }) => {
+          const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'it is a directory' : e.code === 'EACCES' ? 'permission denied' : String(e.code ?? e);
+          throw new UsageError(`cannot read plan file ${args.plan}: ${why}`, 'write one with pgmend plan --format json --out FILE');
         }), args.plan);
         mode = args.mode ?? plan.mode;
         if (mode !== plan.mode) throw new UsageError(`the plan was made for ${plan.mode} mode, not ${mode}`, `make a new plan with --mode ${mode}`);

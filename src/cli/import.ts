@@ -26,6 +26,14 @@ export async function runImport(report: string, options: ImportOptions): Promise
   const format = outputFormat(options.format);
   const markdown = await readReport(report);
   const { findings, summary } = await importReport(markdown, report);
+  if (findings.length === 0) {
+    // Nothing to review: say why instead of writing an empty findings file.
+    const first = summary.parseErrors[0];
+    const why = first
+      ? `${summary.parseErrors.length} SQL statement(s) failed to parse (line ${first.line}: ${first.message})`
+      : 'it has no SQL that changes the schema or data';
+    throw new PgmendError(`${report}: no findings imported: ${why}`, 1, first ? 'fix the SQL in the report, or write the findings file by hand' : 'give an audit report with SQL blocks, or write the findings file by hand');
+  }
   const text = renderFindings(findings, format, report);
   if (options.out) {
     try {

@@ -6,7 +6,8 @@ import { embeddedLoaded } from '../demo/embedded.js';
 const program = new Command('pgmend')
   .description('Guided, previewed, reversible fixes for PostgreSQL data-integrity findings')
   .option('--debug', 'print stack traces on errors')
-  .showHelpAfterError('(run pgmend --help for usage)')
+  // Commander's own errors (unknown option, invalid choice…) as pgmend's: one line, what to do.
+  .configureOutput({ outputError: (text, write) => write(`pgmend: ${text.trim().replace(/^error: /, '').replace(/\.$/, '')} — run pgmend --help for usage\n`) })
   .exitOverride();
 
 registerCommands(program);

@@ -35,7 +35,7 @@ export function registerPlan(program: Command): void {
       else process.stdout.write(text);
       const errors = plan.findings.filter((f) => f.status === 'error');
       // Errors about a param already start with the finding's id (`ID.params.x: …`).
-      for (const f of errors) process.stderr.write(`pgmend: ${f.error?.startsWith(`${f.id}.`) ? '' : `${f.id}: `}${f.error}\n`);
+      for (const f of errors) process.stderr.write(`pgmend: ${f.error?.startsWith(`${f.id}.`) || f.error?.startsWith(`${f.id}: `) ? '' : `${f.id}: `}${f.error}\n`);
       return errors.length > 0 ? 1 : 0;
     }),
   );

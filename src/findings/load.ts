@@ -38,7 +38,8 @@ export function parseFindingsText(text: string, name: string, playbooks: Playboo
   } catch (e) {
     // The parser's first line; it ends with ":" before a code excerpt we do not print.
     const msg = (e as Error).message.split('\n')[0]!.replace(/:\s*$/, '');
-    throw new UsageError(`${name}: not valid ${/^\s*[{[]/.test(text) ? 'JSON' : 'YAML'}: ${msg}`);
+    const hint = /alias/i.test(msg) ? 'write the findings out: a findings file may use at most 100 YAML aliases' : undefined;
+    throw new UsageError(`${name}: not valid ${/^\s*[{[]/.test(text) ? 'JSON' : 'YAML'}: ${msg}`, hint);
   }
   const file = findingsFileSchema.safeParse(data);
   if (!file.success) {
