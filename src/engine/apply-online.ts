@@ -13,6 +13,9 @@ import type { ApplyOptions, ApplyResult, AppliedFinding } from './apply-model.js
 import type { FindingPlan, Plan, PlanStep } from './plan-model.js';
 import { PgmendError, errorMessage } from '../util/errors.js';
 import { windowState } from './window.js';
+import { checkPrivileges } from './privileges.js';
+import { planDrift } from './plan-integrity.js';
+import { faultPoint, faultCounter } from './fault-seam.js';
 
 /**
  * Online mode, for servers that cannot stop: every step in its own short transaction (strong locks
@@ -32,20 +35,27 @@ export async function applyOnline(opts: ApplyOptions, selected: FindingPlan[], a
   try {
     emit({ kind: 'phase', phase: 'lock' });
     await takeAdvisoryLock(client, false);
+    await faultPoint('after-lock');
     const win = windowState(opts.window);
     await client.query(`SET statement_timeout = ${Math.max(1000, win.ms)}`);
     await client.query(`SET lock_timeout = ${Math.round(opts.lockTimeoutMs)}`);
+    // Online mode shares the server with live writers: its whole-table rechecks and validations
+    // must not take every core (measured: parallel workers starved a writer on 2 cores).
+    await client.query('SET max_parallel_workers_per_gather = 0');
 
     emit({ kind: 'phase', phase: 'recheck' });
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
     const catalog = await loadCatalog(client);
     const prepared = prepareAll(catalog, opts, selected);
     const tables = [...new Set(prepared.flatMap((p) => p.tables))];
+    await checkPrivileges(client, catalog, selected);
     const done = new Set<string>();
     if (resumeRunId === undefined) {
       await client.query('SAVEPOINT pgmend_precheck');
       const stale = await staleReasons(client, catalog, opts.plan, selected, prepared, opts.playbooks);
       if (stale.length) throw new PgmendError(`refused: the plan is stale — ${stale.join('; ')}`, 1, 'run plan again and review the new counts');
+      const drift = planDrift(catalog, opts.plan, selected, prepared);
+      if (drift.length) throw new PgmendError(`refused: the plan's SQL is not what its findings render to — ${drift.join('; ')}`, 1, 'the plan file was edited (or made by another version); run plan again');
     } else {
       const { rows } = await client.query(`SELECT step_key FROM pgmend.steps WHERE run_id = $1 AND status = 'done'`, [resumeRunId]);
       for (const r of rows) done.add(r.step_key);
@@ -68,12 +78,14 @@ export async function applyOnline(opts: ApplyOptions, selected: FindingPlan[], a
       await client.query('COMMIT');
       // Only now does the run exist: a failure before this must not offer to resume it.
       runId = id;
+      await faultPoint('after-snapshot');
     } else {
       await client.query(`UPDATE pgmend.runs SET status = 'running', error = NULL WHERE id = $1`, [resumeRunId]);
     }
     const { rows: seqRows } = await client.query(`SELECT coalesce(max(seq), 0) AS seq FROM pgmend.steps WHERE run_id = $1`, [runId]);
     const runner: StepRunner = { client, runId: runId!, lockTimeoutMs: opts.lockTimeoutMs, lockRetries: opts.lockRetries, emit, seq: Number(seqRows[0].seq) };
     const rows = new Map<string, number>(selected.map((f) => [f.id, 0]));
+    const faults = faultCounter();
 
     emit({ kind: 'phase', phase: 'steps' });
     for (const phase of ['resolution', 'fix'] as const) {
@@ -91,14 +103,16 @@ export async function applyOnline(opts: ApplyOptions, selected: FindingPlan[], a
             // backupTable too: the change selects the rows ITS transaction backed up, so the two must
             // share one (a plan read back from JSON may not say `repeat`).
             const change = steps[i + 1]!;
-            rows.set(f.id, rows.get(f.id)! + (await runBatches(runner, f, step, change, i, steps.length)));
+            rows.set(f.id, rows.get(f.id)! + (await runBatches(runner, f, step, change, i, steps.length, faults.stepDone)));
             i++;
           } else if (!step.transactional) {
             await runConcurrently(client, opts, runner, f, step, i, steps.length);
+            await faults.stepDone(false);
           } else {
             await client.query('BEGIN');
             const n = await runStep(runner, f, step, i, steps.length);
             await client.query('COMMIT');
+            await faults.stepDone(false);
             if (/^\s*(DELETE|UPDATE)\b/i.test(step.sql)) rows.set(f.id, rows.get(f.id)! + n);
           }
         }
@@ -113,6 +127,7 @@ export async function applyOnline(opts: ApplyOptions, selected: FindingPlan[], a
     const { rows: total } = await client.query(`SELECT coalesce(sum(rows) FILTER (WHERE sql ~* '^\\s*(DELETE|UPDATE)'), 0) AS n FROM pgmend.steps WHERE run_id = $1`, [runId]);
     await client.query(`UPDATE pgmend.findings SET outcome = 'applied' WHERE run_id = $1`, [runId]);
     await client.query(`UPDATE pgmend.runs SET status = 'committed', finished_at = clock_timestamp(), rows_changed = $2, error = NULL WHERE id = $1`, [runId, Number(total[0].n)]);
+    await faultPoint('before-commit');
     await client.query('COMMIT');
     emit({ kind: 'phase', phase: 'done' });
     return {
@@ -144,7 +159,7 @@ export async function applyOnline(opts: ApplyOptions, selected: FindingPlan[], a
   }
 }
 
-async function runBatches(r: StepRunner, f: FindingPlan, backup: PlanStep, change: PlanStep, index: number, total: number): Promise<number> {
+async function runBatches(r: StepRunner, f: FindingPlan, backup: PlanStep, change: PlanStep, index: number, total: number, stepDone: (backedUp: boolean) => Promise<void>): Promise<number> {
   let changed = 0;
   // A change that does not clear its rows would loop for ever: stop after what the plan counted, plus slack.
   for (let batch = 0; batch < 1_000_000; batch++) {
@@ -154,8 +169,10 @@ async function runBatches(r: StepRunner, f: FindingPlan, backup: PlanStep, chang
       await r.client.query('COMMIT');
       return changed;
     }
+    await stepDone(true);
     changed += await runStep(r, f, change, index + 1, total);
     await r.client.query('COMMIT');
+    await stepDone(false);
   }
   throw new PgmendError(`${f.id}: row changes did not converge`);
 }

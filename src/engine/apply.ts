@@ -16,6 +16,9 @@ import type { ApplyOptions, ApplyResult, AppliedFinding } from './apply-model.js
 import type { FindingPlan, PlanStep } from './plan-model.js';
 import { PgmendError, errorMessage } from '../util/errors.js';
 import { applyOnline } from './apply-online.js';
+import { checkPrivileges } from './privileges.js';
+import { planDrift } from './plan-integrity.js';
+import { faultPoint, faultCounter } from './fault-seam.js';
 
 /**
  * Window mode: everything selected in ONE transaction. Advisory lock first, then the table locks
@@ -109,26 +112,32 @@ async function applyInTransaction(client: pg.Client, opts: ApplyOptions, selecte
     await client.query(`SET LOCAL lock_timeout = ${Math.round(opts.lockTimeoutMs)}`);
     emit({ kind: 'phase', phase: 'lock' });
     await takeAdvisoryLock(client, true);
+    await faultPoint('after-lock');
 
     emit({ kind: 'phase', phase: 'recheck' });
     const catalog = await loadCatalog(client);
     const prepared = prepareAll(catalog, opts, selected);
     const tables = [...new Set(prepared.flatMap((p) => p.tables))];
+    await checkPrivileges(client, catalog, selected);
     current = 'locking the tables';
     await lockTablesUpFront(client, catalog, selected.flatMap((f) => f.steps), opts.lockTimeoutMs, opts.lockRetries);
     current = '';
     await client.query('SAVEPOINT pgmend_precheck');
     const stale = await staleReasons(client, catalog, plan, selected, prepared, opts.playbooks);
     if (stale.length) throw new PgmendError(`refused: the plan is stale — ${stale.join('; ')}`, 1, 'run plan again and review the new counts');
+    const drift = planDrift(catalog, plan, selected, prepared);
+    if (drift.length) throw new PgmendError(`refused: the plan's SQL is not what its findings render to — ${drift.join('; ')}`, 1, 'the plan file was edited (or made by another version); run plan again');
 
     emit({ kind: 'phase', phase: 'snapshot' });
     snapshotFile = await writeSnapshot(opts.snapshotDir, { plan, tables, ddl: schemaDdl(catalog, tables), catalog: subsetCatalog(catalog, tables) });
     await ensureJournal(client);
     runId = await startRun(client, { mode: 'window', window: opts.window.text, planId: plan.id, fingerprint: plan.fingerprint, findings: selected.map((f) => f.id), snapshotFile });
+    await faultPoint('after-snapshot');
 
     emit({ kind: 'phase', phase: 'steps' });
     const runner: StepRunner = { client, runId, lockTimeoutMs: opts.lockTimeoutMs, lockRetries: opts.lockRetries, emit, seq: 0 };
     const rows = new Map<string, number>(selected.map((f) => [f.id, 0]));
+    const faults = faultCounter();
     // Resolutions for every finding first, then the fixes, each in plan order.
     for (const phase of ['resolution', 'fix'] as const) {
       for (const f of selected) {
@@ -136,6 +145,7 @@ async function applyInTransaction(client: pg.Client, opts: ApplyOptions, selecte
         for (const [i, step] of steps.entries()) {
           current = `${f.id} ${phase} step ${i + 1}/${steps.length}`;
           const n = await runStep(runner, f, step, i, steps.length);
+          await faults.stepDone(Boolean(step.backupTable));
           if (changesRows(step)) rows.set(f.id, rows.get(f.id)! + n);
         }
       }
@@ -155,6 +165,7 @@ async function applyInTransaction(client: pg.Client, opts: ApplyOptions, selecte
     }
     await client.query(`UPDATE pgmend.runs SET status = 'committed', finished_at = clock_timestamp(), rows_changed = $2 WHERE id = $1`, [runId, rowsChanged]);
     emit({ kind: 'phase', phase: 'commit' });
+    await faultPoint('before-commit');
     await client.query('COMMIT');
     emit({ kind: 'phase', phase: 'done' });
     return {

@@ -17,8 +17,9 @@ export async function staleReasons(client: pg.Client, catalog: Catalog, plan: Pl
   const tables = planTables(catalog, plan, prepared, playbooks);
   if (fingerprint(catalog, tables) !== plan.fingerprint) {
     if (plan.ddl !== undefined) {
-      const patch = structuredPatch('plan', 'now', plan.ddl, schemaDdl(catalog, tables));
-      const lines = patch.hunks.flatMap((h) => h.lines).filter((l) => /^[+-]\s*\S/.test(l)).map((l) => l.replace(/\s+/g, ' ').trim().replace(/,$/, ''));
+      const now = schemaDdl(catalog, tables);
+      const patch = structuredPatch('plan', 'now', plan.ddl, now);
+      const lines = changedLines(plan.ddl, now, patch.hunks);
       reasons.push(`schema changed since the plan: ${lines.slice(0, 6).join(' | ')}${lines.length > 6 ? ` (+${lines.length - 6} more)` : ''}`);
     } else {
       reasons.push('schema of the tables involved changed since the plan (fingerprint differs)');
@@ -57,4 +58,39 @@ function planTables(catalog: Catalog, plan: Plan, prepared: PreparedFinding[], p
       }),
     ),
   ];
+}
+
+/**
+ * The +/- lines of a DDL diff, one per change; a column or constraint line is prefixed with its
+ * table (`public.prices: + currency text`), found by walking back to its CREATE TABLE.
+ */
+function changedLines(before: string, after: string, hunks: { oldStart: number; newStart: number; lines: string[] }[]): string[] {
+  const texts = { '-': before.split('\n'), '+': after.split('\n') };
+  const tableOf = (lines: string[], at: number): string | undefined => {
+    for (let j = at - 1; j >= 0; j--) {
+      if (lines[j] === ');') return undefined; // outside any CREATE TABLE block (an index, a trigger)
+      const m = /^CREATE TABLE (\S+) \($/.exec(lines[j]!);
+      if (m) return m[1];
+    }
+    return undefined;
+  };
+  const out: string[] = [];
+  for (const h of hunks) {
+    const pos = { '-': h.oldStart - 1, '+': h.newStart - 1 };
+    for (const l of h.lines) {
+      const sign = l[0];
+      if (sign === '\\') continue; // "\ No newline at end of file"
+      if (sign !== '+' && sign !== '-') {
+        pos['-']++;
+        pos['+']++;
+        continue;
+      }
+      const table = /^[+-]\s+\S/.test(l) ? tableOf(texts[sign], pos[sign]) : undefined;
+      pos[sign]++;
+      if (!/^[+-]\s*\S/.test(l)) continue;
+      const line = l.replace(/\s+/g, ' ').trim().replace(/,$/, '');
+      out.push(table ? `${table}: ${line}` : line);
+    }
+  }
+  return out;
 }
