@@ -74,20 +74,28 @@ function countSql(catalog: Catalog, path: Hop[]): string {
   return `SELECT coalesce(max(n), 0) AS max_per_parent, coalesce(sum(n), 0) AS total FROM (SELECT count(*) AS n FROM ${from} WHERE ${notNull} GROUP BY ${rootKey.join(', ')}) AS pgmend_c`;
 }
 
-export async function blastRadius(client: pg.Client, catalog: Catalog, changed: ChangedEdge): Promise<CascadeNode[]> {
+/** Counts already read in this snapshot, by query: findings on the same parent walk the same paths. */
+export type CascadeCounts = Map<string, { max_per_parent: unknown; total: unknown }>;
+
+export async function blastRadius(client: pg.Client, catalog: Catalog, changed: ChangedEdge, counts: CascadeCounts = new Map()): Promise<CascadeNode[]> {
   async function walk(parentOid: number, path: Hop[], seen: Set<number>): Promise<CascadeNode[]> {
     if (path.length >= MAX_DEPTH) return [];
     const nodes: CascadeNode[] = [];
     for (const edge of edgesInto(catalog, parentOid, changed)) {
       const hopPath = [...path, { edge }];
-      const { rows } = await client.query(countSql(catalog, hopPath));
+      const sql = countSql(catalog, hopPath);
+      let row = counts.get(sql);
+      if (!row) {
+        row = (await client.query(sql)).rows[0] as { max_per_parent: unknown; total: unknown };
+        counts.set(sql, row);
+      }
       const child = tableByOid(catalog, edge.childOid)!;
       const node: CascadeNode = {
         table: child.qualified,
         via: `${edge.name} (${edge.childColumns.join(', ')})`,
         action: edge.action,
-        maxPerParent: Number(rows[0].max_per_parent),
-        total: Number(rows[0].total),
+        maxPerParent: Number(row.max_per_parent),
+        total: Number(row.total),
         children: [],
       };
       // Only deleted rows go on to reach their own children; a cycle ends the branch.

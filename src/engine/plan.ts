@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
-import { loadCatalog, type Catalog } from '../db/catalog.js';
+import type { Catalog } from '../db/catalog.js';
 import { connect } from '../db/session.js';
 import type { DbTarget } from '../db/connection.js';
 import { fingerprint } from '../db/fingerprint.js';
@@ -11,8 +11,9 @@ import { ensureParser } from '../playbooks/expression.js';
 import type { CheckResult, FindingPlan, Mode, Plan, PlanStep } from './plan-model.js';
 import { prepareFinding, type PreparedFinding } from './prepare.js';
 import { runPrechecks } from './prechecks.js';
-import { blastRadius } from './cascade.js';
+import { blastRadius, type CascadeCounts } from './cascade.js';
 import { backupTableName, resolutionSteps, rowChangingFixSteps, ONLINE_BATCH } from './row-changes.js';
+import { beginPlanSnapshot } from './plan-snapshot.js';
 import { rehearse, rehearseRowCountsInApplyOrder, type RehearsalItem } from './rehearsal.js';
 import { errorMessage, PgmendError } from '../util/errors.js';
 import { orderFindings } from './order.js';
@@ -78,32 +79,31 @@ async function planWith(
   timings: Record<string, number>,
 ): Promise<Plan> {
   const planId = opts.planId ?? randomBytes(4).toString('hex');
-  // Prechecks read one consistent snapshot and can write nothing.
-  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-  let catalog: Catalog;
   const plans = new Map<string, FindingPlan>();
   const prepared: PreparedFinding[] = [];
-  let server = '';
+  // Prechecks read one consistent snapshot and can write nothing (see plan-snapshot.ts).
+  emit({ kind: 'phase', phase: 'catalog' });
+  const catalog = await time('catalog', () =>
+    beginPlanSnapshot(client, opts, (c) => {
+      prepared.length = 0;
+      plans.clear();
+      for (const f of opts.findings) {
+        const p = prepareFinding(c, opts.playbooks, f, opts.mode, opts.sampleSize);
+        if (p.ok) prepared.push(p.value);
+        else plans.set(f.id, errorPlan(f, p.error));
+      }
+      return prepared.flatMap((p) => p.tables);
+    }),
+  );
+  const server = catalog.server.version;
   try {
-    await client.query(`SET LOCAL statement_timeout = ${Math.round(opts.statementTimeoutMs)}`);
-    await client.query(`SET LOCAL lock_timeout = ${Math.round(opts.lockTimeoutMs)}`);
-    await client.query('SAVEPOINT pgmend_precheck');
-    emit({ kind: 'phase', phase: 'catalog' });
-    catalog = await time('catalog', () => loadCatalog(client).catch((e: unknown) => catalogLockError(client, e, opts.lockTimeoutMs)));
-    server = catalog.server.version;
-
-    for (const f of opts.findings) {
-      const p = prepareFinding(catalog, opts.playbooks, f, opts.mode, opts.sampleSize);
-      if (p.ok) prepared.push(p.value);
-      else plans.set(f.id, errorPlan(f, p.error));
-    }
-
     emit({ kind: 'phase', phase: 'prechecks', total: prepared.length });
     const outcomes = await time('prechecks', () =>
-      runPrechecks(client, prepared, { sampleSize: opts.sampleSize, onFinding: (id) => emit({ kind: 'finding', id, phase: 'prechecks' }) }),
+      runPrechecks(client, prepared, { sampleSize: opts.sampleSize, catalog, onFinding: (id) => emit({ kind: 'finding', id, phase: 'prechecks' }) }),
     );
 
     emit({ kind: 'phase', phase: 'cascade' });
+    const cascadeCounts: CascadeCounts = new Map();
     await time('cascade', async () => {
       for (const p of prepared) {
         const outcome = outcomes.get(p.finding.id)!;
@@ -114,7 +114,7 @@ async function planWith(
         const checks = outcome.checks;
         if (p.checks.some((c) => c.spec.extra === 'cascade')) {
           try {
-            checks.push(await cascadeCheck(client, catalog, p));
+            checks.push(await cascadeCheck(client, catalog, p, cascadeCounts));
           } catch (e) {
             await client.query('ROLLBACK TO SAVEPOINT pgmend_precheck').catch(() => {});
             plans.set(p.finding.id, errorPlan(p.finding, `cascade: ${errorMessage(e)}`, p));
@@ -126,7 +126,7 @@ async function planWith(
     });
     // Without a rehearsal, "already applied" still shows: verification already passes (read-only
     // queries), or a repair has nothing to repair.
-    if (!opts.rehearse) await markAppliedReadOnly(client, plans);
+    if (!opts.rehearse) await markAppliedReadOnly(client, plans, prepared);
   } finally {
     await client.query('COMMIT').catch(() => {});
   }
@@ -137,7 +137,7 @@ async function planWith(
       .filter((fp) => fp.status === 'ready' || fp.status === 'resolved')
       .map((fp) => {
         const p = prepared.find((x) => x.finding.id === fp.id)!;
-        return { id: fp.id, tables: p.tables, steps: fp.steps, verify: fp.status === 'ready' ? fp.verify : [], detectApplied: fp.playbook !== 'sql' };
+        return { id: fp.id, tables: p.tables, steps: fp.steps, verify: fp.status === 'ready' && !checksFoundRows(p, fp) ? fp.verify : [], detectApplied: fp.playbook !== 'sql' };
       });
     emit({ kind: 'phase', phase: 'rehearsal', total: items.length });
     const results = await time('rehearsal', () =>
@@ -184,30 +184,7 @@ async function planWith(
   };
 }
 
-/**
- * Reading the schema (pg_get_indexdef, pg_get_expr) takes ACCESS SHARE on every table, so a session
- * holding ACCESS EXCLUSIVE anywhere stops the plan after lock_timeout: say which table, not just
- * "canceling statement due to lock timeout".
- */
-async function catalogLockError(client: pg.Client, e: unknown, lockTimeoutMs: number): Promise<never> {
-  if ((e as { code?: string }).code !== '55P03') throw e;
-  await client.query('ROLLBACK TO SAVEPOINT pgmend_precheck').catch(() => {});
-  const { rows } = await client
-    .query<{ t: string }>(
-      `SELECT DISTINCT l.relation::regclass::text AS t FROM pg_locks l
-       WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock' AND l.granted AND l.pid <> pg_backend_pid()
-         AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY 1`,
-    )
-    .catch(() => ({ rows: [] as { t: string }[] }));
-  const held = rows.length ? ` an ACCESS EXCLUSIVE lock on ${rows.map((r) => r.t).join(', ')}` : ' a lock on a table';
-  throw new PgmendError(
-    `cannot read the schema: another session holds${held}; gave up after lock_timeout ${lockTimeoutMs} ms, not waited for`,
-    1,
-    'retry once that session has finished, or raise --lock-timeout',
-  );
-}
-
-async function cascadeCheck(client: pg.Client, catalog: Catalog, p: PreparedFinding): Promise<CheckResult> {
+async function cascadeCheck(client: pg.Client, catalog: Catalog, p: PreparedFinding, counts: CascadeCounts): Promise<CheckResult> {
   const params = p.finding.params as { columns: string[]; references: { columns: string[] }; onDelete: string };
   const refTable = p.view.tableNames.references![0]!;
   const parent = catalog.tables.find((t) => t.qualified === refTable)!;
@@ -219,7 +196,7 @@ async function cascadeCheck(client: pg.Client, catalog: Catalog, p: PreparedFind
     parentOid: parent.oid,
     parentColumns: params.references.columns.map((c) => resolveName(parent, c)),
     action: params.onDelete as never,
-  });
+  }, counts);
   // Rows a parent delete would delete or change, transitively (RESTRICT / NO ACTION rows block it instead).
   const reached = (nodes: typeof cascade): number =>
     nodes.reduce((a, n) => a + (n.action === 'restrict' || n.action === 'no-action' ? 0 : n.total + reached(n.children)), 0);
@@ -247,7 +224,7 @@ function errorPlan(f: Finding, error: string, p?: PreparedFinding): FindingPlan 
   };
 }
 
-function findingPlan(catalog: Catalog, p: PreparedFinding, checks: CheckResult[], planId: string, batch?: number): FindingPlan {
+export function findingPlan(catalog: Catalog, p: PreparedFinding, checks: CheckResult[], planId: string, batch?: number): FindingPlan {
   const f = p.finding;
   const blocking = checks.filter((c) => keyCount(c) > 0);
   const backup = backupTableName(planId, f.id);
@@ -304,7 +281,17 @@ async function markJournaled(client: pg.Client, plans: Map<string, FindingPlan>)
   }
 }
 
-async function markAppliedReadOnly(client: pg.Client, plans: Map<string, FindingPlan>): Promise<void> {
+/**
+ * A counted check (not an engine-computed extra such as the cascade) found rows: there is something
+ * to fix, so the verification cannot pass yet. Not running it saves a query that, for a counter,
+ * evaluates its correlated subquery over the whole table.
+ */
+function checksFoundRows(p: PreparedFinding, fp: FindingPlan): boolean {
+  const counted = new Set(p.checks.filter((c) => !c.spec.extra).map((c) => c.spec.id));
+  return fp.checks.some((c) => counted.has(c.id) && c.rows > 0);
+}
+
+async function markAppliedReadOnly(client: pg.Client, plans: Map<string, FindingPlan>, prepared: PreparedFinding[]): Promise<void> {
   for (const fp of plans.values()) {
     if (fp.status !== 'ready') continue;
     const repairsOnly = fp.steps.length > 0 && fp.steps.every((s) => s.phase === 'fix' && (s.rowsOf !== undefined || s.backupTable !== undefined || /^CREATE (SCHEMA|TABLE) IF NOT EXISTS/.test(s.sql) || /^UPDATE\b/.test(s.sql)));
@@ -313,7 +300,8 @@ async function markAppliedReadOnly(client: pg.Client, plans: Map<string, Finding
       fp.appliedReason = 'nothing to repair';
       continue;
     }
-    if (fp.verify.length === 0) continue;
+    const p = prepared.find((x) => x.finding.id === fp.id);
+    if (fp.verify.length === 0 || (p && checksFoundRows(p, fp))) continue;
     try {
       let ok = true;
       for (const v of fp.verify) ok &&= (await client.query(v.sql)).rows[0]?.ok === true;

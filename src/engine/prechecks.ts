@@ -4,6 +4,8 @@ import type { PreparedFinding } from './prepare.js';
 import type { RenderedCheck } from '../playbooks/render.js';
 import { quoteIdent } from '../db/quote.js';
 import { errorMessage } from '../util/errors.js';
+import { AggregateJoins, type UniqueKeys } from './decorrelate.js';
+import { constraintsOf, findTable, indexesOf, type Catalog } from '../db/catalog.js';
 
 /**
  * Prechecks: exact counts of the rows that block each fix, and bounded samples. Every predicate
@@ -14,6 +16,8 @@ import { errorMessage } from '../util/errors.js';
 
 export interface PrecheckOptions {
   sampleSize: number;
+  /** Lets orphan checks join their parent by its unique key instead of probing it per row. */
+  catalog?: Catalog;
   /** Called as each finding's checks complete, for progress display. */
   onFinding?: (id: string) => void;
 }
@@ -37,23 +41,77 @@ function orderSample(p: PreparedFinding, rows: Row[]): Row[] {
   });
 }
 
-async function fillDetails(client: pg.Client, pending: PendingCheck, sampleSize: number): Promise<void> {
+const pkOrder = (p: PreparedFinding) => (p.target?.primaryKey.length ? p.target.primaryKey.map(quoteIdent).join(', ') : '1');
+
+async function fillDetails(client: pg.Client, pending: PendingCheck, sampleSize: number, presampled?: Row[]): Promise<void> {
   const { p, check, result } = pending;
   if (result.rows === 0 || sampleSize <= 0) return;
   const t = p.view.table as string;
-  const pk = p.target?.primaryKey.length ? p.target.primaryKey.map(quoteIdent).join(', ') : '1';
-  if (check.sample) {
+  const pk = pkOrder(p);
+  if (presampled) {
+    result.sample = orderSample(p, presampled);
+  } else if (check.sample) {
     // The playbook's sample bounds itself (duplicates: the first N whole groups); cap it anyway.
     const { rows } = await client.query(`${check.sample} LIMIT 1000`);
     result.sample = orderSample(p, rows);
   } else if (check.predicate) {
-    const { rows } = await client.query(`SELECT * FROM ${t} WHERE ${check.predicate} ORDER BY ${pk} LIMIT ${sampleSize}`);
+    const joins = aggregateJoins(p);
+    const predicate = joins.rewrite(check.predicate);
+    const { rows } = await client.query(`${joins.with()}SELECT ${t}.* FROM ${t}${joins.joins()} WHERE ${predicate} ORDER BY ${pk} LIMIT ${sampleSize}`);
     result.sample = orderSample(p, rows);
   }
   if (check.values) {
     const { rows } = await client.query(`${check.values} LIMIT 50`);
     result.values = rows.map((r) => ({ value: r.value, rows: Number(r.rows) }));
   }
+}
+
+/**
+ * Samples of a table's checks that read grouped child tables (counters): one query for all of
+ * them, so each child table is grouped once rather than once per check. Each check gets the rows
+ * its own query would (`ORDER BY pk LIMIT n` among its matches). On any error, nothing: the
+ * per-check queries run instead.
+ */
+async function groupedSamples(client: pg.Client, byTable: Map<string, PendingCheck[]>, failed: Map<string, string>, n: number): Promise<Map<PendingCheck, Row[]>> {
+  const out = new Map<PendingCheck, Row[]>();
+  for (const [table, checks] of byTable) {
+    const joins = aggregateJoins(checks[0]!.p);
+    const grouped = checks
+      .filter((c) => c.result.rows > 0 && !c.check.sample && !failed.has(c.p.finding.id))
+      .map((c) => ({ c, predicate: joins.rewrite(c.check.predicate!) }))
+      .filter((g) => g.predicate !== g.c.check.predicate);
+    if (grouped.length < 2) continue;
+    const pk = pkOrder(grouped[0]!.c.p);
+    const cols = grouped.map(
+      (g, i) => `(${g.predicate}) AS pgmend_s${i}, CASE WHEN (${g.predicate}) THEN row_number() OVER (PARTITION BY (${g.predicate}) IS TRUE ORDER BY ${pk}) END AS pgmend_r${i}`,
+    );
+    const wanted = grouped.map((_, i) => `(pgmend_s${i} AND pgmend_r${i} <= ${n})`).join(' OR ');
+    try {
+      const { rows } = await client.query(`${joins.with()}SELECT * FROM (SELECT ${table}.*, ${cols.join(', ')} FROM ${table}${joins.joins()}) AS pgmend_x WHERE ${wanted} ORDER BY ${pk}`);
+      grouped.forEach((g, i) => out.set(g.c, rows.filter((r) => r[`pgmend_s${i}`] === true && Number(r[`pgmend_r${i}`]) <= n)));
+    } catch {
+      await client.query('ROLLBACK TO SAVEPOINT pgmend_precheck').catch(() => {});
+    }
+  }
+  return out;
+}
+
+/** Correlated aggregate subqueries of the finding's table, answered by one grouped scan each (see decorrelate.ts). */
+function aggregateJoins(p: PreparedFinding, catalog?: Catalog): AggregateJoins {
+  return new AggregateJoins(p.target ? { schema: p.target.schema, name: p.target.name } : { schema: '', name: '' }, catalog && uniqueKeys(catalog));
+}
+
+/** Primary keys, unique constraints and plain unique indexes (valid, no predicate, no expression). */
+function uniqueKeys(catalog: Catalog): UniqueKeys {
+  return ({ schema, name }) => {
+    const t = findTable(catalog, schema ? `${quoteIdent(schema)}.${quoteIdent(name)}` : quoteIdent(name));
+    if (!t) return undefined;
+    const keys = constraintsOf(catalog, t).filter((c) => c.type === 'p' || c.type === 'u').map((c) => c.columns);
+    for (const i of indexesOf(catalog, t)) {
+      if (i.unique && i.valid && i.predicate === null && i.columns.every((c) => c !== null)) keys.push(i.columns as string[]);
+    }
+    return keys;
+  };
 }
 
 export async function runPrechecks(client: pg.Client, prepared: PreparedFinding[], opts: PrecheckOptions): Promise<Map<string, PrecheckOutcome>> {
@@ -82,9 +140,17 @@ export async function runPrechecks(client: pg.Client, prepared: PreparedFinding[
   // One scan per table for all its predicate checks. If the batch fails (one bad expression),
   // fall back to one query per check so only the faulty finding errors.
   for (const [table, checks] of byTable) {
-    const filters = checks.map((c, i) => `count(*) FILTER (WHERE ${c.check.predicate}) AS c${i}`).join(',\n  ');
+    const joins = aggregateJoins(checks[0]!.p, opts.catalog);
+    const predicates = checks.map((c) => joins.rewrite(c.check.predicate!));
+    // With no subquery left, a plain aggregate the planner can run in parallel. Otherwise the
+    // predicates are evaluated below the aggregate (OFFSET 0 keeps the subquery apart): only there
+    // does the planner know an EXISTS runs once per row, and hash it rather than probe per row.
+    const sql = joins.subqueriesLeft
+      ? `${joins.with()}SELECT\n  ${predicates.map((_, i) => `count(*) FILTER (WHERE pgmend_c${i}) AS c${i}`).join(',\n  ')}\n` +
+        `FROM (SELECT\n    ${predicates.map((x, i) => `(${x}) AS pgmend_c${i}`).join(',\n    ')}\n  FROM ${table}${joins.joins()}\n  OFFSET 0) AS pgmend_rows`
+      : `${joins.with()}SELECT\n  ${predicates.map((x, i) => `count(*) FILTER (WHERE ${x}) AS c${i}`).join(',\n  ')}\nFROM ${table}${joins.joins()}`;
     try {
-      const { rows } = await client.query(`SELECT\n  ${filters}\nFROM ${table}`);
+      const { rows } = await client.query(sql);
       checks.forEach((c, i) => (c.result.rows = Number(rows[0][`c${i}`])));
     } catch {
       await client.query('ROLLBACK TO SAVEPOINT pgmend_precheck').catch(() => {});
@@ -110,12 +176,13 @@ export async function runPrechecks(client: pg.Client, prepared: PreparedFinding[
     }
   }
 
+  const presampled = opts.sampleSize > 0 ? await groupedSamples(client, byTable, failed, opts.sampleSize) : new Map<PendingCheck, Row[]>();
   for (const p of prepared) {
     const id = p.finding.id;
     const list = pendingByFinding.get(id) ?? [];
     if (!failed.has(id)) {
       try {
-        for (const c of list) await fillDetails(client, c, opts.sampleSize);
+        for (const c of list) await fillDetails(client, c, opts.sampleSize, presampled.get(c));
       } catch (e) {
         failed.set(id, `sample: ${errorMessage(e)}`);
         await client.query('ROLLBACK TO SAVEPOINT pgmend_precheck').catch(() => {});

@@ -6,6 +6,7 @@ import { buildView, type View } from '../playbooks/view.js';
 import { renderChecks, renderRollback, renderSteps, renderVerify, type RenderedCheck } from '../playbooks/render.js';
 import type { Mode, PlanStep } from './plan-model.js';
 import { errorMessage } from '../util/errors.js';
+import { AggregateJoins } from './decorrelate.js';
 
 /** A finding rendered against the catalog: everything the prechecks, rehearsal and apply run. */
 export interface PreparedFinding {
@@ -51,6 +52,11 @@ export function prepareFinding(catalog: Catalog, playbooks: PlaybookSet, finding
 /** The rows a blocking check would have a resolution change: `row_table` (tableoid) and `row_id` (ctid). */
 export function rowsQuery(p: PreparedFinding, check: RenderedCheck): string | undefined {
   if (check.rows) return check.rows;
-  if (check.predicate && p.view.table) return `SELECT tableoid AS row_table, ctid AS row_id FROM ${p.view.table as string} WHERE ${check.predicate}`;
-  return undefined;
+  if (!check.predicate || !p.view.table) return undefined;
+  const t = p.view.table as string;
+  // A correlated aggregate (a counter's expression) is read by one grouped scan, not once per row.
+  const joins = new AggregateJoins(p.target ? { schema: p.target.schema, name: p.target.name } : { schema: '', name: '' });
+  const predicate = joins.rewrite(check.predicate);
+  if (predicate === check.predicate) return `SELECT tableoid AS row_table, ctid AS row_id FROM ${t} WHERE ${check.predicate}`;
+  return `${joins.with()}SELECT ${t}.tableoid AS row_table, ${t}.ctid AS row_id FROM ${t}${joins.joins()} WHERE ${predicate}`;
 }

@@ -3,10 +3,23 @@ import { Box, Text } from 'ink';
 import { useTheme } from './theme.js';
 import { fit, type Line } from './text.js';
 
+/**
+ * Trailing blanks (column padding) show nothing unless drawn inverse, but Ink measures and styles
+ * every character of every frame: not sending them keeps a frame's cost to what is visible.
+ */
+function trimEnd(line: Line): Line {
+  let end = line.length;
+  while (end > 0 && !line[end - 1]!.inverse && line[end - 1]!.text.trimEnd() === '') end--;
+  if (end === 0) return [];
+  const last = line[end - 1]!;
+  const text = last.inverse ? last.text : last.text.trimEnd();
+  return text === last.text && end === line.length ? line : [...line.slice(0, end - 1), { ...last, text }];
+}
+
 /** One terminal row: styled segments, cut to `width`, never wrapped. */
 export function LineView({ line, width }: { line: Line; width?: number }) {
   const theme = useTheme();
-  const shown = width !== undefined ? fit(line, width) : line;
+  const shown = trimEnd(width !== undefined ? fit(line, width) : line);
   if (!shown.length) return <Text> </Text>;
   return (
     <Text wrap="truncate">
