@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import path from 'node:path';
-import { createTestDb, type TestDb } from '../support/db.js';
+import { createTestDb, type TestDb, withTestDb } from '../support/db.js';
 import { dbState } from '../support/checksum.js';
 import { runCli } from '../support/cli.js';
 import { SHOP_SQL, SHOP_FINDINGS, unresolved } from '../support/apply-shop.js';
@@ -35,14 +35,7 @@ afterAll(async () => {
   await work?.remove();
 });
 
-async function withDb(fn: (db: TestDb) => Promise<void>): Promise<void> {
-  const db = await createTestDb(template.name);
-  try {
-    await fn(db);
-  } finally {
-    await db.drop();
-  }
-}
+const withDb = (fn: (db: TestDb) => Promise<void>) => withTestDb(template.name, fn);
 
 const snapshots = () => path.join(work.dir, 'snapshots');
 const apply = (db: TestDb, args: string[]) => runCli(['apply', '--db', db.url, '--snapshots', snapshots(), ...args]);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { createTestDb, type TestDb } from '../support/db.js';
+import { createTestDb, type TestDb, withTestDb } from '../support/db.js';
 import { dbState, type DbState } from '../support/checksum.js';
 import { runCli } from '../support/cli.js';
 import { SHOP_SQL, SHOP_FINDINGS, SHOP_ROWS } from '../support/apply-shop.js';
@@ -34,14 +34,7 @@ const snapshots = () => path.join(work.dir, 'snapshots');
 const apply = (db: TestDb, args: string[]) => runCli(['apply', '--db', db.url, '--window', openWindow(), '--yes', '--snapshots', snapshots(), ...args]);
 const rollback = (db: TestDb, args: string[]) => runCli(['rollback', '--db', db.url, ...args]);
 
-async function withDb(fn: (db: TestDb) => Promise<void>): Promise<void> {
-  const db = await createTestDb(template.name);
-  try {
-    await fn(db);
-  } finally {
-    await db.drop();
-  }
-}
+const withDb = (fn: (db: TestDb) => Promise<void>) => withTestDb(template.name, fn);
 
 function userState(s: DbState): DbState {
   const { ['fault.config']: _armed, ...rows } = s.rows;

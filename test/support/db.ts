@@ -49,3 +49,30 @@ export async function createTestDb(template?: string): Promise<TestDb> {
     },
   };
 }
+
+/** Runs `fn` on a fresh copy of `template`, dropped afterwards whatever happens. */
+export async function withTestDb<T>(template: string, fn: (db: TestDb) => Promise<T>): Promise<T> {
+  const db = await createTestDb(template);
+  try {
+    return await fn(db);
+  } finally {
+    await db.drop();
+  }
+}
+
+/** One query on a connection of its own, closed afterwards (a server that goes away is no crash). */
+export async function queryOnce<T extends pg.QueryResultRow>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
+  const c = new pg.Client({ connectionString: url, application_name: 'test-admin' });
+  c.on('error', () => {});
+  await c.connect();
+  try {
+    return (await c.query<T>(sql, params)).rows;
+  } finally {
+    await c.end().catch(() => {});
+  }
+}
+
+/** One statement on the server's maintenance database, as the superuser (roles, settings). */
+export async function adminExec(sql: string): Promise<void> {
+  await queryOnce(adminUrl(), sql);
+}
