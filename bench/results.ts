@@ -55,9 +55,15 @@ export function evaluate(r: Results): Target[] {
       figure: `all demo prechecks (${p.checks} checks, ${fmtInt(r.rows.large)} rows): pgmend's batched scans vs one query per check, warm cache`,
       target: '≥2× faster; table scans performed = tables touched',
       measured:
-        `${ms(p.pgmendMedianMs)} vs ${ms(p.naiveMedianMs)} = **${p.ratio}×**${p.sameCounts ? ', same counts' : ', COUNTS DIFFER'}; ` +
+        `${ms(p.pgmendMedianMs)} vs ${ms(p.asWrittenMs)} for the checks as the findings write them = **${p.asWrittenRatio}×**${p.asWrittenSameCounts ? '' : ' (COUNTS DIFFER)'}; ` +
+        `vs ${ms(p.naiveMedianMs)} for the same predicates one query each (batching alone) = **${p.ratio}×**${p.sameCounts ? ', same counts' : ', COUNTS DIFFER'}; ` +
         `${seqPgmend} sequential scans for ${p.tablesTouched.length} tables touched (one query per check: ${seqNaive})`,
-      met: p.sameCounts && p.ratio >= 2 ? (seqPgmend === p.tablesTouched.length ? true : 'partly') : false,
+      met:
+        p.sameCounts && p.asWrittenSameCounts && p.asWrittenRatio >= 2
+          ? p.ratio >= 2 && seqPgmend === p.tablesTouched.length
+            ? true
+            : 'partly'
+          : false,
     });
   }
   if (f.writer) {
@@ -149,7 +155,23 @@ export function markdown(r: Results): string {
         `with the same predicates. One untimed pass of each first (warm cache). Both sides counted the same rows: ${p.sameCounts ? 'yes' : '**no**'}.`,
     );
     out.push('');
-    out.push(table([['', 'runs (ms)', 'median'], ['pgmend', p.pgmendMs.map((x) => fmtInt(x)).join(', '), ms(p.pgmendMedianMs)], ['one query per check', p.naiveMs.map((x) => fmtInt(x)).join(', '), ms(p.naiveMedianMs)]]));
+    out.push(
+      table([
+        ['', 'runs (ms)', 'median'],
+        ['pgmend', p.pgmendMs.map((x) => fmtInt(x)).join(', '), ms(p.pgmendMedianMs)],
+        ['one query per check, same predicates (counters grouped as pgmend does)', p.naiveMs.map((x) => fmtInt(x)).join(', '), ms(p.naiveMedianMs)],
+        ['one query per check as the findings write them (counters correlated; one run)', fmtInt(p.asWrittenMs), ms(p.asWrittenMs)],
+      ]),
+    );
+    out.push('');
+    out.push(
+      'Batching alone (the second row) is bounded by what every side must pay per row: at 5M rows one scan of `licenses` with one predicate ' +
+        'takes ~0.45 s of which ~0.3 s is deforming rows up to the checked columns and evaluating the predicate, not reading pages, so ' +
+        'twelve predicates in one scan cost ~2 s against ~5 s for twelve scans. Tried and measured slower, so not done: a WHERE that keeps only rows ' +
+        'some check counts (no gain, the predicates are evaluated either way), hashed subplans instead of parent joins (no gain), and one scan of ' +
+        '`usage_logs` for its own checks and every counter that groups it (`GROUPING SETS`: 4.5 s serial against 3.3 s for the three parallel scans — ' +
+        'grouping sets do not run in parallel).',
+    );
     out.push('');
     const tables = [...new Set([...Object.keys(p.pgmendScans), ...Object.keys(p.naiveScans)])].sort();
     out.push('Sequential scans per table (`pg_stat_user_tables.seq_scan` deltas of one more pass of each, parallel query off so a scan counts once):');

@@ -146,6 +146,7 @@ export async function writerFigure(
   try {
     resolvedRows = (await c.query(RESOLVE_CHECKS)).rowCount ?? 0;
     await c.query('VACUUM (ANALYZE) licenses');
+    await c.query('CHECKPOINT'); // see growTo: recycled WAL segments, as a server in steady state has
   } finally {
     await c.end();
   }
@@ -165,7 +166,7 @@ export async function writerFigure(
         let w = await startWriter(url, rows, 1000 + r);
         const a = await timed(() => exec(url, k.asWritten, true));
         written.push({ opMs: a.ms, writer: await w.stop() });
-        await exec(url, k.undo, false);
+        await exec(url, [...k.undo, 'CHECKPOINT'], false);
 
         // pgmend online: plan (no writer: it only reads), then apply with the writer running.
         const plan = await buildPlan({ target, findings: subset, playbooks, mode: 'online', rehearse: false, ...PLAN_DEFAULTS });
@@ -178,10 +179,10 @@ export async function writerFigure(
         const ws = await w.stop();
         if (o.value.status !== 'committed') throw new Error(`writer figure: online apply ${o.value.status}: ${o.value.error ?? ''}`);
         online.push({ opMs: o.ms, writer: ws });
-        await exec(url, k.undo, false);
+        await exec(url, [...k.undo, 'CHECKPOINT'], false);
         log(
           `  ${k.kind} run ${r + 1}/${runs}: as written ${Math.round(a.ms)} ms, writer max ${written.at(-1)!.writer.maxMs.toFixed(1)} ms; ` +
-            `online ${Math.round(o.ms)} ms, writer max ${ws.maxMs.toFixed(1)} ms`,
+            `online ${Math.round(o.ms)} ms, writer max ${ws.maxMs.toFixed(1)} ms at ${Math.round(ws.maxAtMs)} ms (${ws.slowestSeen})`,
         );
       }
       const asWritten = side(written);
