@@ -27,13 +27,19 @@ const AGGREGATES: Record<string, 'zero' | 'null'> = { count: 'zero', sum: 'null'
 const strings = (list: unknown): string[] =>
   Array.isArray(list) ? list.map((f) => (f as { String?: { sval?: string } }).String?.sval ?? '\u0000') : [];
 
-interface DerivedTable {
+/** One grouped scan of a child table: `SELECT keys, values FROM from GROUP BY keys`, LEFT JOINed on outerKeys. */
+export interface DerivedTable {
   alias: string;
   from: string;
   keys: string[];
   outerKeys: string[];
   values: string[];
+  /** Per value: how partial results combine (`sum` of counts, `min` of mins, …); '' when they cannot (avg, DISTINCT). */
+  rollups: string[];
 }
+
+/** How partial aggregates over sub-groups combine into the aggregate over their union. */
+const ROLLUP: Record<string, string> = { count: 'sum', sum: 'sum', min: 'min', max: 'max', bool_and: 'bool_and', every: 'bool_and', bool_or: 'bool_or' };
 
 interface ParentJoin {
   alias: string;
@@ -52,6 +58,7 @@ interface Correlated {
   outerKeys: string[];
   aggregate: Node;
   empty: 'zero' | 'null';
+  rollup: string;
 }
 
 export class AggregateJoins {
@@ -140,13 +147,21 @@ export class AggregateJoins {
    * in key order, visiting every child row through the heap.
    */
   with(): string {
-    if (this.derived.length === 0) return '';
-    const ctes = this.derived.map((d) => {
+    return this.derived.length === 0 ? '' : `WITH ${this.ctes().join(',\n')}\n`;
+  }
+
+  /** The grouped scans' CTEs, without `WITH`; `body` may answer one from elsewhere (same columns: pgmend_k*, pgmend_v*). */
+  ctes(body?: (d: DerivedTable) => string | undefined): string[] {
+    return this.derived.map((d) => {
       const cols = [...d.keys.map((k, i) => `${k} AS pgmend_k${i}`), ...d.values.map((v, i) => `${v} AS pgmend_v${i}`)].join(', ');
       const groupBy = d.keys.map((_, i) => String(i + 1)).join(', ');
-      return `${d.alias} AS MATERIALIZED (SELECT ${cols} FROM ${d.from} GROUP BY ${groupBy})`;
+      return `${d.alias} AS MATERIALIZED (${body?.(d) ?? `SELECT ${cols} FROM ${d.from} GROUP BY ${groupBy}`})`;
     });
-    return `WITH ${ctes.join(',\n')}\n`;
+  }
+
+  /** The grouped scans the rewritten predicates join. */
+  grouped(): readonly DerivedTable[] {
+    return this.derived;
   }
 
   /** The LEFT JOINs the rewritten predicates need, to follow `FROM <outer table>`. */
@@ -205,12 +220,15 @@ export class AggregateJoins {
   private place(c: Correlated): string {
     let d = this.derived.find((x) => x.from === c.from && x.keys.join('\u0000') === c.keys.join('\u0000') && x.outerKeys.join('\u0000') === c.outerKeys.join('\u0000'));
     if (!d) {
-      d = { alias: `${this.prefix}${this.derived.length}`, from: c.from, keys: c.keys, outerKeys: c.outerKeys, values: [] };
+      d = { alias: `${this.prefix}${this.derived.length}`, from: c.from, keys: c.keys, outerKeys: c.outerKeys, values: [], rollups: [] };
       this.derived.push(d);
     }
     const value = deparseSync(c.aggregate as never);
     let i = d.values.indexOf(value);
-    if (i < 0) i = d.values.push(value) - 1;
+    if (i < 0) {
+      i = d.values.push(value) - 1;
+      d.rollups.push(c.rollup);
+    }
     return `${d.alias}.pgmend_v${i}`;
   }
 
@@ -308,6 +326,7 @@ export class AggregateJoins {
     const aggregate: Node = { FuncCall: { ...call } };
     if (filters.length === 1) (aggregate.FuncCall as Node).agg_filter = filters[0];
     else if (filters.length > 1) (aggregate.FuncCall as Node).agg_filter = { BoolExpr: { boolop: 'AND_EXPR', args: filters } };
-    return { from: deparseSync(from[0] as never), keys, outerKeys, aggregate, empty: AGGREGATES[aggName]! };
+    const rollup = call.agg_distinct ? '' : (ROLLUP[aggName] ?? '');
+    return { from: deparseSync(from[0] as never), keys, outerKeys, aggregate, empty: AGGREGATES[aggName]!, rollup };
   }
 }

@@ -5,6 +5,7 @@ import type { RenderedCheck } from '../playbooks/render.js';
 import { quoteIdent } from '../db/quote.js';
 import { errorMessage } from '../util/errors.js';
 import { AggregateJoins, type UniqueKeys } from './decorrelate.js';
+import { countFused } from './fused-scans.js';
 import { constraintsOf, findTable, indexesOf, type Catalog } from '../db/catalog.js';
 
 /**
@@ -139,7 +140,22 @@ export async function runPrechecks(client: pg.Client, prepared: PreparedFinding[
   const failed = new Map<string, string>();
   // One scan per table for all its predicate checks. If the batch fails (one bad expression),
   // fall back to one query per check so only the faulty finding errors.
-  for (const [table, checks] of byTable) {
+  // Tables that counters of other tables count are read once for both (fused-scans.ts).
+  const batches = [...byTable];
+  const fused = opts.catalog
+    ? await countFused(
+        client,
+        batches.map(([table, checks]) => ({ table, target: { schema: checks[0]!.p.target?.schema ?? '', name: checks[0]!.p.target?.name ?? '' }, predicates: checks.map((c) => c.check.predicate!) })),
+        opts.catalog,
+        uniqueKeys(opts.catalog),
+      )
+    : new Map<number, number[]>();
+  for (const [b, [table, checks]] of batches.entries()) {
+    const counted = fused.get(b);
+    if (counted) {
+      checks.forEach((c, i) => (c.result.rows = counted[i]!));
+      continue;
+    }
     const joins = aggregateJoins(checks[0]!.p, opts.catalog);
     const predicates = checks.map((c) => joins.rewrite(c.check.predicate!));
     // With no subquery left, a plain aggregate the planner can run in parallel. Otherwise the

@@ -1,0 +1,180 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { createTestDb, type TestDb } from '../support/db.js';
+import { countFused, fuseBatches, MAX_FUSED_GROUPS, type TableBatch } from '../../src/engine/fused-scans.js';
+import { ensureParser } from '../../src/playbooks/expression.js';
+import { loadCatalog, type Catalog } from '../../src/db/catalog.js';
+import type { UniqueKeys } from '../../src/engine/decorrelate.js';
+
+/**
+ * A child table that other tables' counters count is read once for its own checks and theirs
+ * (fused-scans.ts). Every count must equal the predicate run as written, one query each: with NULL
+ * keys, children of no parent, two consumers grouping the child by different keys, and aggregates
+ * that do and do not roll up.
+ */
+
+let db: TestDb;
+let catalog: Catalog;
+
+const SQL = `
+CREATE TABLE team (id int PRIMARY KEY, n_members int, n_active int, payroll numeric, top_pay numeric, any_admin boolean, avg_pay numeric);
+CREATE TABLE office (id int PRIMARY KEY, headcount int, distinct_roles int);
+CREATE TABLE member (id int PRIMARY KEY, team_id int, office_id int, role text, active boolean, pay numeric, is_admin boolean);
+INSERT INTO team SELECT g, 0, 0, 0, 0, false, 0 FROM generate_series(1, 30) g;
+INSERT INTO office SELECT g, 0, 0 FROM generate_series(1, 12) g;
+INSERT INTO member SELECT g,
+  CASE WHEN g % 17 = 0 THEN NULL WHEN g % 19 = 0 THEN 500 ELSE 1 + g % 28 END,
+  CASE WHEN g % 23 = 0 THEN NULL ELSE 1 + g % 14 END,
+  (ARRAY['dev', 'ops', NULL])[1 + g % 3], g % 4 <> 0, CASE WHEN g % 6 = 0 THEN NULL ELSE (g % 50) - 3 END, g % 31 = 0
+FROM generate_series(1, 900) g;
+UPDATE team t SET n_members = (SELECT count(*) FROM member m WHERE m.team_id = t.id),
+  n_active = (SELECT count(*) FROM member m WHERE m.team_id = t.id AND m.active),
+  payroll = (SELECT sum(m.pay) FROM member m WHERE m.team_id = t.id),
+  top_pay = (SELECT max(m.pay) FROM member m WHERE m.team_id = t.id),
+  any_admin = (SELECT bool_or(m.is_admin) FROM member m WHERE m.team_id = t.id),
+  avg_pay = (SELECT avg(m.pay) FROM member m WHERE m.team_id = t.id);
+UPDATE office o SET headcount = (SELECT count(*) FROM member m WHERE m.office_id = o.id),
+  distinct_roles = (SELECT count(DISTINCT m.role) FROM member m WHERE m.office_id = o.id);
+UPDATE team SET n_members = n_members + 1 WHERE id IN (2, 5);
+UPDATE team SET payroll = NULL WHERE id = 7;
+UPDATE team SET top_pay = top_pay - 1 WHERE id IN (8, 9, 10);
+UPDATE team SET any_admin = NOT any_admin WHERE id = 11;
+UPDATE office SET headcount = headcount - 2 WHERE id IN (1, 3, 4);
+UPDATE office SET distinct_roles = 0 WHERE id = 6;
+ANALYZE;
+`;
+
+const uniqueKeys: UniqueKeys = ({ name }) => (['team', 'office', 'member'].includes(name) ? [['id']] : undefined);
+
+const MEMBER: TableBatch = {
+  table: 'public.member',
+  target: { schema: 'public', name: 'member' },
+  predicates: [
+    `member.team_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM team WHERE team.id = member.team_id)`,
+    `(pay >= 0) IS FALSE`,
+    `role IS NULL`,
+  ],
+};
+const TEAM: TableBatch = {
+  table: 'public.team',
+  target: { schema: 'public', name: 'team' },
+  predicates: [
+    `n_members IS DISTINCT FROM (SELECT count(*) FROM member WHERE member.team_id = team.id)`,
+    `n_active IS DISTINCT FROM (SELECT count(*) FROM member WHERE member.team_id = team.id AND member.active)`,
+    `payroll IS DISTINCT FROM (SELECT sum(member.pay) FROM member WHERE member.team_id = team.id)`,
+    `top_pay IS DISTINCT FROM (SELECT max(member.pay) FROM member WHERE member.team_id = team.id)`,
+    `any_admin IS DISTINCT FROM (SELECT bool_or(member.is_admin) FROM member WHERE member.team_id = team.id)`,
+  ],
+};
+const OFFICE: TableBatch = {
+  table: 'public.office',
+  target: { schema: 'public', name: 'office' },
+  predicates: [`headcount IS DISTINCT FROM (SELECT count(*) FROM member WHERE member.office_id = office.id)`],
+};
+
+async function asWritten(b: TableBatch): Promise<number[]> {
+  const out: number[] = [];
+  for (const p of b.predicates) out.push(Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM ${b.table} WHERE ${p}`)).rows[0]!.n));
+  return out;
+}
+
+async function fusedCounts(batches: TableBatch[]): Promise<Map<number, number[]>> {
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    await client.query('SAVEPOINT pgmend_precheck');
+    const out = await countFused(client, batches, catalog, uniqueKeys);
+    // The transaction is still usable afterwards, whatever happened.
+    expect((await client.query('SELECT 1 AS ok')).rows[0].ok).toBe(1);
+    await client.query('COMMIT');
+    return out;
+  } finally {
+    await client.end();
+  }
+}
+
+beforeAll(async () => {
+  await ensureParser();
+  db = await createTestDb();
+  await db.query(SQL);
+  const c = new pg.Client({ connectionString: db.url });
+  await c.connect();
+  catalog = await loadCatalog(c);
+  await c.end();
+});
+afterAll(async () => {
+  await db?.drop();
+});
+
+describe('fused scans', () => {
+  it('one scan of the child answers its own checks and two consumers grouping it by different keys: every count as written', async () => {
+    const batches = [MEMBER, TEAM, OFFICE];
+    const statement = fuseBatches(batches, catalog, uniqueKeys)!;
+    expect(statement).toBeDefined();
+    // The child is read once: its table appears in exactly one FROM.
+    expect(statement.sql.match(/FROM public\.member\b/g)).toHaveLength(1);
+    expect(statement.children).toEqual([{ table: 'public.member', keys: ['member.team_id', 'member.office_id'] }]);
+    const counts = await fusedCounts(batches);
+    expect([...counts.keys()].sort()).toEqual([0, 1, 2]);
+    for (const [i, b] of batches.entries()) expect(counts.get(i), b.table).toEqual(await asWritten(b));
+  });
+
+  it('the data is not vacuous: orphans, violations and drift of every kind are there', async () => {
+    const [orphans, negative, noRole] = await asWritten(MEMBER);
+    expect(orphans! * negative! * noRole!).toBeGreaterThan(0);
+    expect(await asWritten(TEAM)).toEqual([2, 0, 1, 3, 1]);
+    expect(await asWritten(OFFICE)).toEqual([3]);
+  });
+
+  it('an aggregate that does not roll up (avg, count DISTINCT) keeps its own grouped scan, and counts stay right', async () => {
+    const avg: TableBatch = { ...TEAM, predicates: [`avg_pay IS DISTINCT FROM (SELECT avg(member.pay) FROM member WHERE member.team_id = team.id)`] };
+    const distinct: TableBatch = { ...OFFICE, predicates: [`distinct_roles IS DISTINCT FROM (SELECT count(DISTINCT member.role) FROM member WHERE member.office_id = office.id)`] };
+    expect(fuseBatches([MEMBER, avg, distinct], catalog, uniqueKeys)).toBeUndefined();
+    const mixed = [MEMBER, avg, OFFICE];
+    const statement = fuseBatches(mixed, catalog, uniqueKeys)!;
+    expect(statement.children).toEqual([{ table: 'public.member', keys: ['member.office_id'] }]);
+    expect(statement.batches.sort()).toEqual([0, 2]);
+    const counts = await fusedCounts(mixed);
+    expect(counts.get(0)).toEqual(await asWritten(MEMBER));
+    expect(counts.get(2)).toEqual(await asWritten(OFFICE));
+    expect(counts.has(1)).toBe(false);
+  });
+
+  it('nothing to fuse without a counter reading another batch', async () => {
+    expect(fuseBatches([MEMBER, { ...OFFICE, predicates: ['headcount < 0'] }], catalog, uniqueKeys)).toBeUndefined();
+    expect((await fusedCounts([MEMBER])).size).toBe(0);
+  });
+
+  it('a failing statement counts nothing and leaves the snapshot usable (each batch then counts on its own)', async () => {
+    const failing: TableBatch = { ...MEMBER, predicates: [...MEMBER.predicates, `1 / (id - id) = 1`] };
+    expect(fuseBatches([failing, TEAM], catalog, uniqueKeys)).toBeDefined();
+    expect((await fusedCounts([failing, TEAM])).size).toBe(0);
+  });
+
+  it(`a child the planner expects to make over ${MAX_FUSED_GROUPS.toLocaleString('en-US')} groups is not fused`, async () => {
+    await db.query(`CREATE TABLE event (id int PRIMARY KEY, session_id int, bad boolean);
+      CREATE TABLE session (id int PRIMARY KEY, n_events int);
+      INSERT INTO event SELECT g, g, g % 1000 = 0 FROM generate_series(1, ${MAX_FUSED_GROUPS + 50_000}) g;
+      INSERT INTO session SELECT g, 1 FROM generate_series(1, ${MAX_FUSED_GROUPS + 50_000}) g;
+      ANALYZE event; ANALYZE session;`);
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    catalog = await loadCatalog(c);
+    await c.end();
+    const keys: UniqueKeys = ({ name }) => (['event', 'session'].includes(name) ? [['id']] : uniqueKeys({ name }));
+    const event: TableBatch = { table: 'public.event', target: { schema: 'public', name: 'event' }, predicates: ['bad'] };
+    const session: TableBatch = { table: 'public.session', target: { schema: 'public', name: 'session' }, predicates: [`n_events IS DISTINCT FROM (SELECT count(*) FROM event WHERE event.session_id = session.id)`] };
+    expect(fuseBatches([event, session], catalog, keys)).toBeDefined();
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SAVEPOINT pgmend_precheck');
+      expect((await countFused(client, [event, session], catalog, keys)).size).toBe(0);
+      await client.query('COMMIT');
+    } finally {
+      await client.end();
+    }
+  });
+});
