@@ -151,8 +151,9 @@ export function markdown(r: Results): string {
     out.push('');
     out.push(
       `All ${p.checks} row-count checks of \`examples/actorhub/findings.yaml\` (${p.predicateChecks} predicate checks, batched per table; the rest are duplicate counts, ` +
-        `one GROUP BY each on both sides). pgmend: \`runPrechecks\` in one read-only snapshot. Naive: each check as its own \`SELECT count(*) … WHERE <predicate>\`, ` +
-        `with the same predicates. One untimed pass of each first (warm cache). Both sides counted the same rows: ${p.sameCounts ? 'yes' : '**no**'}.`,
+        `one GROUP BY each on both sides). pgmend: \`runPrechecks\` in one read-only snapshot. Naive: each check as its own \`SELECT count(*) … WHERE <predicate>\` — ` +
+        `as the findings write them, and with the same predicates pgmend runs (counters grouped, not correlated), which isolates batching. One untimed pass of ` +
+        `each first (warm cache). All sides counted the same rows: ${p.sameCounts && p.asWrittenSameCounts ? 'yes' : '**no**'}.`,
     );
     out.push('');
     out.push(
