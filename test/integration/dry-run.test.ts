@@ -98,7 +98,8 @@ describe('rehearsal and locks held by another session', () => {
   async function stillHeld(mode: string): Promise<boolean> {
     const lockName = mode.split(' ').map((w) => w[0] + w.slice(1).toLowerCase()).join('') + 'Lock';
     const { rows } = await db.query(
-      "SELECT 1 FROM pg_locks WHERE relation = 'public.licenses'::regclass AND mode = $1 AND granted AND pid <> pg_backend_pid()",
+      // Relation oids repeat across databases cloned from one template: this database's locks only.
+      "SELECT 1 FROM pg_locks WHERE relation = 'public.licenses'::regclass AND mode = $1 AND granted AND pid <> pg_backend_pid() AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
       [lockName],
     );
     return rows.length === 1;
