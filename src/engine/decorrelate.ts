@@ -34,12 +34,12 @@ export interface DerivedTable {
   keys: string[];
   outerKeys: string[];
   values: string[];
-  /** Per value: how partial results combine (`sum` of counts, `min` of mins, …); '' when they cannot (avg, DISTINCT). */
+  /** Per value: how partial results over sub-groups combine, `$` standing for them (`sum($)::bigint` for a count); '' when they cannot (avg, DISTINCT). */
   rollups: string[];
 }
 
-/** How partial aggregates over sub-groups combine into the aggregate over their union. */
-const ROLLUP: Record<string, string> = { count: 'sum', sum: 'sum', min: 'min', max: 'max', bool_and: 'bool_and', every: 'bool_and', bool_or: 'bool_or' };
+/** How partial aggregates over sub-groups combine into the aggregate over their union (`$`: the partials). */
+const ROLLUP: Record<string, string> = { count: 'sum($)::bigint', sum: 'sum($)', min: 'min($)', max: 'max($)', bool_and: 'bool_and($)', every: 'bool_and($)', bool_or: 'bool_or($)' };
 
 interface ParentJoin {
   alias: string;

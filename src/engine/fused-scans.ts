@@ -1,5 +1,6 @@
 import type pg from 'pg';
-import { AggregateJoins, type DerivedTable, type UniqueKeys } from './decorrelate.js';
+import type { AggregateJoins, DerivedTable } from './decorrelate.js';
+import { batchCountSelect } from './batch-count.js';
 import { findTable, type Catalog } from '../db/catalog.js';
 
 /**
@@ -19,7 +20,9 @@ export interface TableBatch {
   /** The table as the checks' FROM names it. */
   table: string;
   target: { schema: string; name: string };
-  /** The checks' predicates, as written (each batch rewrites them itself). */
+  /** Its own instance, with a prefix no other batch uses (their CTEs meet in one statement). */
+  joins: AggregateJoins;
+  /** The checks' predicates, rewritten by `joins`. */
   predicates: string[];
 }
 
@@ -28,10 +31,9 @@ export const MAX_FUSED_GROUPS = 100_000;
 
 interface Child {
   batch: number;
-  joins: AggregateJoins;
-  own: string[];
   keys: string[];
-  values: { text: string; rollup: string }[];
+  /** Every aggregate the consumers need, computed per group. */
+  values: string[];
   /** The consumers' grouped scans this child answers. */
   answers: Set<DerivedTable>;
 }
@@ -46,25 +48,15 @@ export interface FusedStatement {
 
 const sameTable = (a: { schema: string; name: string }, b: { schema: string; name: string }) => a.schema === b.schema && a.name === b.name;
 
-function countsOf(table: string, joins: AggregateJoins, predicates: string[]): string {
-  // As the per-table batch runs it (prechecks.ts): with a subquery left, predicates are evaluated below the aggregate.
-  return joins.subqueriesLeft
-    ? `SELECT ARRAY[${predicates.map((_, i) => `count(*) FILTER (WHERE pgmend_c${i})`).join(', ')}]::bigint[] ` +
-        `FROM (SELECT ${predicates.map((x, i) => `(${x}) AS pgmend_c${i}`).join(', ')} FROM ${table}${joins.joins()} OFFSET 0) AS pgmend_rows`
-    : `SELECT ARRAY[${predicates.map((x) => `count(*) FILTER (WHERE ${x})`).join(',\n    ')}]::bigint[]\n  FROM ${table}${joins.joins()}`;
-}
-
 /** The statement that counts the fusable batches together; undefined when no counter reads another batch's table. */
-export function fuseBatches(batches: TableBatch[], catalog: Catalog, uniqueKeys: UniqueKeys, excluded: Set<string> = new Set()): FusedStatement | undefined {
-  const joins = batches.map((b, i) => new AggregateJoins(b.target, uniqueKeys, `pgmend_t${i}_d`));
-  const rewritten = batches.map((b, i) => b.predicates.map((p) => joins[i]!.rewrite(p)));
+export function fuseBatches(batches: TableBatch[], catalog: Catalog, excluded: Set<string> = new Set()): FusedStatement | undefined {
   const children = new Map<number, Child>();
   const consumers = new Set<number>();
   batches.forEach((b, c) => {
-    if (excluded.has(b.table) || joins[c]!.grouped().length > 0 || joins[c]!.subqueriesLeft) return;
-    batches.forEach((_, t) => {
+    if (excluded.has(b.table) || b.joins.grouped().length > 0 || b.joins.subqueriesLeft) return;
+    batches.forEach((consumer, t) => {
       if (t === c) return;
-      for (const d of joins[t]!.grouped()) {
+      for (const d of consumer.joins.grouped()) {
         let from;
         try {
           from = findTable(catalog, d.from);
@@ -72,11 +64,9 @@ export function fuseBatches(batches: TableBatch[], catalog: Catalog, uniqueKeys:
           continue; // an alias or anything else than a plain table name
         }
         if (!from || !sameTable(from, b.target) || d.rollups.some((r) => r === '')) continue;
-        const child = children.get(c) ?? { batch: c, joins: joins[c]!, own: rewritten[c]!, keys: [], values: [], answers: new Set() };
+        const child = children.get(c) ?? { batch: c, keys: [], values: [], answers: new Set() };
         for (const k of d.keys) if (!child.keys.includes(k)) child.keys.push(k);
-        d.values.forEach((v, i) => {
-          if (!child.values.some((x) => x.text === v)) child.values.push({ text: v, rollup: d.rollups[i]! });
-        });
+        for (const v of d.values) if (!child.values.includes(v)) child.values.push(v);
         child.answers.add(d);
         children.set(c, child);
         consumers.add(t);
@@ -87,33 +77,32 @@ export function fuseBatches(batches: TableBatch[], catalog: Catalog, uniqueKeys:
 
   const fusedName = (c: Child) => `pgmend_f${c.batch}`;
   const fused = [...children.values()].map((c) => {
+    const b = batches[c.batch]!;
     const cols = [
       ...c.keys.map((k, i) => `${k} AS pgmend_g${i}`),
-      ...c.own.map((x, i) => `count(*) FILTER (WHERE ${x}) AS pgmend_o${i}`),
-      ...c.values.map((v, i) => `${v.text} AS pgmend_a${i}`),
+      ...b.predicates.map((x, i) => `count(*) FILTER (WHERE ${x}) AS pgmend_o${i}`),
+      ...c.values.map((v, i) => `${v} AS pgmend_a${i}`),
     ];
     const groupBy = c.keys.map((_, i) => String(i + 1)).join(', ');
-    return `${fusedName(c)} AS MATERIALIZED (SELECT\n    ${cols.join(',\n    ')}\n  FROM ${batches[c.batch]!.table}${c.joins.joins()}\n  GROUP BY ${groupBy})`;
+    return `${fusedName(c)} AS MATERIALIZED (SELECT\n    ${cols.join(',\n    ')}\n  FROM ${b.table}${b.joins.joins()}\n  GROUP BY ${groupBy})`;
   });
   const answer = (d: DerivedTable): string | undefined => {
     const c = [...children.values()].find((x) => x.answers.has(d));
     if (!c) return undefined;
     const cols = [
       ...d.keys.map((k, i) => `pgmend_g${c.keys.indexOf(k)} AS pgmend_k${i}`),
-      ...d.values.map((v, i) => {
-        const a = `pgmend_a${c.values.findIndex((x) => x.text === v)}`;
-        return d.rollups[i] === 'sum' && /^count\(/i.test(v) ? `sum(${a})::bigint AS pgmend_v${i}` : `${d.rollups[i]}(${a}) AS pgmend_v${i}`;
-      }),
+      ...d.values.map((v, i) => `${d.rollups[i]!.replace('$', `pgmend_a${c.values.indexOf(v)}`)} AS pgmend_v${i}`),
     ];
     return `SELECT ${cols.join(', ')} FROM ${fusedName(c)} GROUP BY ${d.keys.map((_, i) => String(i + 1)).join(', ')}`;
   };
   const order = [...children.keys(), ...[...consumers].filter((t) => !children.has(t))];
-  const ctes = [...fused, ...order.filter((t) => !children.has(t)).flatMap((t) => joins[t]!.ctes(answer))];
+  const ctes = [...fused, ...order.filter((t) => !children.has(t)).flatMap((t) => batches[t]!.joins.ctes(answer))];
   const columns = order.map((t, k) => {
     const c = children.get(t);
+    const b = batches[t]!;
     const body = c
-      ? `SELECT ARRAY[${c.own.map((_, i) => `coalesce(sum(pgmend_o${i}), 0)`).join(', ')}]::bigint[] FROM ${fusedName(c)}`
-      : countsOf(batches[t]!.table, joins[t]!, rewritten[t]!);
+      ? `SELECT ARRAY[${b.predicates.map((_, i) => `coalesce(sum(pgmend_o${i}), 0)`).join(', ')}]::bigint[] FROM ${fusedName(c)}`
+      : `SELECT ARRAY[${b.predicates.map((_, i) => `c${i}`).join(', ')}]::bigint[] FROM (${batchCountSelect(b.table, b.joins, b.predicates)}) AS pgmend_b`;
     return `(${body}) AS r${k}`;
   });
   return {
@@ -134,14 +123,14 @@ async function estimatedGroups(client: pg.Client, table: string, keys: string[])
  * Counts the fusable batches in one statement: per batch index, its counts. Empty when nothing
  * fuses or the statement fails (the caller then counts every batch on its own).
  */
-export async function countFused(client: pg.Client, batches: TableBatch[], catalog: Catalog, uniqueKeys: UniqueKeys): Promise<Map<number, number[]>> {
+export async function countFused(client: pg.Client, batches: TableBatch[], catalog: Catalog): Promise<Map<number, number[]>> {
   const out = new Map<number, number[]>();
   try {
-    let statement = fuseBatches(batches, catalog, uniqueKeys);
+    let statement = fuseBatches(batches, catalog);
     if (!statement) return out;
     const excluded = new Set<string>();
     for (const c of statement.children) if ((await estimatedGroups(client, c.table, c.keys)) > MAX_FUSED_GROUPS) excluded.add(c.table);
-    if (excluded.size > 0) statement = fuseBatches(batches, catalog, uniqueKeys, excluded);
+    if (excluded.size > 0) statement = fuseBatches(batches, catalog, excluded);
     if (!statement) return out;
     const { rows } = await client.query(statement.sql);
     statement.batches.forEach((b, k) => out.set(b, (rows[0][`r${k}`] as string[]).map(Number)));

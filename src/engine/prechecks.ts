@@ -5,7 +5,8 @@ import type { RenderedCheck } from '../playbooks/render.js';
 import { quoteIdent } from '../db/quote.js';
 import { errorMessage } from '../util/errors.js';
 import { AggregateJoins, type UniqueKeys } from './decorrelate.js';
-import { countFused } from './fused-scans.js';
+import { countFused, type TableBatch } from './fused-scans.js';
+import { batchCountSelect } from './batch-count.js';
 import { constraintsOf, findTable, indexesOf, type Catalog } from '../db/catalog.js';
 
 /**
@@ -98,8 +99,8 @@ async function groupedSamples(client: pg.Client, byTable: Map<string, PendingChe
 }
 
 /** Correlated aggregate subqueries of the finding's table, answered by one grouped scan each (see decorrelate.ts). */
-function aggregateJoins(p: PreparedFinding, catalog?: Catalog): AggregateJoins {
-  return new AggregateJoins(p.target ? { schema: p.target.schema, name: p.target.name } : { schema: '', name: '' }, catalog && uniqueKeys(catalog));
+function aggregateJoins(p: PreparedFinding, catalog?: Catalog, prefix?: string): AggregateJoins {
+  return new AggregateJoins(p.target ? { schema: p.target.schema, name: p.target.name } : { schema: '', name: '' }, catalog && uniqueKeys(catalog), prefix);
 }
 
 /** Primary keys, unique constraints and plain unique indexes (valid, no predicate, no expression). */
@@ -138,33 +139,23 @@ export async function runPrechecks(client: pg.Client, prepared: PreparedFinding[
   }
 
   const failed = new Map<string, string>();
-  // One scan per table for all its predicate checks. If the batch fails (one bad expression),
-  // fall back to one query per check so only the faulty finding errors.
-  // Tables that counters of other tables count are read once for both (fused-scans.ts).
-  const batches = [...byTable];
-  const fused = opts.catalog
-    ? await countFused(
-        client,
-        batches.map(([table, checks]) => ({ table, target: { schema: checks[0]!.p.target?.schema ?? '', name: checks[0]!.p.target?.name ?? '' }, predicates: checks.map((c) => c.check.predicate!) })),
-        opts.catalog,
-        uniqueKeys(opts.catalog),
-      )
-    : new Map<number, number[]>();
-  for (const [b, [table, checks]] of batches.entries()) {
+  // One scan per table for all its predicate checks; tables that counters of other tables count
+  // are read once for both (fused-scans.ts). If a table's batch fails (one bad expression), fall
+  // back to one query per check so only the faulty finding errors.
+  const batches: TableBatch[] = [...byTable].map(([table, checks], i) => {
+    const p = checks[0]!.p;
+    const joins = aggregateJoins(p, opts.catalog, `pgmend_t${i}_d`);
+    return { table, target: { schema: p.target?.schema ?? '', name: p.target?.name ?? '' }, joins, predicates: checks.map((c) => joins.rewrite(c.check.predicate!)) };
+  });
+  const fused = opts.catalog ? await countFused(client, batches, opts.catalog) : new Map<number, number[]>();
+  for (const [b, [table, checks]] of [...byTable].entries()) {
     const counted = fused.get(b);
     if (counted) {
       checks.forEach((c, i) => (c.result.rows = counted[i]!));
       continue;
     }
-    const joins = aggregateJoins(checks[0]!.p, opts.catalog);
-    const predicates = checks.map((c) => joins.rewrite(c.check.predicate!));
-    // With no subquery left, a plain aggregate the planner can run in parallel. Otherwise the
-    // predicates are evaluated below the aggregate (OFFSET 0 keeps the subquery apart): only there
-    // does the planner know an EXISTS runs once per row, and hash it rather than probe per row.
-    const sql = joins.subqueriesLeft
-      ? `${joins.with()}SELECT\n  ${predicates.map((_, i) => `count(*) FILTER (WHERE pgmend_c${i}) AS c${i}`).join(',\n  ')}\n` +
-        `FROM (SELECT\n    ${predicates.map((x, i) => `(${x}) AS pgmend_c${i}`).join(',\n    ')}\n  FROM ${table}${joins.joins()}\n  OFFSET 0) AS pgmend_rows`
-      : `${joins.with()}SELECT\n  ${predicates.map((x, i) => `count(*) FILTER (WHERE ${x}) AS c${i}`).join(',\n  ')}\nFROM ${table}${joins.joins()}`;
+    const { joins, predicates } = batches[b]!;
+    const sql = joins.with() + batchCountSelect(table, joins, predicates);
     try {
       const { rows } = await client.query(sql);
       checks.forEach((c, i) => (c.result.rows = Number(rows[0][`c${i}`])));
