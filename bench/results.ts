@@ -107,15 +107,20 @@ export function evaluate(r: Results): Target[] {
       measured: `${small.peakRssMbMedian} MB → ${large.peakRssMbMedian} MB (×${round(growth, 2)})`,
       met: growth <= 1.25,
     });
-    const flat = large.catalogOnlyMsMedian <= Math.max(2 * small.catalogOnlyMsMedian, small.catalogOnlyMsMedian + 200);
+    const flatMs = (a: number, b: number) => b <= Math.max(2 * a, a + 200);
+    const flat =
+      flatMs(small.catalogOnlyMsMedian, large.catalogOnlyMsMedian) &&
+      flatMs(small.rowChangingMsMedian, large.rowChangingMsMedian) &&
+      flatMs(small.applyOrderMsMedian, large.applyOrderMsMedian);
     out.push({
       figure: `online-mode rehearsal time at ${fmtInt(small.rows)} and ${fmtInt(large.rows)} rows`,
       target: 'milliseconds, flat',
       measured:
         `${large.catalogOnlyFindings} findings with catalog-time steps: ${ms(small.catalogOnlyMsMedian)} → ${ms(large.catalogOnlyMsMedian)} in all ` +
-        `(slowest ${ms(small.catalogOnlyMaxMsMedian)} → ${ms(large.catalogOnlyMaxMsMedian)}); the ${large.rowChangingFindings.length} counter repairs, ` +
-        `which change rows and read the child tables: ${ms(small.rowChangingMsMedian)} → ${ms(large.rowChangingMsMedian)}`,
-      met: flat && large.catalogOnlyMaxMsMedian < 1000 ? (large.rowChangingMsMedian < 1000 ? true : 'partly') : false,
+        `(slowest ${ms(small.catalogOnlyMaxMsMedian)} → ${ms(large.catalogOnlyMaxMsMedian)}); the ${large.rowChangingFindings.length} counter repairs ` +
+        `(planned, rows from the prechecks): ${ms(small.rowChangingMsMedian)} → ${ms(large.rowChangingMsMedian)}; apply-order replay: ` +
+        `${ms(small.applyOrderMsMedian)} → ${ms(large.applyOrderMsMedian)}`,
+      met: flat && large.catalogOnlyMaxMsMedian < 1000 && large.rowChangingMsMedian < 1000 && large.applyOrderMsMedian < 1000,
     });
   }
   return out;
@@ -292,7 +297,7 @@ export function markdown(r: Results): string {
     const p = [f.scale.small, f.scale.large];
     out.push(
       table([
-        ['rows', 'peak RSS', 'whole plan', 'prechecks', 'cascade', 'rehearsal', 'catalog-only findings (slowest)', 'counter repairs'],
+        ['rows', 'peak RSS', 'whole plan', 'prechecks', 'cascade', 'rehearsal', 'catalog-only findings (slowest)', 'counter repairs', 'apply-order replay'],
         ...p.map((s) => [
           fmtInt(s.rows),
           `${s.peakRssMbMedian} MB`,
@@ -302,14 +307,18 @@ export function markdown(r: Results): string {
           ms(s.rehearsalMsMedian),
           `${s.catalogOnlyFindings}: ${ms(s.catalogOnlyMsMedian)} (${ms(s.catalogOnlyMaxMsMedian)})`,
           `${s.rowChangingFindings.length}: ${ms(s.rowChangingMsMedian)}`,
+          ms(s.applyOrderMsMedian),
         ]),
       ]),
     );
     out.push('');
     out.push(
       'Online rehearsal runs the catalog-time steps for real and skips VALIDATE and index builds (their blocking rows are what the prechecks counted). ' +
-        'A counter repair is a row change: it is rehearsed for real so its row counts are exact, and it reads the child table once (grouped), ' +
-        'so it grows with the child table.',
+        'A counter repair changes rows, and finding them means reading every child row it counts (seconds at millions of rows); online, the batched ' +
+        'repair is planned instead (EXPLAIN: names, types, privileges) and its row count is the drift the prechecks counted in the same plan — ' +
+        'window mode runs it. The apply-order pass replays only findings whose row changes reach another\'s (src/engine/apply-order-interactions.ts); ' +
+        'in these findings none do (repairs of different columns, no resolutions chosen), so it reads nothing. With resolutions chosen ' +
+        '(findings-resolved.yaml) resolutions are rehearsed for real and the interacting findings replayed: that plan reads the tables it changes.',
     );
     out.push('');
   }

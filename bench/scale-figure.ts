@@ -6,7 +6,8 @@ import { median, round } from './stats.js';
 /**
  * Figures 5 and 6: `plan --mode online` of the demo findings at two sizes of the big tables — its
  * peak RSS (flat: samples are bounded and nothing loads a table into memory) and its online
- * rehearsal (catalog-time steps only; VALIDATE and index builds are skipped). Each run is a fresh
+ * rehearsal (catalog-time steps; VALIDATE and index builds are skipped, batched repairs planned
+ * with the prechecks' counts) and apply-order replay. Each run is a fresh
  * child process on the built dist/, so the RSS is the plan's alone.
  */
 
@@ -36,9 +37,11 @@ export interface ScalePoint {
   catalogOnlyFindings: number;
   catalogOnlyMsMedian: number;
   catalogOnlyMaxMsMedian: number;
-  /** Findings whose steps change rows (counter repairs), rehearsed for real so their row counts are exact. */
+  /** Findings whose steps change rows (counter repairs): planned, not run, online; their rows are the prechecks' counts. */
   rowChangingFindings: string[];
   rowChangingMsMedian: number;
+  /** The pass that replays interacting findings' row changes in apply order (none interact in findings.yaml). */
+  applyOrderMsMedian: number;
 }
 
 export async function scalePoint(url: string, rows: number, runs: number, log: (m: string) => void): Promise<ScalePoint> {
@@ -68,5 +71,6 @@ export async function scalePoint(url: string, rows: number, runs: number, log: (
     catalogOnlyMaxMsMedian: m((r) => r.rehearsalCatalogOnly.maxMs),
     rowChangingFindings: results[0]!.rehearsalRowChanging.ids,
     rowChangingMsMedian: m((r) => r.rehearsalRowChanging.ms),
+    applyOrderMsMedian: m((r) => r.timings['rehearsal-apply-order'] ?? NaN),
   };
 }

@@ -61,6 +61,8 @@ export interface Rehearsal {
   rowCountsTogether?: number[];
   /** Per-step timings, in step order. */
   stepMs?: number[];
+  /** Online mode: steps planned (EXPLAIN), not run — a batched repair whose rows are exactly a precheck's; rowCounts holds that count. */
+  counted?: number[];
   /** Why it failed: lock not granted in time, a constraint error… */
   error?: string;
   skipped?: string;

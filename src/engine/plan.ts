@@ -137,7 +137,14 @@ async function planWith(
       .filter((fp) => fp.status === 'ready' || fp.status === 'resolved')
       .map((fp) => {
         const p = prepared.find((x) => x.finding.id === fp.id)!;
-        return { id: fp.id, tables: p.tables, steps: fp.steps, verify: fp.status === 'ready' && !checksFoundRows(p, fp) ? fp.verify : [], detectApplied: fp.playbook !== 'sql' };
+        return {
+          id: fp.id,
+          tables: p.tables,
+          steps: fp.steps,
+          verify: fp.status === 'ready' && !checksFoundRows(p, fp) ? fp.verify : [],
+          detectApplied: fp.playbook !== 'sql',
+          checkRows: Object.fromEntries(fp.checks.map((c) => [c.id, c.rows])),
+        };
       });
     emit({ kind: 'phase', phase: 'rehearsal', total: items.length });
     const results = await time('rehearsal', () =>
@@ -165,7 +172,7 @@ async function planWith(
   const ordered = orderFindings(opts.findings.map((f) => plans.get(f.id)!));
   if (opts.rehearse) {
     await time('rehearsal-apply-order', () =>
-      rehearseRowCountsInApplyOrder(client, ordered, { mode: opts.mode, lockTimeoutMs: opts.lockTimeoutMs, statementTimeoutMs: opts.statementTimeoutMs }),
+      rehearseRowCountsInApplyOrder(client, catalog, ordered, { mode: opts.mode, lockTimeoutMs: opts.lockTimeoutMs, statementTimeoutMs: opts.statementTimeoutMs }),
     );
   }
   const tables = [...new Set(prepared.flatMap((p) => p.tables))];

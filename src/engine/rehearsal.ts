@@ -4,6 +4,7 @@ import { loadCatalog, type Catalog } from '../db/catalog.js';
 import { schemaDdl } from '../db/ddl.js';
 import type { FindingPlan, Mode, PlanStep, Rehearsal } from './plan-model.js';
 import { errorMessage } from '../util/errors.js';
+import { findingsToReplay } from './apply-order-interactions.js';
 
 /**
  * Rehearsal: run a finding's steps for real inside a transaction that always rolls back, with a
@@ -18,6 +19,8 @@ export interface RehearsalItem {
   detectApplied: boolean;
   steps: PlanStep[];
   verify: { sql: string; says: string }[];
+  /** Rows each of the finding's checks counted (by check id), from the prechecks. */
+  checkRows: Record<string, number>;
 }
 
 export interface RehearsalResult {
@@ -36,6 +39,19 @@ export interface RehearsalOptions {
 
 /** Steps too heavy to rehearse online (they scan or build); prechecks already counted their blockers. */
 const isHeavyOnline = (s: PlanStep) => !s.transactional || /\bVALIDATE\s+CONSTRAINT\b/i.test(s.sql);
+
+/**
+ * Online mode: a batched repair (the backup step and the change after it) whose rows are exactly
+ * the rows one of the finding's checks counted — a counter's drift. Running it would read the whole
+ * child table it counts (seconds at millions of rows) to learn a number the prechecks already
+ * have, in the same plan; so it is planned instead (EXPLAIN: names, types, privileges), and that
+ * count is its row count. Window mode runs it.
+ */
+function countedRows(item: RehearsalItem, i: number): number | undefined {
+  const step = item.steps[i]!;
+  const change = step.backupTable && step.repeat ? item.steps[i + 1] : step.rowsOf && item.steps[i - 1]?.repeat ? step : undefined;
+  return change?.rowsOf !== undefined ? item.checkRows[change.rowsOf] : undefined;
+}
 
 /** CONCURRENTLY cannot run in a transaction block; the rehearsal builds the plain equivalent. */
 const transactionalForm = (sql: string) => sql.replace(/\b(INDEX)\s+CONCURRENTLY\b/i, '$1');
@@ -102,6 +118,7 @@ async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: Rehe
   const started = performance.now();
   let skipped = 0;
   let equivalentProbes = 0;
+  const counted: number[] = [];
   await client.query('SAVEPOINT pgmend_rehearsal');
   try {
     // Verification passing before anything runs: the fix is already in place.
@@ -115,7 +132,16 @@ async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: Rehe
         return { rehearsal: { ok: true, ms: 0, rowCounts: [], skipped: 'fix already in place' }, diff: '', applied: item.verify.map((v) => v.says).join('; ') };
       }
     }
-    for (const step of item.steps) {
+    for (const [i, step] of item.steps.entries()) {
+      const precounted = opts.mode === 'online' ? countedRows(item, i) : undefined;
+      if (precounted !== undefined) {
+        const t0 = performance.now();
+        await client.query(`EXPLAIN ${step.sql}`);
+        stepMs.push(Math.round((performance.now() - t0) * 10) / 10);
+        rowCounts.push(precounted);
+        counted.push(i);
+        continue;
+      }
       if (opts.mode === 'online' && isHeavyOnline(step)) {
         rowCounts.push(0);
         stepMs.push(0);
@@ -132,7 +158,7 @@ async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: Rehe
     const catalogAfter = await loadCatalog(client);
     const after = schemaDdl(catalogAfter, item.tables);
     const diff = before === after ? '' : createTwoFilesPatch('before', 'after', before, after, undefined, undefined, { context: 3 });
-    const rehearsal: Rehearsal = { ok: true, ms: Math.round(performance.now() - started), rowCounts, stepMs };
+    const rehearsal: Rehearsal = { ok: true, ms: Math.round(performance.now() - started), rowCounts, stepMs, ...(counted.length ? { counted } : {}) };
     if (skipped > 0) rehearsal.skipped = `${skipped} step(s) not rehearsed online (VALIDATE / CONCURRENTLY scan or build the table; prechecks counted their blocking rows)`;
     const changedRows = rowCounts.reduce((a, b) => a + b, 0);
     const result: RehearsalResult = { rehearsal, diff };
@@ -158,36 +184,40 @@ const changesRows = (s: PlanStep) =>
  * Each finding is rehearsed alone, but apply runs them together: resolutions of every finding
  * first, then the fixes, in plan order — so a resolution can already have fixed rows another
  * finding counted (two findings on the same bad status), or a counter repair can see rows a
- * resolution changed. One more rolled-back pass replays just the row-changing steps in apply order
- * and records the counts apply will see when it applies the whole plan (`rowCountsTogether`);
- * `rowCounts` stay what the finding changes applied alone (`apply --only`).
+ * resolution changed. One more rolled-back pass replays the row-changing steps of the findings
+ * that interact so (apply-order-interactions.ts) in apply order and records the counts apply will
+ * see when it applies the whole plan (`rowCountsTogether`); for the others those are the counts
+ * alone. `rowCounts` stay what the finding changes applied alone (`apply --only`).
  */
-export async function rehearseRowCountsInApplyOrder(client: pg.Client, findings: FindingPlan[], opts: RehearsalOptions): Promise<void> {
+export async function rehearseRowCountsInApplyOrder(client: pg.Client, catalog: Catalog, findings: FindingPlan[], opts: RehearsalOptions & { replayAll?: boolean }): Promise<void> {
   const runnable = findings.filter((f) => (f.status === 'ready' || f.status === 'resolved') && f.rehearsal?.ok && f.steps.some(changesRows));
   if (runnable.length === 0) return;
+  const replay = opts.replayAll ? new Set(runnable) : findingsToReplay(runnable, catalog, changesRows);
   const counts = new Map<FindingPlan, number[]>();
-  await client.query('BEGIN');
-  try {
-    await client.query('SET CONSTRAINTS ALL IMMEDIATE');
-    await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(opts.lockTimeoutMs))}`);
-    await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(opts.statementTimeoutMs))}`);
-    for (const phase of ['resolution', 'fix'] as const) {
-      for (const f of runnable) {
-        const c = counts.get(f) ?? [...f.rehearsal!.rowCounts];
-        for (const [i, s] of f.steps.entries()) {
-          if (s.phase !== phase || !changesRows(s)) continue;
-          c[i] = (await client.query(s.sql)).rowCount ?? 0;
+  if (replay.size > 0) {
+    await client.query('BEGIN');
+    try {
+      await client.query('SET CONSTRAINTS ALL IMMEDIATE');
+      await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(opts.lockTimeoutMs))}`);
+      await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(opts.statementTimeoutMs))}`);
+      for (const phase of ['resolution', 'fix'] as const) {
+        for (const f of runnable.filter((x) => replay.has(x))) {
+          const c = counts.get(f) ?? [...f.rehearsal!.rowCounts];
+          for (const [i, s] of f.steps.entries()) {
+            if (s.phase !== phase || !changesRows(s)) continue;
+            c[i] = (await client.query(s.sql)).rowCount ?? 0;
+          }
+          counts.set(f, c);
         }
-        counts.set(f, c);
       }
+    } catch {
+      // Together unknown: the per-finding counts stand; the per-finding rehearsals already report any failure.
+      return;
+    } finally {
+      await client.query('ROLLBACK').catch(() => {});
     }
-  } catch {
-    // The per-finding counts stand; the per-finding rehearsals already report any failure.
-    counts.clear();
-  } finally {
-    await client.query('ROLLBACK').catch(() => {});
   }
-  for (const [f, c] of counts) f.rehearsal = { ...f.rehearsal!, rowCountsTogether: c };
+  for (const f of runnable) f.rehearsal = { ...f.rehearsal!, rowCountsTogether: counts.get(f) ?? [...f.rehearsal!.rowCounts] };
 }
 
 /**

@@ -55,6 +55,7 @@ const rehearsalSchema = z.object({
   rowCounts: z.array(z.number().int()),
   rowCountsTogether: z.array(z.number().int()).optional(),
   stepMs: z.array(z.number().nonnegative()).optional(),
+  counted: z.array(z.number().int().nonnegative()).optional(),
   error: z.string().optional(),
   skipped: z.string().optional(),
 });

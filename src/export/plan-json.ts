@@ -128,6 +128,7 @@ function rehearsalDocument(r: Rehearsal): Record<string, unknown> {
     rowCounts: [...r.rowCounts],
     rowCountsTogether: r.rowCountsTogether ? [...r.rowCountsTogether] : undefined,
     stepMs: r.stepMs ? [...r.stepMs] : undefined,
+    counted: r.counted ? [...r.counted] : undefined,
     error: r.error,
     skipped: r.skipped,
   };

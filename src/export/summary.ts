@@ -40,6 +40,7 @@ export function rehearsedLabel(r: Rehearsal | undefined, index: number): string 
   }
   // Online rehearsal records skipped heavy steps (VALIDATE, CONCURRENTLY) as 0 ms and 0 rows.
   if (r.skipped && !ms && !rows) return 'not rehearsed';
+  if (r.counted?.includes(index)) return `planned${ms !== undefined ? ` ${formatMs(ms)}` : ''}, not run online: ${plural(rows ?? 0, 'row')} (the precheck's count)`;
   const parts = [ms !== undefined ? formatMs(ms) : undefined, rows !== undefined ? plural(rows, 'row') : undefined];
   return `rehearsed ${parts.filter((p) => p !== undefined).join(', ')}`;
 }
