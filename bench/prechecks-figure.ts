@@ -12,8 +12,7 @@ import { median, round, timed } from './stats.js';
  * Figure 1: every precheck of the demo findings, counted by pgmend (one scan per table for all its
  * predicate checks, in one read-only snapshot) and the naive way (one `SELECT count(*) … WHERE
  * pred` per check, the same predicates). Both sides count the same rows — checked. Warm cache: one
- * untimed pass of each first, with parallel query off, which also counts the table scans
- * (pg_stat_user_tables): a scan counts once, not once per worker.
+ * untimed pass of each first, which also counts the table reads in the plans it runs.
  *
  * Figure 1b: the counter checks alone, each as the correlated subquery the finding writes vs the
  * grouped join pgmend runs instead (src/engine/decorrelate.ts).
@@ -33,9 +32,17 @@ export interface PrechecksResult {
   asWrittenMs: number;
   asWrittenRatio: number;
   asWrittenSameCounts: boolean;
-  /** Sequential scans per table (only tables scanned). */
+  /** Whole-table reads per table in the plans run (only tables read so). */
   pgmendScans: Record<string, number>;
   naiveScans: Record<string, number>;
+  /** Index scans per table in the plans run (an index read, the table only where it points). */
+  pgmendIndexReads: Record<string, number>;
+  naiveIndexReads: Record<string, number>;
+  /**
+   * The alternative that reads each parent once: pgmend's fused statement with every parent of an
+   * orphan join shared as a MATERIALIZED CTE, against the statement as pgmend runs it (medians).
+   */
+  sharedParents: { parents: string[]; fusedMs: number; sharedMs: number; sameResult: boolean } | null;
   /** Tables whose rows the checks read (scanned or probed through an index). */
   tablesTouched: string[];
 }
@@ -111,53 +118,108 @@ async function naivePass(client: pg.Client, { prepared }: Prepared, asWritten = 
 
 const same = (a: Counts, b: Counts) => a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
 
-interface TableStats {
+/** Whole-table reads per table in the plans a pass executed, and index-driven reads. */
+interface PlanScans {
   seq: Record<string, number>;
-  idx: Record<string, number>;
+  index: Record<string, number>;
 }
 
-async function tableStats(observer: pg.Client): Promise<TableStats> {
-  await observer.query('SELECT pg_stat_clear_snapshot()');
-  const { rows } = await observer.query<{ t: string; seq: string; idx: string | null }>(
-    `SELECT relname AS t, seq_scan AS seq, idx_scan AS idx FROM pg_stat_user_tables WHERE schemaname = 'public'`,
-  );
-  const out: TableStats = { seq: {}, idx: {} };
-  for (const r of rows) {
-    out.seq[r.t] = Number(r.seq);
-    out.idx[r.t] = Number(r.idx ?? 0);
-  }
-  return out;
-}
-
-/** Runs `pass` once with parallel query off and returns the scans it made, per table. */
-async function countScans(url: string, pass: (c: pg.Client) => Promise<unknown>): Promise<{ seq: Record<string, number>; touched: string[] }> {
+/**
+ * Counts the reads of each table in the plans the queries of a pass actually ran — in parallel, as
+ * timed: each query is first run under EXPLAIN (ANALYZE) (so each runs twice in this untimed pass).
+ * A sequential scan node is one read of the whole table when parallel-aware (its workers share the
+ * pages), and one per loop otherwise (each worker, or each rescan, reads the whole table: a small
+ * parent hashed by every worker of a parallel join). Index scans are counted apart: they read an
+ * index, and the table only where the index points.
+ */
+async function countScans(url: string, pass: (c: pg.Client) => Promise<unknown>): Promise<PlanScans> {
   const c = new pg.Client({ connectionString: url, application_name: 'pgmend-bench' });
-  const observer = new pg.Client({ connectionString: url, application_name: 'pgmend-bench-observer' });
   await c.connect();
-  await observer.connect();
-  try {
-    await observer.query(`SET stats_fetch_consistency = none`);
-    await c.query('SET max_parallel_workers_per_gather = 0');
-    const before = await tableStats(observer);
-    await pass(c);
-    // Backends report table stats when idle, at most once a second: force this one out now.
-    await c.query('SELECT pg_stat_force_next_flush()');
-    await c.query('SELECT 1');
-    await new Promise((r) => setTimeout(r, 200));
-    const after = await tableStats(observer);
-    const seq: Record<string, number> = {};
-    const touched: string[] = [];
-    for (const t of Object.keys(after.seq).sort()) {
-      const ds = after.seq[t]! - (before.seq[t] ?? 0);
-      const di = after.idx[t]! - (before.idx[t] ?? 0);
-      if (ds > 0) seq[t] = ds;
-      if (ds > 0 || di > 0) touched.push(t);
+  const out: PlanScans = { seq: {}, index: {} };
+  const add = (to: Record<string, number>, t: string, n: number) => (to[t] = (to[t] ?? 0) + n);
+  interface Node {
+    'Node Type': string;
+    'Relation Name'?: string;
+    'Parallel Aware'?: boolean;
+    'Actual Loops': number;
+    Plans?: Node[];
+  }
+  const walk = (n: Node) => {
+    const t = n['Relation Name'];
+    if (t && n['Actual Loops'] > 0) {
+      if (n['Node Type'] === 'Seq Scan') add(out.seq, t, n['Parallel Aware'] ? 1 : n['Actual Loops']);
+      else if (/Index|Bitmap Heap/.test(n['Node Type'])) add(out.index, t, 1);
     }
-    return { seq, touched };
+    for (const child of n.Plans ?? []) walk(child);
+  };
+  const query = c.query.bind(c) as (sql: string) => Promise<pg.QueryResult>;
+  const explaining = Object.assign(Object.create(c) as pg.Client, {
+    query: async (sql: string) => {
+      if (/^\s*(WITH|SELECT)\b/i.test(sql)) {
+        const { rows } = await query(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`);
+        const plan = (rows[0]['QUERY PLAN'] as { Plan: Node; 'Subplans Removed'?: number }[])[0]!;
+        walk(plan.Plan);
+      }
+      return query(sql);
+    },
+  });
+  try {
+    await pass(explaining);
+    return out;
   } finally {
     await c.end();
-    await observer.end();
   }
+}
+
+/** The fused statement of a pgmend pass, as it ran (the first statement with a fused scan). */
+async function fusedStatement(client: pg.Client, prepared: Prepared): Promise<string | undefined> {
+  let sql: string | undefined;
+  const query = client.query.bind(client) as (q: string) => Promise<pg.QueryResult>;
+  const spy = Object.assign(Object.create(client) as pg.Client, {
+    query: (q: string) => {
+      if (!sql && /^WITH pgmend_f\d+ AS MATERIALIZED/.test(q)) sql = q;
+      return query(q);
+    },
+  });
+  await pgmendPass(spy, prepared);
+  return sql;
+}
+
+/** The same statement with each parent an orphan join reads, `(SELECT k AS pgmend_k0 FROM parent)`, shared as one MATERIALIZED CTE. */
+function shareParents(sql: string): { sql: string; parents: string[] } {
+  const parents = new Map<string, string>();
+  const body = sql.replace(/\(SELECT ([\w", ]+ AS pgmend_k\d+(?:, [\w"]+ AS pgmend_k\d+)*) FROM ([\w."]+)\)/g, (whole) => {
+    const name = parents.get(whole) ?? `pgmend_shared${parents.size}`;
+    parents.set(whole, name);
+    return name;
+  });
+  const ctes = [...parents].map(([select, name]) => `${name} AS MATERIALIZED ${select}`);
+  return { sql: `WITH ${ctes.join(',\n')},\n${body.replace(/^WITH /, '')}`, parents: [...parents.keys()].map((x) => /FROM ([\w."]+)\)$/.exec(x)![1]!) };
+}
+
+async function sharedParentsFigure(client: pg.Client, prepared: Prepared): Promise<PrechecksResult['sharedParents']> {
+  const fused = await fusedStatement(client, prepared);
+  if (!fused) return null;
+  const shared = shareParents(fused);
+  const run = async (sql: string) => {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    try {
+      return await timed(async () => (await client.query(sql)).rows);
+    } finally {
+      await client.query('COMMIT');
+    }
+  };
+  const a: number[] = [];
+  const b: number[] = [];
+  let same = true;
+  for (let i = 0; i < 2; i++) {
+    const x = await run(fused);
+    const y = await run(shared.sql);
+    a.push(x.ms);
+    b.push(y.ms);
+    same &&= JSON.stringify(x.value) === JSON.stringify(y.value);
+  }
+  return { parents: shared.parents, fusedMs: round(median(a)), sharedMs: round(median(b)), sameResult: same };
 }
 
 export async function prechecksFigure(url: string, findings: Finding[], playbooks: PlaybookSet, runs: number, log: (m: string) => void): Promise<PrechecksResult> {
@@ -168,7 +230,7 @@ export async function prechecksFigure(url: string, findings: Finding[], playbook
     const { prepared: list } = prepared;
     const checks = list.reduce((n, p) => n + p.checks.filter((c) => !c.spec.extra).length, 0);
     const predicateChecks = list.reduce((n, p) => n + p.checks.filter((c) => !c.spec.extra && c.predicate && !c.count).length, 0);
-    // Untimed first passes (parallel query off, so each scan counts once) count the scans and warm the cache.
+    // Untimed first passes count the table reads in the plans run and warm the cache.
     let a: Counts = new Map();
     let b: Counts = new Map();
     const pg1 = await countScans(url, async (c) => (a = await pgmendPass(c, prepared)));
@@ -182,6 +244,8 @@ export async function prechecksFigure(url: string, findings: Finding[], playbook
     }
     const asWritten = await timed(() => naivePass(client, prepared, true));
     log(`  one query per check as the findings write them: ${Math.round(asWritten.ms)} ms`);
+    const sharedParents = await sharedParentsFigure(client, prepared);
+    if (sharedParents) log(`  fused statement ${Math.round(sharedParents.fusedMs)} ms; with its parents shared as CTEs ${Math.round(sharedParents.sharedMs)} ms`);
     const pgmendMedianMs = median(pgmendMs);
     const naiveMedianMs = median(naiveMs);
     return {
@@ -199,7 +263,10 @@ export async function prechecksFigure(url: string, findings: Finding[], playbook
       asWrittenSameCounts: same(a, asWritten.value),
       pgmendScans: pg1.seq,
       naiveScans: nv1.seq,
-      tablesTouched: pg1.touched,
+      sharedParents,
+      pgmendIndexReads: pg1.index,
+      naiveIndexReads: nv1.index,
+      tablesTouched: [...new Set([...Object.keys(pg1.seq), ...Object.keys(pg1.index)])].sort(),
     };
   } finally {
     await client.end();
