@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import YAML from 'yaml';
-import { createTestDb, type TestDb } from '../support/db.js';
+import { catalogOf, createTestDb, type TestDb } from '../support/db.js';
 import { loadExampleInto } from '../support/templates.js';
 import { planFor } from '../support/apply-helpers.js';
 import { ROOT } from '../support/cli.js';
@@ -73,10 +73,7 @@ describe('which findings interact', () => {
       CREATE TRIGGER audited_t BEFORE UPDATE ON audited FOR EACH ROW EXECUTE FUNCTION noop();
       CREATE FUNCTION members_of(t int) RETURNS bigint LANGUAGE sql STABLE AS 'SELECT count(*) FROM member WHERE team_id = t';
       CREATE VIEW active_member AS SELECT * FROM member WHERE active;`);
-    const c = new pg.Client({ connectionString: db.url });
-    await c.connect();
-    catalog = await loadCatalog(c);
-    await c.end();
+    catalog = await catalogOf(db.url);
   });
   afterAll(async () => {
     await db?.drop();

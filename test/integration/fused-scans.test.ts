@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { createTestDb, type TestDb } from '../support/db.js';
+import { catalogOf, createTestDb, type TestDb } from '../support/db.js';
 import { countFused, fuseBatches, MAX_FUSED_GROUPS, type TableBatch } from '../../src/engine/fused-scans.js';
 import { ensureParser } from '../../src/playbooks/expression.js';
-import { loadCatalog, type Catalog } from '../../src/db/catalog.js';
+import type { Catalog } from '../../src/db/catalog.js';
 import { AggregateJoins, type UniqueKeys } from '../../src/engine/decorrelate.js';
 
 /**
@@ -106,10 +106,7 @@ beforeAll(async () => {
   await ensureParser();
   db = await createTestDb();
   await db.query(SQL);
-  const c = new pg.Client({ connectionString: db.url });
-  await c.connect();
-  catalog = await loadCatalog(c);
-  await c.end();
+  catalog = await catalogOf(db.url);
 });
 afterAll(async () => {
   await db?.drop();
@@ -166,10 +163,7 @@ describe('fused scans', () => {
       INSERT INTO event SELECT g, g, g % 1000 = 0 FROM generate_series(1, ${MAX_FUSED_GROUPS + 50_000}) g;
       INSERT INTO session SELECT g, 1 FROM generate_series(1, ${MAX_FUSED_GROUPS + 50_000}) g;
       ANALYZE event; ANALYZE session;`);
-    const c = new pg.Client({ connectionString: db.url });
-    await c.connect();
-    catalog = await loadCatalog(c);
-    await c.end();
+    catalog = await catalogOf(db.url);
     const keys: UniqueKeys = ({ name }) => (['event', 'session'].includes(name) ? [['id']] : uniqueKeys({ name }));
     const event: RawBatch = { table: 'public.event', target: { schema: 'public', name: 'event' }, predicates: ['bad'] };
     const session: RawBatch = { table: 'public.session', target: { schema: 'public', name: 'session' }, predicates: [`n_events IS DISTINCT FROM (SELECT count(*) FROM event WHERE event.session_id = session.id)`] };

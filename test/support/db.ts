@@ -1,6 +1,7 @@
 import { inject } from 'vitest';
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
+import { loadCatalog, type Catalog } from '../../src/db/catalog.js';
 
 /** A fresh database for one test, cloned from a template (or empty), dropped by `drop()`. */
 export interface TestDb {
@@ -69,6 +70,17 @@ export async function queryOnce<T extends pg.QueryResultRow>(url: string, sql: s
     return (await c.query<T>(sql, params)).rows;
   } finally {
     await c.end().catch(() => {});
+  }
+}
+
+/** The catalog of the database at url, read on a connection of its own. */
+export async function catalogOf(url: string): Promise<Catalog> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await loadCatalog(c);
+  } finally {
+    await c.end();
   }
 }
 
