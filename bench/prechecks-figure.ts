@@ -118,6 +118,17 @@ async function naivePass(client: pg.Client, { prepared }: Prepared, asWritten = 
 
 const same = (a: Counts, b: Counts) => a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
 
+/** The client, with `hook` run before each of its queries (given the query and the unhooked `query`). */
+function beforeEachQuery(client: pg.Client, hook: (sql: string, query: (sql: string) => Promise<pg.QueryResult>) => void | Promise<void>): pg.Client {
+  const query = client.query.bind(client) as (sql: string) => Promise<pg.QueryResult>;
+  return Object.assign(Object.create(client) as pg.Client, {
+    query: async (sql: string) => {
+      await hook(sql, query);
+      return query(sql);
+    },
+  });
+}
+
 /** Whole-table reads per table in the plans a pass executed, and index-driven reads. */
 interface PlanScans {
   seq: Record<string, number>;
@@ -152,16 +163,10 @@ async function countScans(url: string, pass: (c: pg.Client) => Promise<unknown>)
     }
     for (const child of n.Plans ?? []) walk(child);
   };
-  const query = c.query.bind(c) as (sql: string) => Promise<pg.QueryResult>;
-  const explaining = Object.assign(Object.create(c) as pg.Client, {
-    query: async (sql: string) => {
-      if (/^\s*(WITH|SELECT)\b/i.test(sql)) {
-        const { rows } = await query(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`);
-        const plan = (rows[0]['QUERY PLAN'] as { Plan: Node; 'Subplans Removed'?: number }[])[0]!;
-        walk(plan.Plan);
-      }
-      return query(sql);
-    },
+  const explaining = beforeEachQuery(c, async (sql, query) => {
+    if (!/^\s*(WITH|SELECT)\b/i.test(sql)) return;
+    const { rows } = await query(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`);
+    walk((rows[0]['QUERY PLAN'] as { Plan: Node }[])[0]!.Plan);
   });
   try {
     await pass(explaining);
@@ -174,12 +179,8 @@ async function countScans(url: string, pass: (c: pg.Client) => Promise<unknown>)
 /** The fused statement of a pgmend pass, as it ran (the first statement with a fused scan). */
 async function fusedStatement(client: pg.Client, prepared: Prepared): Promise<string | undefined> {
   let sql: string | undefined;
-  const query = client.query.bind(client) as (q: string) => Promise<pg.QueryResult>;
-  const spy = Object.assign(Object.create(client) as pg.Client, {
-    query: (q: string) => {
-      if (!sql && /^WITH pgmend_f\d+ AS MATERIALIZED/.test(q)) sql = q;
-      return query(q);
-    },
+  const spy = beforeEachQuery(client, (q) => {
+    if (!sql && /^WITH pgmend_f\d+ AS MATERIALIZED/.test(q)) sql = q;
   });
   await pgmendPass(spy, prepared);
   return sql;

@@ -1,6 +1,7 @@
 import { parseSync } from 'pgsql-parser';
-import { walk } from '../playbooks/expression.js';
-import { findTable, fksReferencing, triggersOf, type Catalog, type Table } from '../db/catalog.js';
+import type { Node, RangeVar } from 'libpg-query';
+import { names, tableName, walk } from '../findings/import/ast.js';
+import { findTable, fksReferencing, tableByOid, triggersOf, type Catalog, type Table } from '../db/catalog.js';
 import { BACKUP_SCHEMA } from './row-changes.js';
 import type { FindingPlan, PlanStep } from './plan-model.js';
 
@@ -38,13 +39,13 @@ interface Parsed {
    */
   columns: Columns;
   /** Tables it inserts into, updates or deletes from, and the columns it sets (undefined: a DELETE). */
-  targets: { table: string; sets?: string[] }[];
+  targets: { table: Table; sets?: string[] }[];
   /** Foreign keys it adds: child, parent and the parent's columns (empty: the primary key). */
-  foreignKeys: { child: string; parent: string; columns: string[] }[];
+  foreignKeys: { child: Table; parent: Table; columns: string[] }[];
 }
 
-const relationName = (rv: { schemaname?: string; relname?: string }) => (rv.schemaname ? `${rv.schemaname}.${rv.relname}` : (rv.relname ?? ''));
 const isBackup = (name: string) => name.startsWith(`${BACKUP_SCHEMA}.`);
+
 /** Every object in the parse tree: fields typed as a RangeVar or an Alias hold them unwrapped (`relation: {relname}`), so `walk` does not see them by kind. */
 function eachObject(value: unknown, visit: (o: Record<string, unknown>) => void): void {
   if (Array.isArray(value)) for (const v of value) eachObject(v, visit);
@@ -54,9 +55,13 @@ function eachObject(value: unknown, visit: (o: Record<string, unknown>) => void)
   }
 }
 
-const strings = (list: unknown) => (Array.isArray(list) ? list.map((n) => (n as { String?: { sval?: string } }).String?.sval ?? '') : []);
+/** What the parse of every step needs from the catalog, built once per plan. */
+interface Context {
+  catalog: Catalog;
+  userFunctions: Set<string>;
+}
 
-function parseStep(sql: string, catalog: Catalog): Parsed | undefined {
+function parseStep(sql: string, { catalog, userFunctions }: Context): Parsed | undefined {
   let tree: unknown;
   try {
     tree = parseSync(sql);
@@ -70,67 +75,68 @@ function parseStep(sql: string, catalog: Catalog): Parsed | undefined {
       return undefined;
     }
   };
-  const userFunctions = new Set(catalog.functions.map((f) => f.name));
+  // One pass collects; what a column reference means depends on names seen anywhere in the tree.
   const ctes = new Set<string>();
+  const selectStars = new Set<unknown>();
+  const columnRefs: Record<string, unknown>[] = [];
+  const nodes: [string, Record<string, unknown>][] = [];
   walk(tree, (kind, node) => {
     if (kind === 'CommonTableExpr') ctes.add(String(node.ctename));
-  });
-  const named = new Set<string>();
-  const selectStars = new Set<unknown>();
-  walk(tree, (kind, node) => {
-    if (kind !== 'SelectStmt') return;
-    for (const t of (node.targetList as { ResTarget?: { val?: { ColumnRef?: unknown } } }[] | undefined) ?? []) if (t.ResTarget?.val?.ColumnRef) selectStars.add(t.ResTarget.val.ColumnRef);
+    else if (kind === 'ColumnRef') columnRefs.push(node);
+    else if (kind === 'SelectStmt') {
+      for (const t of (node.targetList as { ResTarget?: { val?: { ColumnRef?: unknown } } }[] | undefined) ?? []) if (t.ResTarget?.val?.ColumnRef) selectStars.add(t.ResTarget.val.ColumnRef);
+    } else nodes.push([kind, node]);
   });
   // Names a whole row can go by: a bare `m` or `member` is the row itself, every column compared.
   const rowNames = new Set<string>();
-  const relations: { schemaname?: string; relname?: string }[] = [];
+  const relations: RangeVar[] = [];
   eachObject(tree, (o) => {
     if (typeof o.relname === 'string') {
-      relations.push(o);
+      relations.push(o as RangeVar);
       rowNames.add(o.relname);
     }
     if (typeof o.aliasname === 'string') rowNames.add(o.aliasname);
   });
   let columns: Columns = new Set<string>();
-  walk(tree, (kind, node) => {
-    if (kind !== 'ColumnRef') return;
+  for (const node of columnRefs) {
     const fields = node.fields as Record<string, { sval?: string }>[];
     const last = fields.at(-1) ?? {};
     const name = last.String?.sval ?? '';
     if ('A_Star' in last ? !selectStars.has(node) : fields.length === 1 && rowNames.has(name)) columns = ALL;
     else if (columns !== ALL) columns.add(name);
-  });
+  }
+  const named = new Set<string>();
   const targets: Parsed['targets'] = [];
   const foreignKeys: Parsed['foreignKeys'] = [];
   let unknown = false;
   for (const rel of relations) {
-    const name = relationName(rel);
+    const name = tableName(rel);
     if ((!rel.schemaname && ctes.has(name)) || isBackup(name)) continue;
     const t = resolve(name);
     // A partition's rows are also its parent's: either name reaches both, so treat it as unknown.
     if (!t || t.kind === 'partitioned' || t.partitionOf) unknown = true;
     else named.add(t.qualified);
   }
-  walk(tree, (kind, node) => {
+  for (const [kind, node] of nodes) {
     // A user function can read any table; what it reads is not in the statement.
-    if (kind === 'FuncCall' && userFunctions.has(strings(node.funcname).at(-1) ?? '')) unknown = true;
+    if (kind === 'FuncCall' && userFunctions.has(names(node.funcname as Node[]).at(-1) ?? '')) unknown = true;
     if (kind === 'UpdateStmt' || kind === 'DeleteStmt' || kind === 'InsertStmt') {
-      const name = relationName(node.relation as object);
-      if (isBackup(name)) return;
+      const name = tableName(node.relation as RangeVar);
+      if (isBackup(name)) continue;
       const t = resolve(name);
       if (!t) unknown = true;
-      else targets.push({ table: t.qualified, ...(kind === 'UpdateStmt' ? { sets: (node.targetList as { ResTarget: { name: string } }[]).map((r) => r.ResTarget.name) } : {}) });
+      else targets.push({ table: t, ...(kind === 'UpdateStmt' ? { sets: (node.targetList as { ResTarget: { name: string } }[]).map((r) => r.ResTarget.name) } : {}) });
     }
     if (kind === 'AlterTableStmt') {
-      const child = resolve(relationName(node.relation as object));
+      const child = resolve(tableName(node.relation as RangeVar));
       walk(node.cmds, (k, c) => {
         if (k !== 'Constraint' || c.contype !== 'CONSTR_FOREIGN') return;
-        const parent = resolve(relationName(c.pktable as object));
-        if (child && parent) foreignKeys.push({ child: child.qualified, parent: parent.qualified, columns: strings(c.pk_attrs) });
+        const parent = resolve(tableName(c.pktable as RangeVar));
+        if (child && parent) foreignKeys.push({ child, parent, columns: names(c.pk_attrs as Node[]) });
         else unknown = true;
       });
     }
-  });
+  }
   // Unknown to the catalog: it could be any table (and so could what a write to it reaches).
   return unknown ? undefined : { named, columns, targets, foreignKeys };
 }
@@ -150,20 +156,19 @@ type Written = Map<string, Columns>;
  * Adds what a write to `table` changes: the columns it sets (an UPDATE) or whole rows, and what the
  * actions of foreign keys referencing it reach. False when it could be anything (a trigger fires).
  */
-function reach(catalog: Catalog, planFks: Parsed['foreignKeys'], table: string, sets: string[] | undefined, into: Written): boolean {
-  const t = catalog.tables.find((x) => x.qualified === table);
-  if (!t || triggersOf(catalog, t).length > 0) return false;
-  const had = into.get(table);
+function reach(catalog: Catalog, planFks: Parsed['foreignKeys'], t: Table, sets: string[] | undefined, into: Written): boolean {
+  if (triggersOf(catalog, t).length > 0) return false;
+  const had = into.get(t.qualified);
   if (had === ALL) return true;
-  into.set(table, sets === undefined ? ALL : new Set([...(had ?? []), ...sets]));
+  into.set(t.qualified, sets === undefined ? ALL : new Set([...(had ?? []), ...sets]));
   const referencing = [
-    ...fksReferencing(catalog, t).map((c) => ({ child: c.table, columns: c.foreignKey!.columns })),
-    ...planFks.filter((f) => f.parent === table),
+    ...fksReferencing(catalog, t).map((c) => ({ child: tableByOid(catalog, c.tableOid), columns: c.foreignKey!.columns })),
+    ...planFks.filter((f) => f.parent.oid === t.oid),
   ];
   for (const fk of referencing) {
     // An UPDATE reaches a child only through the parent's referenced columns.
     const touchesKey = sets === undefined || fk.columns.length === 0 || fk.columns.some((c) => sets.includes(c));
-    if (touchesKey && !reach(catalog, planFks, fk.child, undefined, into)) return false;
+    if (touchesKey && (!fk.child || !reach(catalog, planFks, fk.child, undefined, into))) return false;
   }
   return true;
 }
@@ -192,15 +197,18 @@ function meets(written: Written | typeof EVERY, later: Parsed | undefined): bool
  * changes when the plan is applied as a whole. `changesRows` picks the steps the replay runs.
  */
 export function findingsToReplay(findings: FindingPlan[], catalog: Catalog, changesRows: (s: PlanStep) => boolean): Set<FindingPlan> {
+  const context: Context = { catalog, userFunctions: new Set(catalog.functions.map((f) => f.name)) };
   const steps: Positioned[] = [];
   for (const phase of ['resolution', 'fix'] as const) {
     for (const finding of findings) {
       for (const step of finding.steps) if (step.phase === phase) steps.push({ finding, at: steps.length, step, parsed: undefined });
     }
   }
-  for (const s of steps) s.parsed = parseStep(s.step.sql, catalog);
-  const planFks = steps.flatMap((s) => s.parsed?.foreignKeys ?? []);
+  // Row changes are judged; other steps matter only for the foreign keys they add.
   const changing = steps.filter((s) => changesRows(s.step));
+  const judged = new Set(changing);
+  for (const s of steps) if (judged.has(s) || /\bREFERENCES\b/i.test(s.step.sql)) s.parsed = parseStep(s.step.sql, context);
+  const planFks = steps.flatMap((s) => s.parsed?.foreignKeys ?? []);
   const writes = new Map<Positioned, Written | typeof EVERY>(changing.map((s) => [s, writesOf(catalog, planFks, s)]));
 
   // f depends on g when a change of g, run before one of f's, writes a table that change of f names.

@@ -92,15 +92,22 @@ function lockMessage(e: unknown, lockTimeoutMs: number): string {
   return errorMessage(e);
 }
 
+/**
+ * The settings of a rehearsal transaction. Deferred FKs (Django makes every FK DEFERRABLE
+ * INITIALLY DEFERRED) would leave pending trigger events that make a later ALTER TABLE in this
+ * transaction fail: constraints are checked per statement.
+ */
+async function setUpRehearsal(client: pg.Client, opts: RehearsalOptions): Promise<void> {
+  await client.query('SET CONSTRAINTS ALL IMMEDIATE');
+  await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(opts.lockTimeoutMs))}`);
+  await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(opts.statementTimeoutMs))}`);
+}
+
 export async function rehearse(client: pg.Client, catalogBefore: Catalog, items: RehearsalItem[], opts: RehearsalOptions): Promise<Map<string, RehearsalResult>> {
   const results = new Map<string, RehearsalResult>();
   await client.query('BEGIN');
   try {
-    // Deferred FKs (Django makes every FK DEFERRABLE INITIALLY DEFERRED) would leave pending trigger
-    // events that make a later ALTER TABLE in this transaction fail: check constraints per statement.
-    await client.query('SET CONSTRAINTS ALL IMMEDIATE');
-    await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(opts.lockTimeoutMs))}`);
-    await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(opts.statementTimeoutMs))}`);
+    await setUpRehearsal(client, opts);
     for (const item of items) {
       results.set(item.id, await rehearseOne(client, catalogBefore, item, opts));
       opts.onFinding?.(item.id);
@@ -177,7 +184,7 @@ async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: Rehe
 }
 
 /** Steps whose row counts depend on what ran before them: backups and the changes they guard. */
-const changesRows = (s: PlanStep) =>
+export const changesRows = (s: PlanStep) =>
   s.backupTable !== undefined || /^\s*(DELETE|UPDATE)\b/i.test(s.sql) || /^CREATE (SCHEMA|TABLE) IF NOT EXISTS\b/.test(s.sql);
 
 /**
@@ -195,13 +202,12 @@ export async function rehearseRowCountsInApplyOrder(client: pg.Client, catalog: 
   const replay = opts.replayAll ? new Set(runnable) : findingsToReplay(runnable, catalog, changesRows);
   const counts = new Map<FindingPlan, number[]>();
   if (replay.size > 0) {
+    const replayed = runnable.filter((f) => replay.has(f));
     await client.query('BEGIN');
     try {
-      await client.query('SET CONSTRAINTS ALL IMMEDIATE');
-      await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(opts.lockTimeoutMs))}`);
-      await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(opts.statementTimeoutMs))}`);
+      await setUpRehearsal(client, opts);
       for (const phase of ['resolution', 'fix'] as const) {
-        for (const f of runnable.filter((x) => replay.has(x))) {
+        for (const f of replayed) {
           const c = counts.get(f) ?? [...f.rehearsal!.rowCounts];
           for (const [i, s] of f.steps.entries()) {
             if (s.phase !== phase || !changesRows(s)) continue;

@@ -9,7 +9,7 @@ import { planFor } from '../support/apply-helpers.js';
 import { ROOT } from '../support/cli.js';
 import { loadCatalog, type Catalog } from '../../src/db/catalog.js';
 import { findingsToReplay } from '../../src/engine/apply-order-interactions.js';
-import { rehearseRowCountsInApplyOrder } from '../../src/engine/rehearsal.js';
+import { changesRows, rehearseRowCountsInApplyOrder } from '../../src/engine/rehearsal.js';
 import { PLAN_DEFAULTS } from '../../src/engine/plan.js';
 import { ensureParser } from '../../src/playbooks/expression.js';
 import type { FindingPlan, Mode, PlanStep } from '../../src/engine/plan-model.js';
@@ -20,8 +20,6 @@ import type { FindingPlan, Mode, PlanStep } from '../../src/engine/plan-model.js
  * counts must be exactly those of replaying every finding, on every example system in both modes;
  * and the judgement itself is checked case by case: what makes two findings interact, and what not.
  */
-
-const changesRows = (s: PlanStep) => s.backupTable !== undefined || /^\s*(DELETE|UPDATE)\b/i.test(s.sql) || /^CREATE (SCHEMA|TABLE) IF NOT EXISTS\b/.test(s.sql);
 
 async function loadedExample(name: string): Promise<TestDb> {
   const template = { actorhub: 'tpl_actorhub', pagila: 'tpl_pagila', chinook: 'tpl_chinook' }[name];
