@@ -59,7 +59,7 @@ export function evaluate(r: Results): Target[] {
         `${ms(p.pgmendMedianMs)} vs ${ms(p.asWrittenMs)} for the checks as the findings write them = **${p.asWrittenRatio}×**${p.asWrittenSameCounts ? '' : ' (COUNTS DIFFER)'}; ` +
         `vs ${ms(p.naiveMedianMs)} for the same predicates one query each (batching alone) = **${p.ratio}×**${p.sameCounts ? ', same counts' : ', COUNTS DIFFER'}; ` +
         `${seqPgmend} whole-table reads for ${p.tablesTouched.length} tables touched (one query per check: ${seqNaive}); ` +
-        `${bigOnce ? 'the 5M-row tables read once each, ' : ''}the extra reads are small parents hashed for orphan checks`,
+        `${bigOnce ? `the ${fmtInt(r.rows.large)}-row tables read once each, ` : ''}the extra reads are small parents hashed for orphan checks`,
       met:
         p.sameCounts && p.asWrittenSameCounts && p.asWrittenRatio >= 2
           ? p.ratio >= 2 && seqPgmend === p.tablesTouched.length
