@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import { access } from 'node:fs/promises';
 import path from 'node:path';
+import { reviewerName } from '../findings/reviewer.js';
 import { action } from './run.js';
 import { startEmbedded, type RunningServer } from '../demo/embedded.js';
 import { exampleDir, listExamples, loadExample } from '../demo/examples.js';
@@ -66,7 +68,13 @@ export function registerDemo(program: Command): void {
         try {
           const playbooks = await loadPlaybooks();
           // Read first: the TUI lists the findings while the database is still being prepared.
-          const findings = await loadFindingsFile(path.join(dir, args.resolved ? 'findings-resolved.yaml' : 'findings.yaml'), playbooks);
+          const example = path.join(dir, args.resolved ? 'findings-resolved.yaml' : 'findings.yaml');
+          // Decisions go to a copy in the current directory (made at the first one), never into the
+          // example; a copy left by an earlier demo resumes that review.
+          const copy = path.resolve(`pgmend-demo-${args.example}${args.resolved ? '-resolved' : ''}.findings.yaml`);
+          const resume = interactive && (await access(copy).then(() => true, () => false));
+          if (resume) say(`resuming the review saved in ${path.basename(copy)} (delete it to start over)`);
+          const findings = await loadFindingsFile(resume ? copy : example, playbooks);
           let url: string | undefined;
           if (interactive) {
             // React's development build is several times slower; a user's terminal gets production.
@@ -83,6 +91,9 @@ export function registerDemo(program: Command): void {
               ...PLAN_DEFAULTS,
               lockRetries: 5,
               exportDir: process.cwd(),
+              findingsFile: copy,
+              findingsSeed: example,
+              reviewer: await reviewerName(undefined),
             });
           } else {
             url = await boot((m) => (m.startsWith('starting') ? undefined : say(m)));

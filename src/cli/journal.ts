@@ -3,7 +3,7 @@ import { action } from './run.js';
 import { dbOption } from './options.js';
 import { resolveTarget } from '../db/connection.js';
 import { withClient } from '../db/session.js';
-import { listRuns, type RunRow } from '../engine/journal.js';
+import { listRuns, runReviews, type RunRow } from '../engine/journal.js';
 
 /** `pgmend journal`: past runs, oldest first. */
 export function registerJournal(program: Command): void {
@@ -14,9 +14,9 @@ export function registerJournal(program: Command): void {
   dbOption(cmd);
   cmd.action(
     action(async (args: { db?: string; format: 'text' | 'json' }) => {
-      const runs = await withClient(resolveTarget(args.db), listRuns);
+      const { runs, reviews } = await withClient(resolveTarget(args.db), async (c) => ({ runs: await listRuns(c), reviews: await runReviews(c) }));
       if (args.format === 'json') {
-        process.stdout.write(JSON.stringify({ runs: runs.map(toJson) }, null, 2) + '\n');
+        process.stdout.write(JSON.stringify({ runs: runs.map((r) => ({ ...toJson(r), reviews: reviews.get(Number(r.id)) ?? {} })) }, null, 2) + '\n');
         return 0;
       }
       if (runs.length === 0) {
@@ -24,6 +24,11 @@ export function registerJournal(program: Command): void {
         return 0;
       }
       const header = ['run', 'started', 'status', 'mode', 'findings', 'rows', 'who', 'note'];
+      const signed = (r: RunRow) => {
+        const all = Object.values(reviews.get(Number(r.id)) ?? {}) as { status: string; by: string }[];
+        const approved = all.filter((x) => x.status === 'approved');
+        return approved.length ? `${approved.length} approved by ${[...new Set(approved.map((x) => x.by))].join(', ')}` : '';
+      };
       const body = runs.map((r) => [
         String(r.id),
         r.started_at.toISOString().replace('T', ' ').slice(0, 19),
@@ -32,7 +37,7 @@ export function registerJournal(program: Command): void {
         String(r.findings.length),
         String(r.rows_changed),
         `${r.os_user ?? '?'} as ${r.db_role}`,
-        r.error ?? (r.rolled_back_at ? `rolled back ${r.rolled_back_at.toISOString().replace('T', ' ').slice(0, 19)}` : ''),
+        [r.error ?? (r.rolled_back_at ? `rolled back ${r.rolled_back_at.toISOString().replace('T', ' ').slice(0, 19)}` : ''), signed(r)].filter(Boolean).join(' · '),
       ]);
       const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => Math.min(row[i]!.length, i === 7 ? 200 : 40))));
       for (const row of [header, ...body]) process.stdout.write(row.map((c, i) => (i === 7 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd() + '\n');

@@ -11,6 +11,7 @@ interface ReviewArgs extends EngineArgs {
   lockRetries: string;
   snapshots?: string;
   exportDir: string;
+  reviewer?: string;
 }
 
 /** The review needs a terminal it can draw in and read keys from. */
@@ -38,7 +39,8 @@ export function registerReview(program: Command): void {
     .option('--window <range>', 'maintenance window for apply: HH:MM-HH:MM or ISO START/END (default: the next hour)')
     .option('--lock-retries <n>', 'apply: attempts per lock before giving up (backoff doubles)', '5')
     .option('--snapshots <dir>', 'apply: where schema snapshots are written (default: snapshots/)')
-    .option('--export-dir <dir>', 'where x writes the checklist', '.');
+    .option('--export-dir <dir>', 'where x writes the checklist', '.')
+    .option('--reviewer <name>', 'who signs off (default: git config user.name, then $USER)');
   dbOption(cmd);
   engineOptions(cmd);
   cmd.action(
@@ -51,7 +53,10 @@ export function registerReview(program: Command): void {
       // React's development build is several times slower; a user's terminal gets production.
       process.env.NODE_ENV ??= 'production';
       const { runReview } = await import('../tui/session.js');
+      const { reviewerName } = await import('../findings/reviewer.js');
       return runReview({
+        findingsFile: path.resolve(args.findings!),
+        reviewer: await reviewerName(args.reviewer),
         target: inputs.target,
         databaseName: inputs.target.database,
         findings: inputs.findings,

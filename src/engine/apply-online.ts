@@ -71,8 +71,8 @@ export async function applyOnline(opts: ApplyOptions, selected: FindingPlan[], a
       // Recorded up front: an interrupted run can be rolled back as well as resumed.
       for (const [ord, f] of selected.entries()) {
         await client.query(
-          `INSERT INTO pgmend.findings (run_id, finding_id, playbook, ord, tables, sql_hash, rollback, outcome) VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending')`,
-          [id, f.id, f.playbook, ord, prepared[ord]!.tables, sqlHash(f), f.rollback],
+          `INSERT INTO pgmend.findings (run_id, finding_id, playbook, ord, tables, sql_hash, rollback, outcome, review) VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8)`,
+          [id, f.id, f.playbook, ord, prepared[ord]!.tables, sqlHash(f), f.rollback, f.finding.review ? JSON.stringify(f.finding.review) : null],
         );
       }
       await client.query('COMMIT');

@@ -159,8 +159,8 @@ async function applyInTransaction(client: pg.Client, opts: ApplyOptions, selecte
     const rowsChanged = [...rows.values()].reduce((a, b) => a + b, 0);
     for (const [ord, f] of selected.entries()) {
       await client.query(
-        `INSERT INTO pgmend.findings (run_id, finding_id, playbook, ord, tables, sql_hash, rollback, outcome) VALUES ($1, $2, $3, $4, $5, $6, $7, 'applied')`,
-        [runId, f.id, f.playbook, ord, prepared[ord]!.tables, sqlHash(f), f.rollback],
+        `INSERT INTO pgmend.findings (run_id, finding_id, playbook, ord, tables, sql_hash, rollback, outcome, review) VALUES ($1, $2, $3, $4, $5, $6, $7, 'applied', $8)`,
+        [runId, f.id, f.playbook, ord, prepared[ord]!.tables, sqlHash(f), f.rollback, f.finding.review ? JSON.stringify(f.finding.review) : null],
       );
     }
     await client.query(`UPDATE pgmend.runs SET status = 'committed', finished_at = clock_timestamp(), rows_changed = $2 WHERE id = $1`, [runId, rowsChanged]);

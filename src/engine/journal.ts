@@ -53,6 +53,7 @@ CREATE TABLE IF NOT EXISTS pgmend.findings (
   sql_hash text NOT NULL,
   rollback text[] NOT NULL DEFAULT '{}',
   outcome text NOT NULL,
+  review jsonb,
   PRIMARY KEY (run_id, finding_id)
 );
 CREATE TABLE IF NOT EXISTS pgmend.backups (
@@ -69,6 +70,22 @@ CREATE TABLE IF NOT EXISTS pgmend.backups (
 
 export async function ensureJournal(client: pg.Client): Promise<void> {
   await client.query(JOURNAL_DDL);
+  // Journals made before sign-offs existed get the column (ALTER only when missing: it needs ownership).
+  const { rows } = await client.query(`SELECT 1 FROM pg_attribute WHERE attrelid = 'pgmend.findings'::regclass AND attname = 'review' AND NOT attisdropped`);
+  if (!rows.length) await client.query(`ALTER TABLE pgmend.findings ADD COLUMN IF NOT EXISTS review jsonb`);
+}
+
+/** Each finding's sign-off recorded by a run: `{runId: {findingId: review}}`. */
+export async function runReviews(client: pg.Client): Promise<Map<number, Record<string, unknown>>> {
+  const out = new Map<number, Record<string, unknown>>();
+  const { rows: has } = await client.query(`SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('pgmend.findings') AND attname = 'review' AND NOT attisdropped`);
+  if (!has.length) return out;
+  const { rows } = await client.query(`SELECT run_id, finding_id, review FROM pgmend.findings WHERE review IS NOT NULL ORDER BY run_id, ord`);
+  for (const r of rows) {
+    const id = Number(r.run_id);
+    out.set(id, { ...(out.get(id) ?? {}), [r.finding_id]: r.review });
+  }
+  return out;
 }
 
 export async function journalExists(client: pg.Client): Promise<boolean> {

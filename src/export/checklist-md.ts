@@ -90,8 +90,16 @@ function aboutLine(f: FindingPlan): string {
   return parts.join(' · ');
 }
 
+/** The reviewer's sign-off from the review session, when there is one. */
+function reviewLines(f: FindingPlan): string[] {
+  const r = f.finding.review;
+  if (!r) return [];
+  const note = r.note ? ` — ${escapeInline(oneLine(r.note))}` : '';
+  return [`**Review:** ${r.status === 'approved' ? '✓ approved' : '⊘ skipped'} by ${escapeInline(r.by)} at ${escapeInline(r.at)}${note}`];
+}
+
 function resolutionEntry({ finding: f, steps }: PhaseEntry): string[] {
-  const out = [`### ${escapeInline(f.id)}: resolve blocking rows`, findingLine(f, '- [ ] '), aboutLine(f)];
+  const out = [`### ${escapeInline(f.id)}: resolve blocking rows`, findingLine(f, '- [ ] '), aboutLine(f), ...reviewLines(f)];
   out.push(...f.checks.flatMap(checkBlocks));
   if (f.resolution) {
     const changes = resolutionRows(f);
@@ -115,7 +123,7 @@ function resolutionEntry({ finding: f, steps }: PhaseEntry): string[] {
 }
 
 function fixEntry({ finding: f, steps }: PhaseEntry): string[] {
-  const out = [`### ${escapeInline(f.id)}`, findingLine(f, '- [ ] '), aboutLine(f)];
+  const out = [`### ${escapeInline(f.id)}`, findingLine(f, '- [ ] '), aboutLine(f), ...reviewLines(f)];
   const resolvedEarlier = f.steps.some((s) => s.phase === 'resolution');
   if (resolvedEarlier) out.push('Blocking rows: resolved in Phase 1 (above).');
   else out.push(...f.checks.flatMap(checkBlocks));
@@ -188,7 +196,7 @@ function blockedSection(plan: Plan): string[] {
       '`pgmend review`, or add `resolution: {strategy: delete | update | set-null}` to the finding and plan again.',
   ];
   for (const f of blocked) {
-    out.push(`### ${escapeInline(f.id)}`, findingLine(f, '- '), aboutLine(f), ...f.checks.flatMap(checkBlocks));
+    out.push(`### ${escapeInline(f.id)}`, findingLine(f, '- '), aboutLine(f), ...reviewLines(f), ...f.checks.flatMap(checkBlocks));
   }
   return out;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { CascadeNode, FindingPlan, Plan } from '../engine/plan-model.js';
-import { findingSchema, resolutionSchema, SEVERITIES } from '../findings/model.js';
+import { findingSchema, resolutionSchema, reviewSchema, SEVERITIES } from '../findings/model.js';
 import { LOCK_MODES } from '../playbooks/model.js';
 import { UsageError } from '../util/errors.js';
 import { formatZodIssues } from '../util/zod-errors.js';
@@ -72,6 +72,7 @@ const findingPlanSchema = z.object({
   appliedReason: z.string().optional(),
   params: z.record(z.string(), z.unknown()),
   resolution: resolutionSchema.optional(),
+  review: reviewSchema.optional(),
   resolutionPreview: z
     .object({ resolution: resolutionSchema, check: z.string(), table: z.string(), rows: count, sample: z.array(rowSchema) })
     .optional(),
@@ -133,11 +134,13 @@ export function parsePlanJson(text: string, file: string): Plan {
       playbook: f.playbook,
       params: f.params,
       ...(f.resolution ? { resolution: f.resolution } : {}),
+      ...(f.review ? { review: f.review } : {}),
     });
     if (!finding.success) {
       throw new UsageError(`${file}: ${formatZodIssues(finding.error, ['findings', i])}`, HINT);
     }
-    return { ...f, finding: finding.data };
+    const { review: _review, ...plan } = f;
+    return { ...plan, finding: finding.data };
   });
   return {
     version: 1,

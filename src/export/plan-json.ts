@@ -59,6 +59,7 @@ function findingDocument(f: FindingPlan): Record<string, unknown> {
     params: jsonValue(f.finding.params),
     resolution: f.resolution ? resolutionDocument(f.resolution) : undefined,
     resolutionPreview: f.resolutionPreview ? previewDocument(f.resolutionPreview) : undefined,
+    review: f.finding.review ? { status: f.finding.review.status, by: f.finding.review.by, at: f.finding.review.at, note: f.finding.review.note } : undefined,
     checks: f.checks.map(checkDocument),
     steps: f.steps.map(stepDocument),
     rollback: [...f.rollback],

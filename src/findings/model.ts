@@ -33,6 +33,18 @@ export const resolutionSchema = z
   });
 export type Resolution = z.infer<typeof resolutionSchema>;
 
+/** A reviewer's sign-off, written by the review session: `review: {status, by, at, note}`. */
+export const REVIEW_STATUSES = ['approved', 'skipped'] as const;
+export const reviewSchema = z
+  .object({
+    status: z.enum(REVIEW_STATUSES, { error: `expected one of ${REVIEW_STATUSES.join(', ')}` }),
+    by: z.string({ error: 'expected the reviewer\'s name' }).min(1, 'expected the reviewer\'s name'),
+    at: z.string({ error: 'expected an ISO-8601 time' }).min(1, 'expected an ISO-8601 time'),
+    note: z.string().optional(),
+  }, { error: 'expected {status: approved | skipped, by, at, note?}' })
+  .strict();
+export type Review = z.infer<typeof reviewSchema>;
+
 export const findingSchema = z
   .object({
     id: z
@@ -45,6 +57,7 @@ export const findingSchema = z
     /** Checked against the playbook's own param declarations once the playbook is known. */
     params: z.record(z.string(), z.unknown(), { error: 'expected a map of params' }),
     resolution: resolutionSchema.optional(),
+    review: reviewSchema.optional(),
   }, { error: 'expected a finding: {id, title, severity, playbook, params}' })
   .strict();
 export type Finding = z.infer<typeof findingSchema>;

@@ -10,6 +10,7 @@ import { HelpOverlay } from './HelpOverlay.js';
 import { KeyBar } from './KeyBar.js';
 import { LineView } from './LineView.js';
 import { ResolvePanel } from './ResolvePanel.js';
+import { SIGN_OFF_ROWS, SignOffPrompt } from './SignOffPrompt.js';
 import type { ReviewState } from './state.js';
 import { useReviewState, type Store } from './store.js';
 import { seg, type Line } from './text.js';
@@ -68,7 +69,7 @@ export function App({ store, controller, theme = makeTheme(), size, logFrom = 0 
   const width = Math.max(20, term.columns);
   // One row spare: a live area as tall as the terminal makes Ink clear the screen on each frame.
   const height = Math.max(6, term.rows - 1);
-  const body = height - CHROME - (s.editError ? EDIT_ERROR_ROWS : 0);
+  const body = height - CHROME - (s.editError ? EDIT_ERROR_ROWS : 0) - (s.prompt ? SIGN_OFF_ROWS : 0);
   const screen = s.help ? (
     <HelpOverlay screen={s.screen} width={width} height={body} scroll={s.helpScroll} controller={controller} />
   ) : s.screen === 'list' ? (
@@ -91,6 +92,7 @@ export function App({ store, controller, theme = makeTheme(), size, logFrom = 0 
             <LineView line={headerLine(s, controller)} width={width} />
             {screen}
             {s.editError ? <EditErrorPrompt error={s.editError} controller={controller} width={width} /> : null}
+            {s.prompt ? <SignOffPrompt prompt={s.prompt} controller={controller} /> : null}
             <LineView line={messageLine(s)} width={width} />
             <KeyBar screen={s.screen} width={width} extra={extra} />
           </Box>

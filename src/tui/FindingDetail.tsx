@@ -31,6 +31,13 @@ export function findingHeader(f: FindingPlan, frame: number, marked: boolean, bu
   ];
 }
 
+/** The title, and the sign-off in front of it when there is one. */
+function titleLine(f: FindingPlan, s: ReviewState): Line {
+  const r = s.findings.find((x) => x.id === f.id)?.review;
+  const signed = r ? [seg(`${r.status === 'approved' ? '✓' : '⊘'} ${r.status} by ${r.by}${r.note ? ` (${r.note})` : ''} · `, r.status === 'approved' ? 'ok' : 'muted')] : [];
+  return [...signed, seg(f.title, undefined, { bold: true })];
+}
+
 function tabsLine(active: string, position: string): Line {
   const tabs = PANES.flatMap((p, i) => {
     const on = p === active;
@@ -53,7 +60,7 @@ export function FindingDetail({ state, controller, width, height }: { state: Rev
   return (
     <Box flexDirection="column" height={height}>
       <LineView line={findingHeader(f, frame, state.marked.includes(f.id), state.busy[f.id])} width={width} />
-      <LineView line={[seg(f.title, undefined, { bold: true })]} width={width} />
+      <LineView line={titleLine(f, state)} width={width} />
       <LineView line={tabsLine(pane, position)} width={width} />
       <ScrollView lines={lines} offset={offset} height={viewport} width={width} />
     </Box>

@@ -34,8 +34,14 @@ function columns(list: ListItem[], width: number): Columns {
   const status = 13;
   const compact = width < 110;
   const count = compact ? 19 : 31;
-  const fixed = 3 + 11 + id + status + count;
+  const fixed = 4 + 11 + id + status + count;
   return { id, status, count, title: Math.max(8, width - fixed), compact };
+}
+
+/** The sign-off column: ✓ approved, ⊘ skipped. */
+function signOffSeg(item: ListItem) {
+  const r = item.review;
+  return r ? seg(r.status === 'approved' ? '✓ ' : '⊘ ', r.status === 'approved' ? 'ok' : 'muted') : seg('  ');
 }
 
 function rowLine(item: ListItem, selected: boolean, marked: boolean, c: Columns, frame: number): Line {
@@ -44,7 +50,8 @@ function rowLine(item: ListItem, selected: boolean, marked: boolean, c: Columns,
   const count = item.plan ? keyCount(item.plan, c.compact) : '';
   return [
     seg(selected ? '▸' : ' ', 'accent', { bold: true }),
-    seg(marked ? '◉ ' : '  ', 'accent', { bold: true }),
+    seg(marked ? '◉' : ' ', 'accent', { bold: true }),
+    signOffSeg(item),
     { ...sev, text: padEnd(sev.text, 11) },
     seg(padEnd(item.id, c.id - 1) + ' ', undefined, { bold: selected }),
     { ...st, text: padEnd(st.text, c.status) },
@@ -54,7 +61,7 @@ function rowLine(item: ListItem, selected: boolean, marked: boolean, c: Columns,
 }
 
 function headerLine(c: Columns, position: string): Line {
-  const left = padEnd('', 3) + padEnd('severity', 11) + padEnd('id', c.id) + padEnd('status', c.status) + padEnd('rows', c.count);
+  const left = padEnd('', 4) + padEnd('severity', 11) + padEnd('id', c.id) + padEnd('status', c.status) + padEnd('rows', c.count);
   return [seg(left + padEnd('title', Math.max(6, c.title - position.length)) + position, 'muted')];
 }
 
@@ -90,7 +97,9 @@ function footerLines(item: ListItem | undefined, width: number): Line[] {
   const count = item.plan ? keyCount(item.plan) : '';
   const about = [item.playbook, item.table, count].filter(Boolean).join(' · ');
   const error = item.plan?.error ? [seg(` · ${item.plan.error}`, 'warn')] : [];
-  return [[seg(`${item.id} `, 'accent', { bold: true }), seg(about), ...error], [seg(item.title.slice(0, width * 2))]];
+  const r = item.review;
+  const signed = r ? [seg(` · ${r.status} by ${r.by}${r.note ? `: ${r.note}` : ''}`, r.status === 'approved' ? 'ok' : 'muted')] : [];
+  return [[seg(`${item.id} `, 'accent', { bold: true }), seg(about), ...error, ...signed], [seg(item.title.slice(0, width * 2))]];
 }
 
 export function FindingList({ state, controller, store, width, height }: { state: ReviewState; controller: ReviewController; store: Store; width: number; height: number }) {

@@ -4,7 +4,7 @@ import type { ApplyEvent, ApplyResult } from '../engine/apply-model.js';
 import { windowState } from '../engine/window.js';
 import { skipReason, statusSummary } from '../export/summary.js';
 import { plural } from '../export/values.js';
-import type { Finding } from '../findings/model.js';
+import type { Finding, Review } from '../findings/model.js';
 import { errorMessage } from '../util/errors.js';
 import type { Action as KeyAction } from './keymap.js';
 import { cursorIndex, keyCount, visibleItems } from './list-view.js';
@@ -34,6 +34,8 @@ export interface ViewMetrics {
 }
 
 const PREVIEW_DEBOUNCE_MS = 200;
+
+const isoSeconds = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export class ReviewController {
   readonly metrics: ViewMetrics = { listPage: 10, detailLines: 0, detailPage: 10, helpLines: 0, helpPage: 10 };
@@ -201,6 +203,11 @@ export class ReviewController {
       case 'export':
         void this.exportChecklist();
         return true;
+      case 'approve':
+      case 'skip':
+      case 'note':
+        if (id) this.openPrompt(id, action);
+        return true;
       default:
         return false;
     }
@@ -232,17 +239,19 @@ export class ReviewController {
         this.store.dispatch({ type: 'sort' });
         return this.say(`sorted by ${this.s.sort === 'plan' ? 'plan order' : this.s.sort}`);
       case 'markAll': {
-        const runnable = (this.s.plan?.findings ?? []).filter((f) => f.status === 'ready' || f.status === 'resolved').map((f) => f.id);
+        const skipped = new Set(this.s.findings.filter((f) => f.review?.status === 'skipped').map((f) => f.id));
+        const runnable = (this.s.plan?.findings ?? []).filter((f) => (f.status === 'ready' || f.status === 'resolved') && !skipped.has(f.id)).map((f) => f.id);
         const all = runnable.length > 0 && runnable.every((id) => this.s.marked.includes(id));
         this.store.dispatch({ type: 'setMarks', ids: all ? [] : runnable });
         return this.say(all ? 'marks cleared' : `marked ${plural(runnable.length, 'ready or resolved finding')}`);
       }
       case 'back':
+        // Esc never quits: a stray Esc must not end a review.
         if (this.s.filter) {
           this.store.dispatch({ type: 'filter', text: '' });
           return this.say('filter cleared');
         }
-        return this.quit();
+        return;
       default:
         this.shared(action);
     }
@@ -378,7 +387,9 @@ export class ReviewController {
     clearTimeout(this.previewTimer);
     const { after: _after, ...preview } = p.result;
     this.store.dispatch({ type: 'resolveClose' });
-    await this.replan({ ...finding, resolution: draft.resolution }, preview);
+    const next = { ...finding, resolution: draft.resolution };
+    await this.save(finding, next);
+    await this.replan(next, preview);
   }
 
   // ---- apply --------------------------------------------------------------------------------
@@ -390,8 +401,11 @@ export class ReviewController {
     const cur = this.currentId();
     const chosen = s.marked.length ? s.marked : cur ? [cur] : [];
     const inPlan = s.plan.findings.filter((f) => chosen.includes(f.id));
-    const ids = inPlan.filter((f) => f.status === 'ready' || f.status === 'resolved').map((f) => f.id);
-    const skipped = inPlan.filter((f) => !ids.includes(f.id)).map((f) => ({ id: f.id, reason: skipReason(f) }));
+    const signedSkip = (id: string) => this.s.findings.find((f) => f.id === id)?.review?.status === 'skipped';
+    const ids = inPlan.filter((f) => (f.status === 'ready' || f.status === 'resolved') && !signedSkip(f.id)).map((f) => f.id);
+    const skipped = inPlan
+      .filter((f) => !ids.includes(f.id))
+      .map((f) => ({ id: f.id, reason: signedSkip(f.id) ? 'signed off as skipped' : skipReason(f) }));
     if (!ids.length) {
       const why = skipped.map((x) => `${x.id} ${x.reason}`).join('; ');
       return this.say(`nothing to apply${why ? `: ${why}` : ''} — mark ready or resolved findings with Space`, 'bad');
@@ -495,7 +509,56 @@ export class ReviewController {
       this.store.dispatch({ type: 'editError', error: { id, message: errorMessage(e), text } });
       return;
     }
-    await this.replan(parsed);
+    // The sign-off is the session's, not the editor's: kept unless the edit wrote its own.
+    const next = parsed.review || !finding.review ? parsed : { ...parsed, review: finding.review };
+    await this.save(finding, next);
+    await this.replan(next);
+  }
+
+  // ---- decisions saved in the findings file ---------------------------------------------------
+
+  /** Writes a decision into the findings file; a failed write is said, and the session keeps it. */
+  async save(before: Finding, after: Finding): Promise<boolean> {
+    try {
+      await this.services.saveFinding(before, after);
+      return true;
+    } catch (e) {
+      const file = this.services.findingsFile ? path.basename(this.services.findingsFile) : 'the findings file';
+      this.say(`${after.id}: could not save to ${file}: ${errorMessage(e)} — kept in this session only`, 'bad');
+      return false;
+    }
+  }
+
+  /** `v` / `w` / `n`: the note prompt of a sign-off. */
+  openPrompt(id: string, action: 'approve' | 'skip' | 'note'): void {
+    const finding = this.s.findings.find((f) => f.id === id);
+    if (!finding) return;
+    if (action === 'note' && !finding.review) return this.say(`${id} has no sign-off yet: v approves, w skips (each asks for a note)`);
+    const kind = action === 'approve' ? 'approved' : action === 'skip' ? 'skipped' : 'note';
+    this.store.dispatch({ type: 'prompt', prompt: { id, kind, initial: finding.review?.note ?? '' } });
+  }
+
+  cancelPrompt(): void {
+    this.store.dispatch({ type: 'prompt' });
+    this.say('no sign-off written');
+  }
+
+  /** Enter on the note prompt: the sign-off (who, when, note) goes into the findings file. */
+  async submitPrompt(text: string): Promise<void> {
+    const p = this.s.prompt;
+    this.store.dispatch({ type: 'prompt' });
+    const finding = p && this.s.findings.find((f) => f.id === p.id);
+    if (!p || !finding) return;
+    const note = text.trim();
+    const base = p.kind === 'note' ? finding.review! : { status: p.kind, by: this.services.reviewer, at: isoSeconds(this.services.now()) };
+    const { note: _old, ...rest } = base;
+    const review: Review = note ? { ...rest, note } : rest;
+    const next: Finding = { ...finding, review };
+    this.store.dispatch({ type: 'findingChanged', finding: next });
+    if (!(await this.save(finding, next))) return;
+    const where = this.services.findingsFile ? ` — saved in ${path.basename(this.services.findingsFile)}` : '';
+    this.say(p.kind === 'note' ? `${p.id}: note saved${where}` : `${p.id} ${review.status} by ${review.by}${where}`, 'ok');
+    if (p.kind === 'skipped' && this.s.marked.includes(p.id)) this.store.dispatch({ type: 'toggleMark', id: p.id });
   }
 
   dismissEditError(): void {

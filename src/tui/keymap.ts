@@ -28,6 +28,9 @@ export type Action =
   | 'edit'
   | 'apply'
   | 'export'
+  | 'approve'
+  | 'skip'
+  | 'note'
   | 'moreContext'
   | 'lessContext'
   | 'help'
@@ -185,6 +188,26 @@ export const KEYMAP: Binding[] = [
     match: (i) => i === 'x',
   },
   {
+    action: 'approve',
+    rank: 5,
+    keys: ['v'],
+    bar: 'approve',
+    does: { list: 'sign off: approve (with an optional note), saved in the findings file', detail: 'sign off: approve (with an optional note), saved in the findings file' },
+    match: (i) => i === 'v',
+  },
+  {
+    action: 'skip',
+    keys: ['w'],
+    does: { list: 'sign off: skip — will not be applied (with why), saved in the findings file', detail: 'sign off: skip — will not be applied (with why), saved in the findings file' },
+    match: (i) => i === 'w',
+  },
+  {
+    action: 'note',
+    keys: ['n'],
+    does: { list: "edit the sign-off's note", detail: "edit the sign-off's note" },
+    match: (i) => i === 'n',
+  },
+  {
     action: 'moreContext',
     keys: ['+'],
     does: { detail: 'diff: more context lines' },
@@ -202,7 +225,7 @@ export const KEYMAP: Binding[] = [
     keys: ['Esc'],
     bar: 'back',
     barOn: ['detail', 'resolve', 'apply'],
-    does: { list: 'clear the filter, else quit', detail: 'back to the list', resolve: 'back without choosing', apply: 'cancel (before the run starts)' },
+    does: { list: 'clear the filter (nothing else)', detail: 'back to the list', resolve: 'back without choosing', apply: 'cancel (before the run starts)' },
     match: (_, k) => k.escape,
   },
   {

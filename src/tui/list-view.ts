@@ -1,5 +1,5 @@
 import type { CheckResult, FindingPlan, FindingStatus } from '../engine/plan-model.js';
-import type { Severity } from '../findings/model.js';
+import type { Review, Severity } from '../findings/model.js';
 import { SEVERITIES } from '../findings/model.js';
 import { plural } from '../export/values.js';
 import type { ReviewState, SortKey } from './state.js';
@@ -22,11 +22,15 @@ export interface ListItem {
   plan?: FindingPlan;
   /** Being re-planned: what is happening. */
   busy?: string;
+  /** The reviewer's sign-off. */
+  review?: Review;
 }
 
 export function items(s: ReviewState): ListItem[] {
+  const reviews = new Map(s.findings.filter((f) => f.review).map((f) => [f.id, f.review!]));
   if (s.plan) {
     return s.plan.findings.map((f) => ({
+      ...(reviews.has(f.id) ? { review: reviews.get(f.id)! } : {}),
       id: f.id,
       title: f.title,
       severity: f.severity,
@@ -43,6 +47,7 @@ export function items(s: ReviewState): ListItem[] {
     const table = typeof f.params.table === 'string' ? f.params.table : undefined;
     const status: ItemStatus = early ? early.status : !s.loading.running ? 'waiting' : checked.has(f.id) ? 'planning' : 'checking';
     return {
+      ...(f.review ? { review: f.review } : {}),
       id: f.id,
       title: f.title,
       severity: f.severity,

@@ -12,6 +12,7 @@ import type { MaintenanceWindow } from '../engine/window.js';
 import { exportPlan } from '../export/index.js';
 import { parseFindingsText } from '../findings/load.js';
 import type { Finding, Resolution } from '../findings/model.js';
+import { FindingsFileWriter } from '../findings/save.js';
 import { editText } from './editor.js';
 
 /**
@@ -30,6 +31,12 @@ export interface ReviewServices {
   buildPlan(findings: Finding[], opts: { planId?: string; onProgress?: (e: PlanEvent) => void }): Promise<Plan>;
   previewResolution(finding: Finding, resolution: Resolution): Promise<ResolutionPreview & { after: Row[] }>;
   applyPlan(plan: Plan, only: string[], onProgress: (e: ApplyEvent) => void): Promise<ApplyResult>;
+  /** Who signs off (`--reviewer`, git's user.name, $USER). */
+  reviewer: string;
+  /** The findings file decisions are written to (shown in the header); undefined: kept in memory only. */
+  findingsFile?: string;
+  /** Writes a decision (what changed from `before` to `after`) into the findings file, atomically. */
+  saveFinding(before: Finding, after: Finding): Promise<void>;
   /** Writes the checklist of `plan`; returns the file written. */
   exportChecklist(plan: Plan): Promise<string>;
   /** Opens text in $EDITOR (Ink is unmounted meanwhile); returns what was saved. */
@@ -52,6 +59,12 @@ export interface EngineServiceConfig {
   statementTimeoutMs: number;
   sampleSize: number;
   snapshotDir?: string;
+  /** The findings file the session was opened with: every decision is written back to it. */
+  findingsFile?: string;
+  /** When `findingsFile` does not exist yet: the file it starts as (the demo's example, never written). */
+  findingsSeed?: string;
+  /** Who signs off; default: $USER. */
+  reviewer?: string;
   /** Where `x` writes the checklist. */
   exportDir: string;
   /** Runs `fn` with the terminal handed over (Ink unmounted); default: just runs it. */
@@ -66,6 +79,7 @@ export function engineServices(cfg: EngineServiceConfig): ReviewServices {
     return target;
   };
   const suspend = cfg.suspend ?? (<T>(fn: () => Promise<T>) => fn());
+  const writer = cfg.findingsFile ? new FindingsFileWriter(cfg.findingsFile, cfg.findingsSeed) : undefined;
   return {
     mode: cfg.mode,
     window: cfg.window,
@@ -103,6 +117,11 @@ export function engineServices(cfg: EngineServiceConfig): ReviewServices {
         ...(cfg.snapshotDir ? { snapshotDir: cfg.snapshotDir } : {}),
         onProgress,
       }),
+    reviewer: cfg.reviewer ?? cfg.env?.USER ?? process.env.USER ?? 'unknown',
+    ...(cfg.findingsFile ? { findingsFile: cfg.findingsFile } : {}),
+    saveFinding: async (before, after) => {
+      await writer?.save(before, after);
+    },
     async exportChecklist(plan) {
       const safe = plan.database.name.replace(/[^A-Za-z0-9_.-]/g, '_');
       const file = path.join(cfg.exportDir, `pgmend-checklist-${safe}-${plan.id}.md`);

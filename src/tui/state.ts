@@ -57,6 +57,13 @@ export interface ResolveState {
   preview?: PreviewState;
 }
 
+/** A one-line prompt over the key bar: the note of a sign-off. */
+export interface NotePrompt {
+  id: string;
+  kind: 'approved' | 'skipped' | 'note';
+  initial: string;
+}
+
 export interface StepState {
   findingId: string;
   index: number;
@@ -110,6 +117,7 @@ export interface ReviewState {
   apply?: ApplyState;
   message?: Message;
   editError?: EditError;
+  prompt?: NotePrompt;
   /** Finished output, printed once above the live area (Ink <Static>). */
   log: Line[];
 }
@@ -167,7 +175,8 @@ export type Action =
   | { type: 'applyDone'; result: ApplyResult }
   | { type: 'applyClose' }
   | { type: 'log'; lines: Line[] }
-  | { type: 'editError'; error?: EditError };
+  | { type: 'editError'; error?: EditError }
+  | { type: 'prompt'; prompt?: NotePrompt };
 
 export function reduce(s: ReviewState, a: Action): ReviewState {
   switch (a.type) {
@@ -198,8 +207,12 @@ export function reduce(s: ReviewState, a: Action): ReviewState {
       return { ...s, loading: { running: false, checked: [], error: a.error }, busy: {} };
     case 'busy':
       return { ...s, busy: a.what ? { ...s.busy, [a.id]: a.what } : withoutKey(s.busy, a.id) };
-    case 'findingChanged':
-      return { ...s, findings: s.findings.map((f) => (f.id === a.finding.id ? a.finding : f)) };
+    case 'findingChanged': {
+      const findings = s.findings.map((f) => (f.id === a.finding.id ? a.finding : f));
+      // The plan carries the finding too (its sign-off goes into exports and the journal).
+      const plan = s.plan && { ...s.plan, findings: s.plan.findings.map((f) => (f.id === a.finding.id ? { ...f, finding: a.finding } : f)) };
+      return { ...s, findings, ...(plan ? { plan } : {}) };
+    }
     case 'findingPlanned': {
       if (!s.plan) return s;
       const findings = s.plan.findings.map((f) => (f.id === a.plan.id ? a.plan : f));
@@ -264,6 +277,8 @@ export function reduce(s: ReviewState, a: Action): ReviewState {
       return { ...s, log: [...s.log, ...a.lines] };
     case 'editError':
       return a.error ? { ...s, editError: a.error } : withoutKey(s, 'editError');
+    case 'prompt':
+      return a.prompt ? { ...s, prompt: a.prompt } : withoutKey(s, 'prompt');
   }
 }
 

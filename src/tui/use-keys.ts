@@ -6,7 +6,7 @@ import type { Store } from './store.js';
 
 /** While a text input has the keyboard (filter, values, typed confirmation), keys are text. */
 export function textInputActive(s: ReviewState): boolean {
-  return s.filtering || Boolean(s.resolve?.editing) || (s.screen === 'apply' && s.apply?.phase === 'confirm') || Boolean(s.editError);
+  return s.filtering || Boolean(s.resolve?.editing) || (s.screen === 'apply' && s.apply?.phase === 'confirm') || Boolean(s.editError) || Boolean(s.prompt);
 }
 
 const NO_KEY: Key = {

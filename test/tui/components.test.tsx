@@ -14,6 +14,7 @@ import { highlightSql } from '../../src/tui/sql-highlight.js';
 import { maxContext, withContext } from '../../src/tui/diff-context.js';
 import { KeyBar } from '../../src/tui/KeyBar.js';
 import { HelpOverlay, helpLines } from '../../src/tui/HelpOverlay.js';
+import { readFileSync } from 'node:fs';
 import { KEYMAP, keyBarItems, keymapMarkdown, actionFor } from '../../src/tui/keymap.js';
 import { keyCount } from '../../src/tui/list-view.js';
 import { lineText, wrap, fit } from '../../src/tui/text.js';
@@ -198,7 +199,9 @@ describe('keymap', () => {
     for (const b of KEYMAP.filter((x) => x.does.detail)) expect(help).toContain(b.does.detail!);
     const md = keymapMarkdown();
     for (const b of KEYMAP) expect(md).toContain(`\`${b.keys[0]}\``);
-    expect(md).toMatch(/\| `Esc` \| list: clear the filter, else quit; detail: back to the list;/);
+    expect(md).toMatch(/\| `Esc` \| list: clear the filter \(nothing else\); detail: back to the list;/);
+    // The README's section is this text, exactly (regenerate: npm run readme:keys).
+    expect(readFileSync(new URL('../../README.md', import.meta.url), 'utf8')).toContain(md);
     expect(md).toContain('| `q` `Ctrl-C` | list, detail, resolve: quit; apply: quit (refused while a transaction is open) |');
     const barUi = render(<KeyBar screen="detail" width={100} />);
     expect(stripAnsi(barUi.lastFrame()!)).toContain('Tab pane');

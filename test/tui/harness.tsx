@@ -115,6 +115,9 @@ export interface SessionOptions {
   noColor?: boolean;
   start?: boolean;
   lockRetries?: number;
+  /** The findings file decisions are written to. */
+  findingsFile?: string;
+  reviewer?: string;
 }
 
 export function session(opts: SessionOptions): Session {
@@ -132,6 +135,8 @@ export function session(opts: SessionOptions): Session {
     snapshotDir: path.join(opts.exportDir ?? '/tmp', 'snapshots'),
     exportDir: opts.exportDir ?? '/tmp',
     ...(opts.env ? { env: opts.env } : {}),
+    ...(opts.findingsFile ? { findingsFile: opts.findingsFile } : {}),
+    ...(opts.reviewer ? { reviewer: opts.reviewer } : {}),
   });
   const quit = { called: false };
   const controller = new ReviewController(store, services, () => (quit.called = true));

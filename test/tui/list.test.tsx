@@ -153,15 +153,16 @@ describe('finding list', () => {
     await rm(path.join(exportDir, files[0]!));
   });
 
-  test('q quits; Esc quits from the list only when no filter is set', async () => {
+  test('q quits; Esc on the list clears the filter, else does nothing (never quits)', async () => {
     await planned();
     await s!.press('/');
     await s!.type('FK');
     await s!.press(KEYS.enter, KEYS.esc);
     expect(s!.quit.called).toBe(false);
-    await s!.press(KEYS.esc);
-    expect(s!.quit.called).toBe(true);
-    s!.quit.called = false;
+    expect(s!.store.getState().filter).toBe('');
+    await s!.press(KEYS.esc, KEYS.esc);
+    expect(s!.quit.called).toBe(false);
+    expect(s!.store.getState().screen).toBe('list');
     await s!.press('q');
     expect(s!.quit.called).toBe(true);
   });
