@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { EXAMPLES_DIR } from '../../src/demo/examples.js';
 import os from 'node:os';
 import path from 'node:path';
 import type { Finding } from '../../src/findings/model.js';
@@ -17,6 +18,8 @@ let findings: Finding[];
 let playbooks: PlaybookSet;
 let plan: Plan;
 let dir: string;
+let file: string;
+let original: string;
 let s: Session;
 const env: NodeJS.ProcessEnv = { ...process.env };
 
@@ -35,7 +38,10 @@ beforeAll(async () => {
   plan = await actorhubPlan(db, findings, playbooks);
   dir = await mkdtemp(path.join(os.tmpdir(), 'pgmend-edit-'));
   delete env.VISUAL;
-  s = session({ db, findings, playbooks, plan, env });
+  file = path.join(dir, 'findings.yaml');
+  await copyFile(path.join(EXAMPLES_DIR, 'actorhub', 'findings.yaml'), file);
+  original = await readFile(file, 'utf8');
+  s = session({ db, findings, playbooks, plan, env, findingsFile: file });
   await s.press('/');
   await s.type('AH-FK-01');
   await s.press(KEYS.enter, KEYS.enter);
@@ -69,6 +75,7 @@ describe('edit in $EDITOR', () => {
     await s.press(KEYS.enter);
     await s.waitFor((f) => f.includes('edit discarded: the finding is unchanged'), 'the discard');
     expect(s.store.getState().findings.find((f) => f.id === 'AH-FK-01')!.params.onDelete).toBe('cascade');
+    expect(await readFile(file, 'utf8')).toBe(original);
   });
 
   test('editing again starts from the rejected text; a valid edit is re-planned', async () => {
@@ -86,5 +93,14 @@ describe('edit in $EDITOR', () => {
     expect(fp.status).toBe('ready');
     expect(fp.rehearsal?.ok).toBe(true);
     expect(fp.diff).toContain('ON DELETE SET NULL');
+    // Saved into the findings file: that one param of that one finding, nothing else.
+    const text = await readFile(file, 'utf8');
+    const changed = text.split('\n').map((l, i) => [l, original.split('\n')[i]]).filter(([a, b]) => a !== b);
+    expect(changed).toEqual([
+      [
+        '    params: {table: identities, columns: [user_id], references: {table: users, columns: [id]}, onDelete: set-null}',
+        '    params: {table: identities, columns: [user_id], references: {table: users, columns: [id]}, onDelete: cascade}',
+      ],
+    ]);
   });
 });
