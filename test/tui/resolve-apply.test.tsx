@@ -30,7 +30,7 @@ beforeAll(async () => {
   ({ findings, playbooks } = await actorhubFindings());
   exportDir = await mkdtemp(path.join(os.tmpdir(), 'pgmend-tui-'));
   s = session({ db, findings, playbooks, exportDir, lockRetries: 2 });
-  await s.waitFor((f) => /\d+ findings: \d+ /.test(f), 'the plan');
+  await s.waitFor((f) => /\d+ findings: \d+ /.test(f), 'the plan', 120_000);
 });
 afterAll(async () => {
   s?.done();
