@@ -111,7 +111,7 @@ function resolutionEntry({ finding: f, steps }: PhaseEntry): string[] {
   if (f.resolutionPreview?.sample.length) {
     out.push(`Rows it changes (sample of ${f.resolutionPreview.sample.length}):`, table(f.resolutionPreview.sample));
   }
-  out.push(...rehearsalWarning(f), ...steps.flatMap((s) => stepBlocks(f, s)));
+  out.push(...rehearsalWarning(f), ...stepsBlocks(f, steps));
   const backups = [...new Set(steps.flatMap((s) => (s.step.backupTable ? [s.step.backupTable] : [])))];
   if (backups.length) {
     out.push(
@@ -130,28 +130,68 @@ function fixEntry({ finding: f, steps }: PhaseEntry): string[] {
   if (f.diff.trim()) out.push('**Schema change**', fence(f.diff, 'diff'));
   if (!resolvedEarlier) out.push(...rehearsalWarning(f));
   if (!steps.length) out.push('No fix steps.');
-  out.push(...steps.flatMap((s) => stepBlocks(f, s)));
-  out.push(
-    '**Rollback**',
-    f.rollback.length ? fence(f.rollback.map(terminated).join('\n'), 'sql') : 'No rollback SQL: the change cannot be undone by SQL.',
-  );
+  out.push(...stepsBlocks(f, steps));
+  out.push('**Rollback**', ...rollbackBlocks(f, steps));
   for (const v of f.verify) {
-    out.push(`**Verify:** ${escapeInline(oneLine(v.says))} (expects one row with \`ok = true\`)`, fence(v.sql, 'sql'));
+    out.push(`**Verify:** ${escapeInline(oneLine(v.says))} (expects one row with \`ok = true\`)`, fence(terminated(v.sql), 'sql'));
   }
   if (!f.verify.length) out.push('**Verify:** no verification query.');
   out.push(SIGN_OFF);
   return out;
 }
 
-function stepBlocks(f: FindingPlan, { step, index }: IndexedStep): string[] {
+function stepLabel(f: FindingPlan, { step, index }: IndexedStep): string {
   const tables = step.tables.length ? ` on ${step.tables.map(code).join(', ')}` : '';
   const desc = step.description ? `: ${escapeInline(oneLine(step.description))}` : '';
   const outside = step.transactional ? '' : ' · runs outside a transaction';
-  return [
-    `**Step ${index + 1}/${f.steps.length}** (${step.phase})${desc} · lock ${code(step.lock)}${tables} · ` +
-      `${rehearsedLabel(f.rehearsal, index)}${outside}`,
-    fence(step.sql, 'sql'),
-  ];
+  return `**Step ${index + 1}/${f.steps.length}** (${step.phase})${desc} · lock ${code(step.lock)}${tables} · ${rehearsedLabel(f.rehearsal, index)}${outside}`;
+}
+
+/** A row change reads back the rows its own transaction backed up (`pg_current_xact_id()`). */
+const sameTransaction = (s: IndexedStep) => s.step.sql.includes('pg_current_xact_id()');
+
+/**
+ * Steps as they are run by hand, one statement at a time in psql: each on its own, except a row
+ * backup and the change that follows it, which must share one transaction — the change touches
+ * exactly the rows that transaction backed up, so run apart it would touch none.
+ */
+function stepsBlocks(f: FindingPlan, steps: IndexedStep[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < steps.length; i++) {
+    const s = steps[i]!;
+    const group = [s];
+    if (s.step.backupTable && sameTransaction(s)) {
+      while (i + 1 < steps.length && sameTransaction(steps[i + 1]!) && !steps[i + 1]!.step.repeat) group.push(steps[++i]!);
+    }
+    if (group.length === 1) {
+      out.push(stepLabel(f, s), fence(terminated(s.step.sql), 'sql'));
+      continue;
+    }
+    const numbers = `${group[0]!.index + 1}–${group.at(-1)!.index + 1}`;
+    const again = s.step.repeat
+      ? ' Online mode: run this transaction again until the backup inserts no row (`INSERT 0 0`); each run handles one batch.'
+      : '';
+    out.push(
+      group.map((g) => stepLabel(f, g)).join('  \n'),
+      `Steps ${numbers} run together, in one transaction: the change touches exactly the rows this transaction backed up (run apart, it touches none).${again}`,
+      fence(['BEGIN;', ...group.map((g) => terminated(g.step.sql)), 'COMMIT;'].join('\n'), 'sql'),
+    );
+  }
+  return out;
+}
+
+/** What undoes the finding: its rollback SQL, and for backed-up rows what `pgmend rollback` does. */
+function rollbackBlocks(f: FindingPlan, steps: IndexedStep[]): string[] {
+  const backups = [...new Set(steps.flatMap((s) => (s.step.backupTable ? [s.step.backupTable] : [])))];
+  const rows = backups.length
+    ? [
+        `Rows: every row this changes is first copied into ${backups.map(code).join(', ')}. ` +
+          '`pgmend rollback --run ID` puts them back (same keys, same values) for a run made by `pgmend apply`; ' +
+          'run by hand, restore them from that table.',
+      ]
+    : [];
+  if (f.rollback.length) return [fence(f.rollback.map(terminated).join('\n'), 'sql'), ...rows];
+  return rows.length ? ['No schema change to undo.', ...rows] : ['No rollback SQL: nothing in this finding can be undone by SQL.'];
 }
 
 function rehearsalWarning(f: FindingPlan): string[] {

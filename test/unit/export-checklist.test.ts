@@ -1,3 +1,4 @@
+import { terminated } from '../../src/export/sql-text.js';
 import { describe, expect, it } from 'vitest';
 import { fromMarkdown } from 'mdast-util-from-markdown';
 import { toString } from 'mdast-util-to-string';
@@ -128,8 +129,9 @@ describe('planToChecklist', () => {
     const plan = samplePlan();
     for (const id of ['AH-FK-01', 'PLS-02', 'AV-01', 'CNT-01']) {
       const f = plan.findings.find((x) => x.id === id)!;
-      for (const s of f.steps) expect(sqlBlocks).toContain(s.sql);
-      for (const v of f.verify) expect(sqlBlocks).toContain(v.sql);
+      // Each statement ends with `;` (a backup and its change share one BEGIN … COMMIT block).
+      for (const s of f.steps) expect(sqlBlocks.some((b) => b === terminated(s.sql) || b.includes(`\n${terminated(s.sql)}\n`))).toBe(true);
+      for (const v of f.verify) expect(sqlBlocks).toContain(terminated(v.sql));
     }
   });
 
@@ -183,7 +185,8 @@ describe('planToChecklist', () => {
     const item = fromMarkdown(line);
     expect(toString(item)).toBe(`[ ] X-1 ${title} · low · ready`);
     const code = nodes(fromMarkdown(out), 'code').map((c) => (c as { value: string }).value);
-    expect(code).toContain('SELECT 1 -- uses ``` inside');
+    // A trailing comment would swallow the `;`: it goes on its own line.
+    expect(code).toContain('SELECT 1 -- uses ``` inside\n;');
   });
 
   it('says so when nothing is runnable', () => {
