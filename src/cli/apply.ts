@@ -9,6 +9,7 @@ import { applyPlan, selectFindings } from '../engine/apply.js';
 import { resumeRun } from '../engine/apply-online.js';
 import { parseWindow, windowState, formatDuration } from '../engine/window.js';
 import { parsePlanJson } from '../export/index.js';
+import { skipReason } from '../export/summary.js';
 import type { ApplyEvent, ApplyResult } from '../engine/apply-model.js';
 import type { Mode, Plan } from '../engine/plan-model.js';
 import { PgmendError, UsageError } from '../util/errors.js';
@@ -20,6 +21,7 @@ interface ApplyArgs {
   findings?: string;
   plan?: string;
   only?: string;
+  ready?: boolean;
   mode?: Mode;
   window?: string;
   yes?: boolean;
@@ -38,6 +40,7 @@ export function registerApply(program: Command): void {
     .option('--findings <file>', 'findings file: plan it now, then apply')
     .option('--plan <plan.json>', 'a reviewed plan (plan --format json); refused if it went stale')
     .option('--only <ids>', 'comma-separated finding ids to apply')
+    .option('--ready', 'apply every ready and resolved finding; list what is left out (blocked, error, signed off as skipped) and why')
     .addOption(new Option('--mode <mode>', 'window: one transaction; online: lock-light steps').choices(['window', 'online']))
     .option('--window <range>', 'HH:MM-HH:MM (local, daily) or ISO-8601 START/END; refused outside it')
     .option('--yes', 'do not ask for confirmation')
@@ -67,6 +70,7 @@ export function registerApply(program: Command): void {
         return report(await resumeRun({ ...common, onProgress: stepPrinter() }, positiveInt(args.resume, '--resume', 1)));
       }
       if (Boolean(args.findings) === Boolean(args.plan)) throw new UsageError('give exactly one of --findings or --plan');
+      if (args.ready && args.only) throw new UsageError('give --ready or --only, not both', '--ready takes every ready and resolved finding; --only names them');
       let plan: Plan;
       let mode: Mode;
       if (args.plan) {
@@ -83,13 +87,33 @@ export function registerApply(program: Command): void {
         plan = await buildPlan({ ...inputs, rehearse: true, onProgress: progress.onEvent });
         progress.done(plan);
       }
-      const only = args.only?.split(',').map((s) => s.trim()).filter(Boolean);
+      const only = args.ready ? readyFindings(plan) : args.only?.split(',').map((s) => s.trim()).filter(Boolean);
       const { selected, already } = selectFindings(plan, only); // refuses blocked findings up front
       printWhatWillRun(plan, selected, already, mode, state.ms);
       if (selected.length > 0 && !args.yes && !(await confirm(target.database, `apply ${selected.length} finding(s) to ${describe(target)}`))) return 1;
       return report(await applyPlan({ ...common, plan, mode, ...(only ? { only } : {}), onProgress: stepPrinter() }));
     }),
   );
+}
+
+/**
+ * `--ready`: every ready or resolved finding, except those a reviewer signed off as skipped; what
+ * is left out is listed with why. Refused when nothing is left to apply.
+ */
+function readyFindings(plan: Plan): string[] {
+  const skipped = (f: Plan['findings'][number]) => f.finding.review?.status === 'skipped';
+  const ready = plan.findings.filter((f) => (f.status === 'ready' || f.status === 'resolved') && !skipped(f));
+  const left = plan.findings.filter((f) => f.status !== 'applied' && !ready.includes(f));
+  if (left.length) {
+    process.stderr.write(`pgmend: --ready leaves out ${left.length} finding(s):\n`);
+    for (const f of left) {
+      const r = f.finding.review;
+      const why = skipped(f) ? `signed off as skipped by ${r!.by}${r!.note ? `: ${r!.note}` : ''}` : skipReason(f);
+      process.stderr.write(`  - ${f.id} ${why}\n`);
+    }
+  }
+  if (!ready.length && left.length) throw new PgmendError('refused: no finding is ready or resolved', 1, 'resolve blocked findings (pgmend review, or resolution: in the findings file), then apply again');
+  return ready.map((f) => f.id);
 }
 
 async function confirm(database: string, what: string): Promise<boolean> {
