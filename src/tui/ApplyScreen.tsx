@@ -38,21 +38,60 @@ function locksOf(f: FindingPlan): string {
 
 const CHANGES: Record<string, string> = { delete: 'deletes', update: 'updates', 'set-null': 'sets NULL in' };
 
-export function planLines(state: ReviewState, ap: ApplyState, frame: number, maxRows: number): Line[] {
+/** Rows a finding's row changes touch: the rehearsed counts of the changes (not their backups). */
+export function changedRows(f: FindingPlan): number | undefined {
+  const changes = f.steps.flatMap((st, i) => (st.sql.includes('pg_current_xact_id()') && !/INSERT\s+INTO\s+pgmend\./i.test(st.sql) ? [i] : []));
+  if (!changes.length) return 0;
+  const counts = changes.map((i) => f.rehearsal?.rowCounts[i]);
+  if (counts.every((c) => c !== undefined)) return counts.reduce<number>((a, c) => a + c!, 0);
+  return f.resolutionPreview?.rows;
+}
+
+/** Lines of the confirmation's scrollable part: per finding its steps, rows and locks; what is left out. */
+export function planLines(state: ReviewState, ap: ApplyState, frame: number): Line[] {
   const byId = new Map(state.plan?.findings.map((f) => [f.id, f]));
-  const rows: Line[][] = ap.ids.map((id) => {
+  const lines: Line[] = ap.ids.flatMap((id) => {
     const f = byId.get(id)!;
-    const changes = f.resolution ? resolutionRows(f) : undefined;
-    const rows = f.resolution && changes ? ` · ${CHANGES[f.resolution.strategy]} ${plural(changes.rows, 'row')} (backed up)` : '';
+    const n = changedRows(f);
+    const verb = f.resolution ? CHANGES[f.resolution.strategy] : 'changes';
+    const rows = n === undefined ? ' · rows: not rehearsed' : n > 0 ? ` · ${verb} ${plural(n, 'row')} (backed up)` : '';
     return [
       [seg('  '), statusSeg(f.status, frame), seg(` ${f.id}`, undefined, { bold: true }), seg(` · ${plural(f.steps.length, 'step')}${rows}`)],
-      [seg(`      locks: ${locksOf(f)}`, 'muted')],
+      [seg(`      locks: ${locksOf(f) || 'none on your tables'}`, 'muted')],
     ];
   });
-  const perFinding = Math.max(1, Math.floor(maxRows / 2));
-  const shown = rows.length > perFinding ? [...rows.slice(0, perFinding - 1).flat(), [seg(`  … and ${rows.length - perFinding + 1} more`, 'muted')]] : rows.flat();
-  const skipped: Line[] = ap.skipped.length ? [[seg('  not in this run: ', 'muted'), seg(ap.skipped.map((x) => `${x.id} (${x.reason})`).join('; '), 'muted')]] : [];
-  return [...shown, ...skipped];
+  const skipped: Line[] = ap.skipped.length
+    ? [[seg(`  not in this run (${ap.skipped.length}):`, 'muted')], ...ap.skipped.map((x) => [seg(`    ${x.id} — ${x.reason}`, 'muted')])]
+    : [];
+  return [...lines, ...skipped];
+}
+
+/** The batch in one line: findings, steps, rows changed, tables locked. */
+export function totalLine(state: ReviewState, ap: ApplyState): Line {
+  const fs = ap.ids.map((id) => state.plan!.findings.find((f) => f.id === id)!);
+  const steps = fs.reduce((a, f) => a + f.steps.length, 0);
+  const counts = fs.map(changedRows);
+  const rows = counts.reduce<number>((a, c) => a + (c ?? 0), 0);
+  const unknown = counts.filter((c) => c === undefined).length;
+  const tables = new Set(fs.flatMap((f) => f.steps.flatMap((st) => st.tables)));
+  return [
+    seg('Total: ', undefined, { bold: true }),
+    seg(`${plural(fs.length, 'finding')} · ${plural(steps, 'step')} · ${plural(rows, 'row')} changed, each backed up first${unknown ? ` (+${unknown} not rehearsed)` : ''} · ${plural(tables.size, 'table')} locked`),
+  ];
+}
+
+/** Rows the confirmation takes besides its scrollable list. */
+export const CONFIRM_CHROME = 7;
+
+function ScrollKeys({ controller }: { controller: ReviewController }) {
+  // The typed-name input has the keyboard; arrows and pages scroll the batch meanwhile.
+  useInput((_input, key) => {
+    if (key.upArrow) controller.scrollApply(-1);
+    else if (key.downArrow) controller.scrollApply(1);
+    else if (key.pageUp) controller.scrollApply(-controller.metrics.applyPage);
+    else if (key.pageDown) controller.scrollApply(controller.metrics.applyPage);
+  });
+  return null;
 }
 
 /** `22:00–02:00` in local time (dates only when the window spans days). */
@@ -115,6 +154,23 @@ function resultLines(ap: ApplyState): Line[] {
   ];
 }
 
+function ConfirmList({ state, ap, frame, controller, width, height }: { state: ReviewState; ap: ApplyState; frame: number; controller: ReviewController; width: number; height: number }) {
+  const lines = planLines(state, ap, frame);
+  const fits = lines.length <= height;
+  const viewport = fits ? lines.length : height - 1;
+  controller.metrics.applyLines = lines.length;
+  controller.metrics.applyPage = viewport;
+  const offset = Math.max(0, Math.min(ap.scroll ?? 0, lines.length - viewport));
+  const shown = lines.slice(offset, offset + viewport);
+  const where: Line = [seg(`  lines ${offset + 1}–${offset + shown.length} of ${lines.length} · ↑/↓ PgUp/PgDn scroll`, 'info')];
+  return (
+    <>
+      <ScrollKeys controller={controller} />
+      <LinesView lines={fits ? shown : [...shown, where]} width={width} />
+    </>
+  );
+}
+
 export function ApplyScreen({ state, controller, width, height }: { state: ReviewState; controller: ReviewController; width: number; height: number }) {
   const frame = useFrame();
   const ap = state.apply;
@@ -132,7 +188,8 @@ export function ApplyScreen({ state, controller, width, height }: { state: Revie
       <LineView line={head} width={width} />
       {ap.phase === 'confirm' && (
         <>
-          <LinesView lines={planLines(state, ap, frame, Math.max(3, height - 8))} width={width} />
+          <ConfirmList state={state} ap={ap} frame={frame} controller={controller} width={width} height={Math.max(3, height - CONFIRM_CHROME)} />
+          <LineView line={totalLine(state, ap)} width={width} />
           <LineView line={windowLine} width={width} />
           <LineView line={[seg('Any failure rolls everything back: nothing changes unless every step succeeds.', 'muted')]} width={width} />
           {win.inside ? <ConfirmPrompt controller={controller} database={svc.databaseName} /> : <OutsideWindow controller={controller} />}

@@ -31,6 +31,9 @@ export interface ViewMetrics {
   detailPage: number;
   helpLines: number;
   helpPage: number;
+  /** Lines of the apply confirmation's batch, and how many it shows. */
+  applyLines: number;
+  applyPage: number;
 }
 
 const PREVIEW_DEBOUNCE_MS = 200;
@@ -38,7 +41,7 @@ const PREVIEW_DEBOUNCE_MS = 200;
 const isoSeconds = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export class ReviewController {
-  readonly metrics: ViewMetrics = { listPage: 10, detailLines: 0, detailPage: 10, helpLines: 0, helpPage: 10 };
+  readonly metrics: ViewMetrics = { listPage: 10, detailLines: 0, detailPage: 10, helpLines: 0, helpPage: 10, applyLines: 0, applyPage: 10 };
   private previewTimer: NodeJS.Timeout | undefined;
   private applying = false;
   private planning: Promise<void> | undefined;
@@ -418,6 +421,14 @@ export class ReviewController {
     if (!ap) return;
     if (ap.phase === 'done' && (action === 'open' || action === 'back')) return this.closeApply();
     if (ap.phase === 'confirm' && action === 'back') return this.cancelApply();
+  }
+
+  /** Scrolls the batch shown in the apply confirmation. */
+  scrollApply(delta: number): void {
+    const ap = this.s.apply;
+    if (!ap || ap.phase !== 'confirm') return;
+    const max = Math.max(0, this.metrics.applyLines - this.metrics.applyPage);
+    this.store.dispatch({ type: 'applyScroll', to: Math.max(0, Math.min(max, (ap.scroll ?? 0) + delta)) });
   }
 
   cancelApply(): void {

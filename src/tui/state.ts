@@ -84,6 +84,8 @@ export interface ApplyState {
   steps: StepState[];
   progress?: { findingId: string; index: number; done: number; total: number; phase: string };
   result?: ApplyResult;
+  /** First line of the batch shown in the confirmation. */
+  scroll?: number;
 }
 
 export interface EditError {
@@ -171,6 +173,7 @@ export type Action =
   | { type: 'resolveClose' }
   | { type: 'applyOpen'; ids: string[]; skipped: ApplyState['skipped'] }
   | { type: 'applyStarted' }
+  | { type: 'applyScroll'; to: number }
   | { type: 'applyEvent'; event: ApplyEvent }
   | { type: 'applyDone'; result: ApplyResult }
   | { type: 'applyClose' }
@@ -265,6 +268,8 @@ export function reduce(s: ReviewState, a: Action): ReviewState {
       return { ...withoutKey(s, 'resolve'), screen: 'detail' };
     case 'applyOpen':
       return { ...s, screen: 'apply', help: false, apply: { phase: 'confirm', ids: a.ids, skipped: a.skipped, steps: [] } };
+    case 'applyScroll':
+      return s.apply ? { ...s, apply: { ...s.apply, scroll: Math.max(0, a.to) } } : s;
     case 'applyStarted':
       return s.apply ? { ...s, apply: { ...s.apply, phase: 'running' } } : s;
     case 'applyEvent':
