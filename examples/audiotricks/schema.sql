@@ -1,5 +1,5 @@
 -- AudioTricks: the Prisma + PostgreSQL database of the audit report
--- shared/seeds/002_094e4baf79b4cdb1.txt (2024-01-19), reduced to the tables its recommendations
+-- test/seeds/002_094e4baf79b4cdb1.txt (2024-01-19), reduced to the tables its recommendations
 -- name, as the report finds them: before its check constraints, covering index, row-level security
 -- policy and audit trigger.
 --

@@ -1,5 +1,5 @@
 -- Python Learning Studio: the Django + PostgreSQL database of the audit reports
--- shared/seeds/001_a2bf856f4df36cac.txt (2025-10-17) and 003_0a771a1bbd1ca421.txt (2025-10-16),
+-- test/seeds/001_a2bf856f4df36cac.txt (2025-10-17) and 003_0a771a1bbd1ca421.txt (2025-10-16),
 -- reconstructed as those reports find it, before any of their fixes.
 --
 -- What Django puts in a database, and this file reproduces (as `manage.py sqlmigrate` prints it):

@@ -1,5 +1,5 @@
 -- Ticket service: the multi-tenant Node + PostgreSQL database of the audit
--- shared/seeds/004_ddfcc4a99278647f.txt (06-database-integrity.md, 2025-12-23), reconstructed as
+-- test/seeds/004_ddfcc4a99278647f.txt (06-database-integrity.md, 2025-12-23), reconstructed as
 -- that audit finds it: before any of its remediation.
 --
 -- What the audit's "before" implies, and this file reproduces:

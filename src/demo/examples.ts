@@ -7,13 +7,14 @@ import { PgmendError, UsageError } from '../util/errors.js';
 
 /**
  * Example systems ship as examples/<name>/ with either schema.sql + data.sql (a database built for
- * the example) or source.json (`{"fixture": "pagila"}`: a real public database from
- * ../shared/fixtures, loaded as it is), plus findings.yaml, findings-resolved.yaml, expected.json.
+ * the example) or source.json (`{"fixture": "pagila"}`: a real public database vendored unmodified in
+ * the example's upstream/ with its licence and commit, loaded as it is), plus findings.yaml,
+ * findings-resolved.yaml, expected.json.
  */
 export const EXAMPLES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../examples');
 
-/** The shared fixtures next to the checkout (`<checkout>/../shared/fixtures`). */
-const FIXTURES_DIR = path.resolve(EXAMPLES_DIR, '../../shared/fixtures');
+/** Where a public database's dump lives: examples/<fixture>/upstream (shipped in the npm package too). */
+export const fixtureDir = (fixture: string) => path.join(EXAMPLES_DIR, fixture, 'upstream');
 
 const exists = (file: string) => access(file).then(() => true, () => false);
 
@@ -86,9 +87,9 @@ async function fixtureOf(dir: string): Promise<Fixture> {
  * (it would otherwise replace a database named chinook on the server).
  */
 async function loadFixture(url: string, fixture: Fixture): Promise<void> {
-  const dir = path.join(FIXTURES_DIR, fixture);
+  const dir = fixtureDir(fixture);
   if (!(await exists(dir))) {
-    throw new PgmendError(`the ${fixture} example needs ${dir}, which is not there`, 1, 'the pagila and chinook examples load ../shared/fixtures next to the checkout');
+    throw new PgmendError(`the ${fixture} example needs ${dir}, which is not there`, 1, 'reinstall pgmend, or restore examples/ in the checkout');
   }
   if (fixture === 'pagila') {
     for (const file of ['pagila-schema.sql', 'pagila-data.sql']) await runPsql(url, ['-f', path.join(dir, file)]);

@@ -3,7 +3,7 @@ import { listExamples } from '../../src/demo/examples.js';
 import { describeSystem } from './system-harness.js';
 
 /**
- * Chinook (shared/fixtures/chinook, loaded as it is), the clean control: two real duplicate sets,
+ * Chinook (examples/chinook/upstream, loaded as it is), the clean control: two real duplicate sets,
  * three columns unique by accident, and invoice totals that reconcile exactly (the counter is
  * already applied). The behaviours are the new unique indexes refusing duplicates.
  */

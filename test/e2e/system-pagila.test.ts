@@ -1,7 +1,7 @@
 import { describeSystem } from './system-harness.js';
 
 /**
- * Pagila (shared/fixtures/pagila, loaded as it is): the 13 unindexed foreign keys, the duplicate
+ * Pagila (examples/pagila/upstream, loaded as it is): the 13 unindexed foreign keys, the duplicate
  * staff username, customer.active vs activebool, zero payments in a partitioned table, and the
  * manager foreign key store lacks. No trigger comes with these findings: the behaviours are the
  * new constraints refusing what they should.

@@ -11,7 +11,7 @@ import type { FindingPlan, Plan } from '../../src/engine/plan-model.js';
  * Issue 5's promise: importing seed 000 gives findings whose plan on the demo database has no
  * error, and whose counts equal those of the demo's hand-written findings for the same fixes.
  */
-const SEED = path.resolve(import.meta.dirname, '../../../shared/seeds/000_41b1b5a0410f4d20.txt');
+const SEED = path.resolve(import.meta.dirname, '../seeds/000_41b1b5a0410f4d20.txt');
 
 /** The same fix, however the two files named it: playbook + table + what it constrains. */
 function fixKey(f: FindingPlan): string | undefined {

@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { registerImport } from '../../src/cli/import.js';
 import { parseFindingsText } from '../../src/findings/load.js';
 import { loadPlaybooks } from '../../src/playbooks/load.js';
@@ -12,7 +12,7 @@ import { loadPlaybooks } from '../../src/playbooks/load.js';
 let stdout = '';
 let stderr = '';
 const dir = mkdtempSync(join(tmpdir(), 'pgmend-import-'));
-const SEED_002 = '/work/shared/seeds/002_094e4baf79b4cdb1.txt';
+const SEED_002 = join(import.meta.dirname, '../seeds/002_094e4baf79b4cdb1.txt');
 
 beforeEach(() => {
   stdout = '';
@@ -24,6 +24,7 @@ afterEach(() => {
   vi.restoreAllMocks();
   process.exitCode = undefined;
 });
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function run(...args: string[]): Promise<number> {
   const program = new Command('pgmend').exitOverride();

@@ -1,12 +1,13 @@
+import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ImportResult } from '../../src/findings/import/import-report.js';
 import { formatSummary } from '../../src/findings/import/summary.js';
 import { byId, counts, expectLoadable, importMd, only } from './import-helpers.js';
 
-/** The real audit reports in shared/seeds, imported end to end. */
+/** The real audit reports in test/seeds (copies of /work/shared/seeds), imported end to end. */
 
-const SEEDS = '/work/shared/seeds';
+const SEEDS = path.resolve(import.meta.dirname, '../seeds');
 const seed = (name: string): Promise<ImportResult> => importMd(readFileSync(`${SEEDS}/${name}`, 'utf8'), `${SEEDS}/${name}`);
 
 describe('seed 000 (ActorHub, most SQL)', () => {
