@@ -3,6 +3,7 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { reviewerName } from '../findings/reviewer.js';
 import { action } from './run.js';
+import { UsageError } from '../util/errors.js';
 import { startEmbedded, type RunningServer } from '../demo/embedded.js';
 import { exampleDir, listExamples, loadExample } from '../demo/examples.js';
 import { resolveTarget } from '../db/connection.js';
@@ -18,6 +19,7 @@ interface DemoArgs {
   list?: boolean;
   resolved?: boolean;
   keep?: boolean;
+  port?: string;
 }
 
 /**
@@ -32,6 +34,7 @@ export function registerDemo(program: Command): void {
     .option('--list', 'list the example systems')
     .option('--resolved', 'use findings-resolved.yaml (a resolution on every blocking finding)')
     .option('--keep', 'keep the server running and print its URL (Ctrl-C stops it)')
+    .option('--port <n>', 'port of the embedded server on 127.0.0.1 (default: a free one)')
     .action(
       action(async (args: DemoArgs) => {
         if (args.list) {
@@ -39,11 +42,13 @@ export function registerDemo(program: Command): void {
           return 0;
         }
         const dir = await exampleDir(args.example);
+        const port = args.port === undefined ? undefined : Number(args.port);
+        if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) throw new UsageError(`--port ${args.port}: expected a port number (1-65535)`);
         const say = (m: string) => process.stderr.write(`pgmend: ${m}\n`);
         const interactive = Boolean(process.stdout.isTTY && process.stdin.isTTY);
         let server: RunningServer | undefined;
         let starting: Promise<RunningServer> | undefined;
-        const start = () => (starting ??= startEmbedded().then((s) => (server = s)));
+        const start = () => (starting ??= startEmbedded(port === undefined ? {} : { port }).then((s) => (server = s)));
         // Without a terminal the server starts at once, while the findings load. With one, the
         // TUI is drawn first (initdb competes for the CPU) and the server starts right after.
         if (!interactive) {

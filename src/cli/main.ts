@@ -1,9 +1,14 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
 import { registerCommands } from './commands.js';
+
+/** The version of the package this file was installed from (dist/cli/ → package.json). */
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 const program = new Command('pgmend')
   .description('Guided, previewed, reversible fixes for PostgreSQL data-integrity findings')
+  .version(version, '-V, --version', 'print the version')
   .option('--debug', 'print stack traces on errors')
   // Commander's own errors (unknown option, invalid choice…) as pgmend's: one line, what to do.
   .configureOutput({ outputError: (text, write) => write(`pgmend: ${text.trim().replace(/^error: /, '').replace(/\.$/, '')} — run pgmend --help for usage\n`) })

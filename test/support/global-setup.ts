@@ -1,15 +1,50 @@
 import type { TestProject } from 'vitest/node';
 import pg from 'pg';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { startEmbedded, type RunningServer } from '../../src/demo/embedded.js';
+import { parseMajor } from '../../src/demo/embedded-binaries.js';
+import { errorMessage } from '../../src/util/errors.js';
 import { startPg15 } from './pg15.js';
-import { TEMPLATES } from './templates.js';
+import { TEMPLATE_FILES, TEMPLATES } from './templates.js';
+import { figuresDir } from '../reliability/support/figures.js';
 
 /**
  * One PostgreSQL for the whole test run, on its own port and directory: embedded 18 by default,
- * Debian's 15 with PGMEND_TEST_SERVER=pg15, or an existing server via PGMEND_TEST_DATABASE_URL.
+ * another embedded major with PGMEND_TEST_SERVER=14 … 18 (or pg14 … pg18; `npm run test:matrix`),
+ * Debian's 15 with PGMEND_TEST_SERVER=debian15, or an existing server via PGMEND_TEST_DATABASE_URL.
  * Template databases (demo, pagila, chinook) are built once here; tests clone them.
  */
 let server: RunningServer | undefined;
+
+/** What the run needs besides node_modules, checked before a server starts. */
+function missing(): string | undefined {
+  const files = TEMPLATE_FILES.filter((f) => !existsSync(f));
+  if (files.length) return `missing ${files.join(', ')} (restore them from git)`;
+  try {
+    execFileSync('psql', ['--version'], { stdio: 'ignore' });
+  } catch {
+    return 'psql (the PostgreSQL client) is not on PATH: install it, e.g. apt-get install postgresql-client';
+  }
+  return undefined;
+}
+
+/** A failed setup says in one line what is wrong (vitest prints the stack otherwise). */
+function oneLine(message: string): Error {
+  const e = new Error(`pgmend tests: ${message}`);
+  e.stack = e.message;
+  return e;
+}
+
+async function startServer(): Promise<RunningServer> {
+  const choice = process.env.PGMEND_TEST_SERVER;
+  if (!choice) return startEmbedded();
+  if (choice === 'debian15') return startPg15();
+  const major = parseMajor(choice);
+  if (!major) throw new Error(`PGMEND_TEST_SERVER=${choice}: expected 14, 15, 16, 17, 18 (or pg14 … pg18) or debian15`);
+  return startEmbedded({ major });
+}
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -18,11 +53,29 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject) {
+  const lack = missing();
+  if (lack) throw oneLine(lack);
   let adminUrl = process.env.PGMEND_TEST_DATABASE_URL;
-  if (!adminUrl) {
-    server = process.env.PGMEND_TEST_SERVER === 'pg15' ? await startPg15() : await startEmbedded();
-    adminUrl = server.url;
+  try {
+    if (!adminUrl) {
+      server = await startServer();
+      adminUrl = server.url;
+    }
+    await buildTemplates(adminUrl);
+  } catch (e) {
+    await server?.stop();
+    const stderr = (e as { stderr?: Buffer | string }).stderr?.toString().trim().split('\n').pop();
+    throw oneLine(`setup failed: ${errorMessage(e).split('\n')[0]}${stderr ? ` — ${stderr}` : ''}`);
   }
+  project.provide('adminUrl', adminUrl);
+  return async () => {
+    // The reliability suite's section files of this run (left when only some of its files ran).
+    await rm(figuresDir(adminUrl), { recursive: true, force: true });
+    await server?.stop();
+  };
+}
+
+async function buildTemplates(adminUrl: string): Promise<void> {
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {
@@ -42,8 +95,4 @@ export default async function setup(project: TestProject) {
   } finally {
     await admin.end();
   }
-  project.provide('adminUrl', adminUrl);
-  return async () => {
-    await server?.stop();
-  };
 }

@@ -6,8 +6,10 @@ import path from 'node:path';
 /**
  * The figures of the reliability suite. Each test file records its section (a JSON file in a
  * directory of os.tmpdir() keyed by this run's server port, so parallel workers of one run share
- * it); once every section of the suite is there, docs/reliability.md is rendered from them. A run
- * of some files only never overwrites the report with a partial one.
+ * it; global setup removes it at the end); once every section of the suite is there, the report is
+ * rendered from them. It is written to docs/reliability.md only when asked
+ * (`npm run test:reliability:update`, PGMEND_UPDATE_FIGURES=1): an ordinary test run changes no
+ * tracked file. A run of some files only never overwrites the report with a partial one.
  */
 
 export const SECTIONS = ['faults-window', 'faults-online', 'faults-restart', 'contention', 'stale-concurrency', 'bad-input', 'secrets', 'privileges'] as const;
@@ -36,10 +38,9 @@ export interface Section {
 
 export const REPORT = path.resolve(import.meta.dirname, '../../../docs/reliability.md');
 
-function runDir(): string {
-  const port = new URL(inject('adminUrl')).port || 'default';
-  return path.join(os.tmpdir(), `pgmend-reliability-${port}`);
-}
+export const figuresDir = (adminUrl: string) => path.join(os.tmpdir(), `pgmend-reliability-${new URL(adminUrl).port || 'default'}`);
+
+const runDir = () => figuresDir(inject('adminUrl'));
 
 /** Records one file's section; renders the report when every section of this run is in. */
 export async function recordSection(section: Section): Promise<void> {
@@ -49,8 +50,11 @@ export async function recordSection(section: Section): Promise<void> {
   const present = new Set((await readdir(dir)).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, '')));
   if (!SECTIONS.every((s) => present.has(s))) return;
   const sections = await Promise.all(SECTIONS.map(async (s) => JSON.parse(await readFile(path.join(dir, `${s}.json`), 'utf8')) as Section));
-  await mkdir(path.dirname(REPORT), { recursive: true });
-  await writeFile(REPORT, renderReport(sections));
+  const report = renderReport(sections);
+  if (process.env.PGMEND_UPDATE_FIGURES === '1') {
+    await mkdir(path.dirname(REPORT), { recursive: true });
+    await writeFile(REPORT, report);
+  }
   await rm(dir, { recursive: true, force: true });
 }
 
@@ -64,7 +68,7 @@ export function renderReport(sections: Section[]): string {
   const out = [
     '# Reliability and security figures',
     '',
-    `Written by the reliability suite (\`npm run test:reliability\`, test/reliability/) on its last complete run, against a real PostgreSQL ${server}. Every figure below is counted by the tests that assert it; a run that fails an assertion fails the suite.`,
+    `Written by the reliability suite (\`npm run test:reliability:update\`, test/reliability/) on its last complete run that was asked to write it, against a real PostgreSQL ${server}. Every figure below is counted by the tests that assert it; a run that fails an assertion fails the suite.`,
     '',
     '| figure | value |',
     '|---|---|',
