@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { execa } from 'execa';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createTestDb, type TestDb } from '../support/db.js';
@@ -18,16 +18,20 @@ let files: string[];
 const version = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')).version as string;
 
 /** No CI variable (pgmend behaves the same), stdin not a terminal. */
-const run = (args: string[], opts: { timeout?: number } = {}) => {
+const run = (args: string[], opts: { timeout?: number; tmpdir?: string } = {}) => {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(CI|DATABASE_URL|PG\w+)$/.test(k)) env[k] = v;
+  if (opts.tmpdir) env.TMPDIR = opts.tmpdir;
   return execa(bin, args, { cwd: tmp, reject: false, stdin: 'ignore', env, timeout: opts.timeout ?? 120_000 });
 };
 
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'pgmend-package-'));
-  // prepare (the build) runs as part of pack; --json lists the files the tarball holds.
-  const packed = await execa('npm', ['pack', '--json', '--pack-destination', tmp], { cwd: ROOT });
+  // Run as root, the demo's server runs as the postgres user, who must be able to enter the prefix.
+  await chmod(tmp, 0o755);
+  // dist/ is built (npm test builds first): --ignore-scripts skips prepare's rebuild, which would
+  // rewrite dist/ under the other test files running the CLI. --json lists the tarball's files.
+  const packed = await execa('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', tmp], { cwd: ROOT });
   const info = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
   files = info[0]!.files.map((f) => f.path);
   await execa('npm', ['install', '-g', '--prefer-offline', '--no-audit', '--no-fund', '--prefix', path.join(tmp, 'prefix'), path.join(tmp, info[0]!.filename)], { cwd: tmp });
@@ -62,15 +66,17 @@ describe('the packed package', () => {
     expect(list.exitCode).toBe(0);
     const examples = list.stdout.trim().split('\n');
     expect(examples).toEqual(expect.arrayContaining(['actorhub', 'pagila', 'chinook']));
-    const before = new Set((await readdir(os.tmpdir())).filter((n) => n.startsWith('pgmend-pg-')));
+    // A TMPDIR of their own: the servers' directories must all be gone afterwards.
+    const tmpdir = path.join(tmp, 'tmp');
+    await mkdir(tmpdir, { mode: 0o1777 });
+    await chmod(tmpdir, 0o1777);
     for (const name of examples) {
-      const r = await run(['demo', '--example', name], { timeout: 180_000 });
+      const r = await run(['demo', '--example', name], { timeout: 180_000, tmpdir });
       expect(r.stderr, name).toContain('the review TUI needs a terminal: printed the checklist instead');
       expect(r.exitCode, `${name}: ${r.stderr}`).toBe(0);
       expect(r.stdout, name).toMatch(new RegExp(`^# pgmend execution plan: \`${name}\``));
     }
-    const left = (await readdir(os.tmpdir())).filter((n) => n.startsWith('pgmend-pg-') && !before.has(n));
-    expect(left).toEqual([]);
+    expect(await readdir(tmpdir)).toEqual([]);
   }, 900_000);
 
   describe('against a database', () => {
