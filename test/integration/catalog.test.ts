@@ -432,7 +432,11 @@ describe('names that need quoting', () => {
     const { rows } = await client.query<{ word: string; quoted: string }>('SELECT word, quote_ident(word) AS quoted FROM pg_get_keywords()');
     expect(rows.length).toBeGreaterThan(400);
     const differ = rows.filter((r) => quoteIdent(r.word) !== r.quoted);
-    expect(differ).toEqual([]);
+    const num = Number((await client.query(`SELECT current_setting('server_version_num') AS v`)).rows[0].v);
+    if (num >= 170000) expect(differ).toEqual([]);
+    // Before 17 a few words were unreserved keywords (json): pgmend quotes them as 17+ must, and
+    // quote_ident there leaves them bare. More quoting, never less.
+    else for (const r of differ) expect([r.word, quoteIdent(r.word), r.quoted]).toEqual([r.word, `"${r.word}"`, r.word]);
     for (const name of ['Order', 'a"b', 'first name', 'café', '1x']) {
       const { rows: q } = await client.query('SELECT quote_ident($1) AS q', [name]);
       expect(quoteIdent(name)).toBe(q[0].q);

@@ -4,8 +4,8 @@ import { createTestDb, type TestDb } from '../support/db.js';
 import { planOf } from '../support/plan-engine.js';
 
 /**
- * The plan engine on databases nobody on this project shaped (examples/*/upstream): the counts it
- * reports equal the facts measured in examples/*/upstream/README.md, re-measured here with plain SQL.
+ * The plan engine on databases nobody on this project shaped (examples/<name>/upstream): the counts it
+ * reports equal the facts measured in examples/<name>/upstream/README.md, re-measured here with plain SQL.
  */
 
 function byId(p: Plan, id: string): FindingPlan {
