@@ -11,6 +11,14 @@
 const userSchema = (nsp: string) => `(${nsp} NOT IN ('pg_catalog', 'information_schema', 'pgmend')
     AND ${nsp} NOT LIKE 'pg\\_toast%' AND ${nsp} NOT LIKE 'pg\\_temp\\_%')`;
 
+/**
+ * PostgreSQL deparses a table's expressions (defaults, index and constraint definitions, trigger
+ * WHEN clauses, partition bounds) only after opening the table. `$1` lists tables another session
+ * holds ACCESS EXCLUSIVE: their names, columns and keys are read, what needs the table opened is
+ * left out (see db/catalog-around-locks.ts).
+ */
+const readable = (relid: string) => `NOT ${relid} = ANY ($1::oid[])`;
+
 /** Attribute names for an array of attnums of `rel`, in array order (0 = expression → null). */
 const attnames = (attnums: string, rel: string, where = 'true') => `(SELECT coalesce(json_agg(a.attname ORDER BY k.ord), '[]')
       FROM unnest(${attnums}) WITH ORDINALITY AS k(attnum, ord)
@@ -23,8 +31,8 @@ const TABLES = `SELECT coalesce(json_agg(json_build_object(
     'name', r.relname,
     'kind', r.relkind,
     'parentOid', par.inhparent::int8,
-    'partitionBound', CASE WHEN r.relispartition THEN pg_get_expr(r.relpartbound, r.oid) END,
-    'partitionKey', CASE WHEN r.relkind = 'p' THEN pg_get_partkeydef(r.oid) END,
+    'partitionBound', CASE WHEN r.relispartition AND ${readable('r.oid')} THEN pg_get_expr(r.relpartbound, r.oid) END,
+    'partitionKey', CASE WHEN r.relkind = 'p' AND ${readable('r.oid')} THEN pg_get_partkeydef(r.oid) END,
     'reltuples', r.reltuples,
     'columns', (SELECT coalesce(json_agg(json_build_object(
         'name', a.attname,
@@ -34,7 +42,7 @@ const TABLES = `SELECT coalesce(json_agg(json_build_object(
         'notNull', a.attnotnull,
         'notNullValidated', NOT EXISTS (SELECT 1 FROM pg_constraint nn
             WHERE nn.conrelid = a.attrelid AND nn.contype = 'n' AND NOT nn.convalidated AND nn.conkey[1] = a.attnum),
-        'expression', pg_get_expr(d.adbin, d.adrelid),
+        'expression', CASE WHEN ${readable('d.adrelid')} THEN pg_get_expr(d.adbin, d.adrelid) END,
         'identity', a.attidentity,
         'generated', a.attgenerated
       ) ORDER BY a.attnum), '[]')
@@ -53,7 +61,7 @@ const CONSTRAINTS = `SELECT coalesce(json_agg(json_build_object(
     'name', co.conname,
     'tableOid', co.conrelid::int8,
     'type', co.contype,
-    'definition', pg_get_constraintdef(co.oid),
+    'definition', CASE WHEN ${readable('co.conrelid')} THEN pg_get_constraintdef(co.oid) ELSE '' END,
     'validated', co.convalidated,
     'deferrable', co.condeferrable,
     'deferred', co.condeferred,
@@ -94,7 +102,8 @@ const INDEXES = `SELECT coalesce(json_agg(json_build_object(
   JOIN rel r ON r.oid = i.indrelid
   JOIN pg_class ic ON ic.oid = i.indexrelid
   JOIN pg_namespace n ON n.oid = ic.relnamespace
-  JOIN pg_am am ON am.oid = ic.relam`;
+  JOIN pg_am am ON am.oid = ic.relam
+  WHERE ${readable('i.indrelid')}`;
 
 const TRIGGERS = `SELECT coalesce(json_agg(json_build_object(
     'oid', tg.oid::int8,
@@ -111,7 +120,7 @@ const TRIGGERS = `SELECT coalesce(json_agg(json_build_object(
   JOIN rel r ON r.oid = tg.tgrelid
   JOIN pg_proc p ON p.oid = tg.tgfoid
   JOIN pg_namespace fn ON fn.oid = p.pronamespace
-  WHERE NOT tg.tgisinternal`;
+  WHERE NOT tg.tgisinternal AND ${readable('tg.tgrelid')}`;
 
 // Extension members are left out: they are the extension's, not the schema's. Full definitions are
 // read only for trigger functions (the DDL diff shows them); the rest are hashed, and read lazily.

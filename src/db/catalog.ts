@@ -210,9 +210,13 @@ const FUNCTION_KINDS: Record<string, FunctionKind> = { f: 'function', p: 'proced
 
 export const qualify = (schema: string, name: string): string => `${schema}.${name}`;
 
-/** Reads the whole user schema in one query. Runs inside whatever transaction the client is in. */
-export async function loadCatalog(client: pg.Client): Promise<Catalog> {
-  const { rows } = await client.query<RawCatalog>(CATALOG_SQL);
+/**
+ * Reads the whole user schema in one query. Runs inside whatever transaction the client is in.
+ * `unopened`: oids of tables not to open (another session holds them): their definitions, indexes
+ * and triggers are left out.
+ */
+export async function loadCatalog(client: pg.Client, unopened: number[] = []): Promise<Catalog> {
+  const { rows } = await client.query<RawCatalog>(CATALOG_SQL, [unopened]);
   const raw = rows[0]!;
   const nameOf = new Map(raw.tables.map((t) => [t.oid, qualify(t.schema, t.name)]));
   const tableName = (oid: number) => nameOf.get(oid) ?? `#${oid}`;

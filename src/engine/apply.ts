@@ -43,7 +43,9 @@ export function selectFindings(plan: ApplyOptions['plan'], only?: string[]): { s
     const list = refused
       .map((f) => (f.status === 'error' ? `${f.id} (error: ${f.error})` : `${f.id} (${f.checks.filter((c) => c.blocking && c.rows > 0).map((c) => `${c.rows} ${c.id}`).join(', ')})`))
       .join('; ');
-    throw new PgmendError(`refused: ${refused.length} finding(s) cannot be applied: ${list}`, 1, 'add a resolution to each blocked finding, or leave them out with --only');
+    const rest = chosen.filter((f) => !refused.includes(f) && f.status !== 'applied').map((f) => f.id);
+    const fix = refused.some((f) => f.status === 'blocked') ? (refused.some((f) => f.status === 'error') ? 'add a resolution to each blocked finding and fix the findings in error' : 'add a resolution to each blocked finding') : 'fix the findings in error';
+    throw new PgmendError(`refused: ${refused.length} finding(s) cannot be applied: ${list}`, 1, `${fix}, or leave them out${rest.length ? ` with --only ${rest.join(',')}` : ' with --only'}`);
   }
   return { selected: chosen.filter((f) => f.status === 'ready' || f.status === 'resolved'), already: chosen.filter((f) => f.status === 'applied') };
 }

@@ -74,8 +74,8 @@ function countSql(catalog: Catalog, path: Hop[]): string {
   return `SELECT coalesce(max(n), 0) AS max_per_parent, coalesce(sum(n), 0) AS total FROM (SELECT count(*) AS n FROM ${from} WHERE ${notNull} GROUP BY ${rootKey.join(', ')}) AS pgmend_c`;
 }
 
-/** Counts already read in this snapshot, by query: findings on the same parent walk the same paths. */
-export type CascadeCounts = Map<string, { max_per_parent: unknown; total: unknown }>;
+/** Counts already read in this snapshot, by query: findings on the same parent walk the same paths. A query that failed (a table held by another session) is not run again. */
+export type CascadeCounts = Map<string, { max_per_parent: unknown; total: unknown } | Error>;
 
 export async function blastRadius(client: pg.Client, catalog: Catalog, changed: ChangedEdge, counts: CascadeCounts = new Map()): Promise<CascadeNode[]> {
   async function walk(parentOid: number, path: Hop[], seen: Set<number>): Promise<CascadeNode[]> {
@@ -85,8 +85,14 @@ export async function blastRadius(client: pg.Client, catalog: Catalog, changed: 
       const hopPath = [...path, { edge }];
       const sql = countSql(catalog, hopPath);
       let row = counts.get(sql);
+      if (row instanceof Error) throw row;
       if (!row) {
-        row = (await client.query(sql)).rows[0] as { max_per_parent: unknown; total: unknown };
+        try {
+          row = (await client.query(sql)).rows[0] as { max_per_parent: unknown; total: unknown };
+        } catch (e) {
+          counts.set(sql, e as Error);
+          throw e;
+        }
         counts.set(sql, row);
       }
       const child = tableByOid(catalog, edge.childOid)!;

@@ -10,7 +10,7 @@ import type { PlaybookSet } from '../playbooks/load.js';
 import { ensureParser } from '../playbooks/expression.js';
 import type { CheckResult, FindingPlan, Mode, Plan, PlanStep } from './plan-model.js';
 import { prepareFinding, type PreparedFinding } from './prepare.js';
-import { runPrechecks } from './prechecks.js';
+import { queryError, runPrechecks } from './prechecks.js';
 import { blastRadius, type CascadeCounts } from './cascade.js';
 import { backupTableName, resolutionSteps, rowChangingFixSteps, ONLINE_BATCH } from './row-changes.js';
 import { beginPlanSnapshot } from './plan-snapshot.js';
@@ -83,7 +83,7 @@ async function planWith(
   const prepared: PreparedFinding[] = [];
   // Prechecks read one consistent snapshot and can write nothing (see plan-snapshot.ts).
   emit({ kind: 'phase', phase: 'catalog' });
-  const catalog = await time('catalog', () =>
+  const { catalog, notGranted, held, unopened } = await time('catalog', () =>
     beginPlanSnapshot(client, opts, (c) => {
       prepared.length = 0;
       plans.clear();
@@ -96,10 +96,17 @@ async function planWith(
     }),
   );
   const server = catalog.server.version;
+  // A table another session holds locked fails only the findings that read it.
+  for (const p of [...prepared]) {
+    const locked = p.tables.find((t) => notGranted.has(t));
+    if (locked === undefined) continue;
+    plans.set(p.finding.id, errorPlan(p.finding, notGranted.get(locked)!, p));
+    prepared.splice(prepared.indexOf(p), 1);
+  }
   try {
     emit({ kind: 'phase', phase: 'prechecks', total: prepared.length });
     const outcomes = await time('prechecks', () =>
-      runPrechecks(client, prepared, { sampleSize: opts.sampleSize, catalog, onFinding: (id) => emit({ kind: 'finding', id, phase: 'prechecks' }) }),
+      runPrechecks(client, prepared, { sampleSize: opts.sampleSize, catalog, heldTables: held, lockTimeoutMs: opts.lockTimeoutMs, onFinding: (id) => emit({ kind: 'finding', id, phase: 'prechecks' }) }),
     );
 
     emit({ kind: 'phase', phase: 'cascade' });
@@ -117,7 +124,7 @@ async function planWith(
             checks.push(await cascadeCheck(client, catalog, p, cascadeCounts));
           } catch (e) {
             await client.query('ROLLBACK TO SAVEPOINT pgmend_precheck').catch(() => {});
-            plans.set(p.finding.id, errorPlan(p.finding, `cascade: ${errorMessage(e)}`, p));
+            plans.set(p.finding.id, errorPlan(p.finding, `cascade: ${queryError(e, { heldTables: held, lockTimeoutMs: opts.lockTimeoutMs })}`, p));
             continue;
           }
         }
@@ -152,6 +159,7 @@ async function planWith(
         mode: opts.mode,
         lockTimeoutMs: opts.lockTimeoutMs,
         statementTimeoutMs: opts.statementTimeoutMs,
+        unopened,
         onFinding: (id) => emit({ kind: 'finding', id, phase: 'rehearsal', finding: plans.get(id) }),
       }),
     );
@@ -275,10 +283,11 @@ export function findingPlan(catalog: Catalog, p: PreparedFinding, checks: CheckR
 async function markJournaled(client: pg.Client, plans: Map<string, FindingPlan>): Promise<void> {
   const sqlFindings = [...plans.values()].filter((f) => f.playbook === 'sql' && (f.status === 'ready' || f.status === 'resolved'));
   if (sqlFindings.length === 0 || !(await journalExists(client).catch(() => false))) return;
+  // A journal this role cannot read leaves hand-written SQL ready (apply re-checks), not the plan failed.
   const { rows } = await client.query(
     `SELECT f.finding_id, f.sql_hash, max(r.id) AS run FROM pgmend.findings f JOIN pgmend.runs r ON r.id = f.run_id
      WHERE r.status = 'committed' AND f.outcome = 'applied' GROUP BY 1, 2`,
-  );
+  ).catch(() => ({ rows: [] as { finding_id: string; sql_hash: string; run: number }[] }));
   for (const f of sqlFindings) {
     const hit = rows.find((r) => r.finding_id === f.id && r.sql_hash === sqlHash(f));
     if (hit) {

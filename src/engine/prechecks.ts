@@ -20,8 +20,19 @@ export interface PrecheckOptions {
   sampleSize: number;
   /** Lets orphan checks join their parent by its unique key instead of probing it per row. */
   catalog?: Catalog;
+  /** For a check that ran out of lock_timeout: the tables other sessions held when the plan began, and the timeout. */
+  heldTables?: string[];
+  lockTimeoutMs?: number;
   /** Called as each finding's checks complete, for progress display. */
   onFinding?: (id: string) => void;
+}
+
+/** A lock another session holds past lock_timeout is said as such (the server says only "canceling statement"). */
+export function queryError(e: unknown, opts: Pick<PrecheckOptions, "heldTables" | "lockTimeoutMs">): string {
+  if ((e as { code?: string }).code !== '55P03') return errorMessage(e);
+  const held = opts.heldTables?.length ? ` (held now: ${opts.heldTables.join(', ')})` : '';
+  const after = opts.lockTimeoutMs ? `lock_timeout ${opts.lockTimeoutMs} ms` : 'lock_timeout';
+  return `a table it reads is locked by another session${held}: gave up after ${after}, not waited for — retry once that session has finished, or raise --lock-timeout`;
 }
 
 export type PrecheckOutcome = { ok: true; checks: CheckResult[] } | { ok: false; error: string };
@@ -166,7 +177,7 @@ export async function runPrechecks(client: pg.Client, prepared: PreparedFinding[
           const { rows } = await client.query(`SELECT count(*) AS n FROM ${table} WHERE ${c.check.predicate}`);
           c.result.rows = Number(rows[0].n);
         } catch (e) {
-          failed.set(c.p.finding.id, `check ${c.check.spec.id}: ${errorMessage(e)}`);
+          failed.set(c.p.finding.id, `check ${c.check.spec.id}: ${queryError(e, opts)}`);
           await client.query('ROLLBACK TO SAVEPOINT pgmend_precheck').catch(() => {});
         }
       }
@@ -178,7 +189,7 @@ export async function runPrechecks(client: pg.Client, prepared: PreparedFinding[
       c.result.rows = Number(rows[0].rows);
       if (rows[0].groups !== undefined) c.result.groups = Number(rows[0].groups);
     } catch (e) {
-      failed.set(c.p.finding.id, `check ${c.check.spec.id}: ${errorMessage(e)}`);
+      failed.set(c.p.finding.id, `check ${c.check.spec.id}: ${queryError(e, opts)}`);
       await client.query('ROLLBACK TO SAVEPOINT pgmend_precheck').catch(() => {});
     }
   }
@@ -191,7 +202,7 @@ export async function runPrechecks(client: pg.Client, prepared: PreparedFinding[
       try {
         for (const c of list) await fillDetails(client, c, opts.sampleSize, presampled.get(c));
       } catch (e) {
-        failed.set(id, `sample: ${errorMessage(e)}`);
+        failed.set(id, `sample: ${queryError(e, opts)}`);
         await client.query('ROLLBACK TO SAVEPOINT pgmend_precheck').catch(() => {});
       }
     }

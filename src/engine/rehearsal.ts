@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { createTwoFilesPatch } from 'diff';
-import { loadCatalog, type Catalog } from '../db/catalog.js';
+import type { Catalog } from '../db/catalog.js';
+import { loadCatalogAroundLocks } from '../db/catalog-around-locks.js';
 import { schemaDdl } from '../db/ddl.js';
 import type { FindingPlan, Mode, PlanStep, Rehearsal } from './plan-model.js';
 import { errorMessage } from '../util/errors.js';
@@ -34,6 +35,8 @@ export interface RehearsalOptions {
   mode: Mode;
   lockTimeoutMs: number;
   statementTimeoutMs: number;
+  /** Tables other sessions hold (their definitions are not read): catalog reads skip them without waiting; grows as more are found. */
+  unopened?: number[];
   onFinding?: (id: string) => void;
 }
 
@@ -162,7 +165,9 @@ async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: Rehe
       stepMs.push(Math.round((performance.now() - t0) * 10) / 10);
       rowCounts.push(r.rowCount ?? 0);
     }
-    const catalogAfter = await loadCatalog(client);
+    const read = await loadCatalogAroundLocks(client, opts.unopened);
+    opts.unopened = read.unopened;
+    const catalogAfter = read.catalog;
     const after = schemaDdl(catalogAfter, item.tables);
     const diff = before === after ? '' : createTwoFilesPatch('before', 'after', before, after, undefined, undefined, { context: 3 });
     const rehearsal: Rehearsal = { ok: true, ms: Math.round(performance.now() - started), rowCounts, stepMs, ...(counted.length ? { counted } : {}) };

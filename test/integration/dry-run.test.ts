@@ -140,7 +140,7 @@ describe('rehearsal and locks held by another session', () => {
     expect(await dbState(db.url)).toEqual(before);
   });
 
-  it('ACCESS EXCLUSIVE on licenses: `plan` ends within ~lock_timeout while the lock is held, one line naming the lock, nothing changed', async () => {
+  it('ACCESS EXCLUSIVE on licenses: `plan` ends while the lock is held; the findings that read licenses error naming the lock, the others are planned; nothing changed', async () => {
     const before = await dbState(db.url);
     await holdLock('ACCESS EXCLUSIVE');
     const file = path.join(ACTORHUB, 'findings-resolved.yaml');
@@ -152,9 +152,15 @@ describe('rehearsal and locks held by another session', () => {
     expect(r.code).toBe(1);
     const lines = errorLines(r.stderr);
     expect(lines.length, r.stderr).toBeGreaterThan(0);
-    // Reading the schema needs ACCESS SHARE on every table: the plan stops, naming the lock.
-    for (const l of lines) expect(l).toMatch(/^pgmend: .*lock.*licenses.*lock_timeout 500 ms/);
+    // One line per finding that reads licenses (its own table, a counter's child, a cascade), naming the lock.
+    for (const l of lines) expect(l).toMatch(/^pgmend: [A-Z]+-[A-Z]+-\d+: .*lock.*licenses.*lock_timeout 500 ms, not waited for/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+    const plan = JSON.parse(r.stdout) as Plan;
+    const errors = plan.findings.filter((f) => f.status === 'error');
+    expect(errors.map((f) => f.id).sort()).toEqual(lines.map((l) => /^pgmend: ([A-Z]+-[A-Z]+-\d+)/.exec(l)![1]).sort());
+    // Every finding on licenses itself errors; findings that never read it are planned.
+    for (const f of plan.findings.filter((x) => x.table === 'public.licenses')) expect(f.status, f.id).toBe('error');
+    for (const id of ['AH-UQ-02', 'AH-UQ-03']) expect(plan.findings.find((f) => f.id === id)?.status, id).not.toBe('error');
     await other.query('ROLLBACK');
     await other.end();
     expect(await dbState(db.url)).toEqual(before);
