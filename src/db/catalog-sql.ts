@@ -145,6 +145,18 @@ const FUNCTIONS = `SELECT coalesce(json_agg(json_build_object(
     AND NOT EXISTS (SELECT 1 FROM pg_depend dep
       WHERE dep.classid = 'pg_proc'::regclass AND dep.objid = p.oid AND dep.deptype = 'e')`;
 
+/** Views and materialized views with the relations their rules read: locks on a view reach those. */
+const VIEWS = `SELECT coalesce(json_agg(json_build_object(
+      'oid', c.oid::int8, 'schema', n.nspname, 'name', c.relname, 'kind', c.relkind,
+      'reads', (SELECT coalesce(json_agg(DISTINCT d.refobjid::int8), '[]')
+        FROM pg_rewrite rw
+        JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = rw.oid
+          AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> c.oid AND d.deptype = 'n'
+        WHERE rw.ev_class = c.oid)
+  ) ORDER BY n.nspname, c.relname), '[]')
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('v', 'm') AND ${userSchema('n.nspname')}`;
+
 export const CATALOG_SQL = `WITH rel AS (
   SELECT c.oid, n.nspname, c.relname, c.relkind, c.relispartition, c.relpartbound, c.reltuples
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -159,6 +171,7 @@ SELECT
   (${CONSTRAINTS}) AS constraints,
   (${INDEXES}) AS indexes,
   (${TRIGGERS}) AS triggers,
-  (${FUNCTIONS}) AS functions`;
+  (${FUNCTIONS}) AS functions,
+  (${VIEWS}) AS views`;
 
 export const FUNCTION_DEF_SQL = `SELECT CASE WHEN prokind = 'a' THEN NULL ELSE pg_get_functiondef(oid) END AS def FROM pg_proc WHERE oid = $1`;

@@ -132,6 +132,16 @@ export interface FunctionInfo {
   definition: string | null;
 }
 
+/** A view or materialized view; `reads` are the oids of the tables and views its query reads. */
+export interface CatalogView {
+  oid: number;
+  schema: string;
+  name: string;
+  qualified: string;
+  kind: 'view' | 'matview';
+  reads: number[];
+}
+
 export interface Catalog {
   server: { version: string; versionNum: number };
   /** current_schemas(false) when the catalog was read. */
@@ -142,6 +152,8 @@ export interface Catalog {
   indexes: Index[];
   triggers: Trigger[];
   functions: FunctionInfo[];
+  /** Absent in catalogs snapshotted before views were read. */
+  views?: CatalogView[];
 }
 
 // --- loading -----------------------------------------------------------------------------------
@@ -202,6 +214,7 @@ interface RawCatalog {
   indexes: RawIndex[];
   triggers: RawTrigger[];
   functions: RawFunction[];
+  views: { oid: number; schema: string; name: string; kind: 'v' | 'm'; reads: number[] }[];
 }
 
 const FK_ACTIONS: Record<string, FkAction> = { a: 'no-action', r: 'restrict', c: 'cascade', n: 'set-null', d: 'set-default' };
@@ -270,6 +283,7 @@ export async function loadCatalog(client: pg.Client, unopened: number[] = []): P
     indexes,
     triggers,
     functions,
+    views: raw.views.map((v) => ({ ...v, qualified: qualify(v.schema, v.name), kind: v.kind === 'm' ? 'matview' : 'view' })),
   };
 }
 

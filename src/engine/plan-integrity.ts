@@ -3,6 +3,7 @@ import type { FindingPlan, Plan, PlanStep } from './plan-model.js';
 import type { PreparedFinding } from './prepare.js';
 import { findingPlan } from './plan.js';
 import { ONLINE_BATCH } from './row-changes.js';
+import { lockRank, undeclared } from '../playbooks/lock-modes.js';
 
 /**
  * Apply runs the SQL of the plan it is given, and `apply --plan` reads that plan from a file. The
@@ -12,7 +13,16 @@ import { ONLINE_BATCH } from './row-changes.js';
  * reviewed plan back, statement for statement. Anything else is refused before it runs.
  */
 
-const stepShape = (s: PlanStep) => JSON.stringify([s.sql, s.lock, [...s.tables], s.transactional, s.phase, s.backupTable ?? null]);
+const stepShape = (s: PlanStep) => JSON.stringify([s.sql, s.transactional, s.phase, s.backupTable ?? null]);
+
+/**
+ * The plan's locks may be stronger than the rendered ones (rehearsal saw PostgreSQL take more and
+ * declared it), never weaker or fewer: apply takes the plan's locks up front.
+ */
+const locksCover = (plan: PlanStep, rendered: PlanStep) => {
+  const have = plan.locks ?? Object.fromEntries(plan.tables.map((t) => [t, plan.lock]));
+  return undeclared(have, rendered.locks ?? Object.fromEntries(rendered.tables.map((t) => [t, rendered.lock]))).length === 0 && lockRank(plan.lock) >= lockRank(rendered.lock);
+};
 
 /** Where two statements part: a few characters of context, then what the plan file says. */
 function whereTheyDiffer(got: string, want: string): string {
@@ -37,7 +47,7 @@ export function planDrift(catalog: Catalog, plan: Plan, selected: FindingPlan[],
     for (let k = 0; k < n; k++) {
       const got = f.steps[k];
       const want = expected.steps[k];
-      if (got && want && stepShape(got) === stepShape(want)) continue;
+      if (got && want && stepShape(got) === stepShape(want) && locksCover(got, want)) continue;
       if (got && want && got.sql !== want.sql) reasons.push(`${f.id} step ${k + 1}: ${whereTheyDiffer(got.sql, want.sql)}`);
       else reasons.push(`${f.id} step ${k + 1}: ${!got ? 'missing from the plan' : !want ? 'not a step of the finding' : 'its lock, tables or phase differ from what the finding renders'}`);
       break;

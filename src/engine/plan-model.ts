@@ -1,4 +1,5 @@
 import type { LockMode } from '../playbooks/model.js';
+import type { TableLocks } from '../playbooks/lock-modes.js';
 import type { Finding, Resolution, Severity } from '../findings/model.js';
 
 /** The plan: everything the checklist, the JSON export, the TUI and apply read. Shape per design.md. */
@@ -39,6 +40,16 @@ export interface PlanStep {
   lock: LockMode;
   tables: string[];
   transactional: boolean;
+  /** Declared lock per table (qualified): `lock` is the strongest of them, `tables` all of them. */
+  locks?: TableLocks;
+  /** The locks rehearsal saw PostgreSQL take in this step (pg_locks of its own session), per table. */
+  observed?: TableLocks;
+  /** How long rehearsal held this step's locks, ms: from the step's start to the finding's rollback. */
+  heldMs?: number;
+  /** `rules`: the declaration comes from the rules alone (rehearsal could not run the step in a transaction, or did not run it). */
+  lockSource?: 'rules' | 'observed';
+  /** Rehearsal saw PostgreSQL take a stronger lock or an undeclared table: what was declared and what it took. */
+  lockNote?: string;
   /** `resolution`, `fix` — resolutions run before fixes. */
   phase: 'resolution' | 'fix';
   description?: string;
@@ -61,6 +72,10 @@ export interface Rehearsal {
   rowCountsTogether?: number[];
   /** Per-step timings, in step order. */
   stepMs?: number[];
+  /** Per step, the relation locks PostgreSQL took (null: the step was not run in the transaction). */
+  observed?: (TableLocks | null)[];
+  /** Per step, ms from its start to the rollback that released its locks. */
+  heldMs?: (number | null)[];
   /** Online mode: steps planned (EXPLAIN), not run — a batched repair whose rows are exactly a precheck's; rowCounts holds that count. */
   counted?: number[];
   /** Why it failed: lock not granted in time, a constraint error… */

@@ -14,6 +14,7 @@ import { queryError, runPrechecks } from './prechecks.js';
 import { blastRadius, type CascadeCounts } from './cascade.js';
 import { backupTableName, resolutionSteps, rowChangingFixSteps, ONLINE_BATCH } from './row-changes.js';
 import { beginPlanSnapshot } from './plan-snapshot.js';
+import { declareStepLocks, applyObserved } from './step-locks.js';
 import { rehearse, rehearseRowCountsInApplyOrder, type RehearsalItem } from './rehearsal.js';
 import { errorMessage, PgmendError } from '../util/errors.js';
 import { orderFindings } from './order.js';
@@ -167,6 +168,7 @@ async function planWith(
       const fp = plans.get(id)!;
       fp.rehearsal = r.rehearsal;
       fp.diff = r.diff;
+      fp.steps = fp.steps.map((s, i) => applyObserved(s, r.rehearsal.observed?.[i], r.rehearsal.heldMs?.[i]));
       if (r.applied) {
         fp.status = 'applied';
         fp.appliedReason = r.applied;
@@ -258,6 +260,7 @@ export function findingPlan(catalog: Catalog, p: PreparedFinding, checks: CheckR
     } else {
       steps = fix;
     }
+    steps = steps.map((s) => declareStepLocks(catalog, s));
   } catch (e) {
     return errorPlan(f, errorMessage(e), p);
   }

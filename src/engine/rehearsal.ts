@@ -6,6 +6,8 @@ import { schemaDdl } from '../db/ddl.js';
 import type { FindingPlan, Mode, PlanStep, Rehearsal } from './plan-model.js';
 import { errorMessage } from '../util/errors.js';
 import { findingsToReplay } from './apply-order-interactions.js';
+import { heldLocks, takenBetween } from './observed-locks.js';
+import type { TableLocks } from '../playbooks/lock-modes.js';
 
 /**
  * Rehearsal: run a finding's steps for real inside a transaction that always rolls back, with a
@@ -129,6 +131,11 @@ async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: Rehe
   let skipped = 0;
   let equivalentProbes = 0;
   const counted: number[] = [];
+  // pg_locks of this session around each step run in the transaction: what PostgreSQL took (observed-locks.ts).
+  const observed: (TableLocks | null)[] = item.steps.map(() => null);
+  const stepStart: (number | null)[] = item.steps.map(() => null);
+  let outside = 0;
+  const heldUntilNow = () => stepStart.map((t0) => (t0 === null ? null : Math.round(performance.now() - t0)));
   await client.query('SAVEPOINT pgmend_rehearsal');
   try {
     // Verification passing before anything runs: the fix is already in place.
@@ -160,27 +167,40 @@ async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: Rehe
         else equivalentProbes++;
         continue;
       }
+      if (!step.transactional && transactionalForm(step.sql) === step.sql) {
+        // VACUUM, REINDEX … CONCURRENTLY: no transactional form to rehearse; the lock comes from the rules.
+        rowCounts.push(0);
+        stepMs.push(0);
+        outside++;
+        continue;
+      }
+      const before = step.transactional ? await heldLocks(client, catalogBefore) : undefined;
       const t0 = performance.now();
       const r = await client.query(transactionalForm(step.sql));
       stepMs.push(Math.round((performance.now() - t0) * 10) / 10);
       rowCounts.push(r.rowCount ?? 0);
+      if (before) {
+        observed[i] = takenBetween(before, await heldLocks(client, catalogBefore));
+        stepStart[i] = t0;
+      }
     }
     const read = await loadCatalogAroundLocks(client, opts.unopened);
     opts.unopened = read.unopened;
     const catalogAfter = read.catalog;
     const after = schemaDdl(catalogAfter, item.tables);
     const diff = before === after ? '' : createTwoFilesPatch('before', 'after', before, after, undefined, undefined, { context: 3 });
-    const rehearsal: Rehearsal = { ok: true, ms: Math.round(performance.now() - started), rowCounts, stepMs, ...(counted.length ? { counted } : {}) };
+    const rehearsal: Rehearsal = { ok: true, ms: Math.round(performance.now() - started), rowCounts, stepMs, ...(counted.length ? { counted } : {}), observed, heldMs: heldUntilNow() };
+    if (outside > 0) rehearsal.skipped = `${outside} step(s) cannot run inside a transaction (VACUUM, CONCURRENTLY…): not rehearsed, their locks come from the rules`;
     if (skipped > 0) rehearsal.skipped = `${skipped} step(s) not rehearsed online (VALIDATE / CONCURRENTLY scan or build the table; prechecks counted their blocking rows)`;
     const changedRows = rowCounts.reduce((a, b) => a + b, 0);
     const result: RehearsalResult = { rehearsal, diff };
-    if (item.detectApplied && item.steps.length > 0 && changedRows === 0 && skipped === 0 && sameSchema(before, after, catalogBefore, catalogAfter, item.tables)) {
+    if (item.detectApplied && item.steps.length > 0 && changedRows === 0 && skipped === 0 && outside === 0 && sameSchema(before, after, catalogBefore, catalogAfter, item.tables)) {
       result.applied = equivalentProbes > 0 ? 'an equivalent valid index already exists' : diff ? 'an equivalent object already exists' : 'rehearsal changes nothing';
     }
     return result;
   } catch (e) {
     return {
-      rehearsal: { ok: false, ms: Math.round(performance.now() - started), rowCounts, stepMs, error: `step ${rowCounts.length + 1}: ${lockMessage(e, opts.lockTimeoutMs)}` },
+      rehearsal: { ok: false, ms: Math.round(performance.now() - started), rowCounts, stepMs, observed, heldMs: heldUntilNow(), error: `step ${rowCounts.length + 1}: ${lockMessage(e, opts.lockTimeoutMs)}` },
       diff: '',
     };
   } finally {

@@ -47,6 +47,11 @@ const stepSchema = z.object({
   set: z.string().optional(),
   backupTable: z.string().optional(),
   repeat: z.boolean().optional(),
+  locks: z.record(z.string(), z.enum(LOCK_MODES)).optional(),
+  observed: z.record(z.string(), z.enum(LOCK_MODES)).optional(),
+  heldMs: z.number().nonnegative().optional(),
+  lockSource: z.enum(['rules', 'observed']).optional(),
+  lockNote: z.string().optional(),
 });
 
 const rehearsalSchema = z.object({

@@ -119,6 +119,11 @@ function stepDocument(s: PlanStep): Record<string, unknown> {
     set: s.set,
     backupTable: s.backupTable,
     repeat: s.repeat,
+    locks: s.locks ? { ...s.locks } : undefined,
+    observed: s.observed ? { ...s.observed } : undefined,
+    heldMs: s.heldMs,
+    lockSource: s.lockSource,
+    lockNote: s.lockNote,
   };
 }
 

@@ -99,6 +99,8 @@ export const stepSpecSchema = z
     lock: z.enum(LOCK_MODES),
     /** Param names (or template strings) naming the tables this step locks. */
     tables: z.array(z.string()).default([]),
+    /** Per param of `tables`, its own mode where it differs from `lock` (a new FK: SHARE ROW EXCLUSIVE on both). */
+    locks: z.record(z.string(), z.enum(LOCK_MODES)).optional(),
     /** false for steps that cannot run inside a transaction block (CONCURRENTLY). */
     transactional: z.boolean().default(true),
     /** Rendered only when this view flag is truthy (e.g. `dropNotNull`). */

@@ -1,6 +1,7 @@
 import Mustache from 'mustache';
 import type { Playbook, StepSpec, CheckSpec } from './model.js';
 import type { View } from './view.js';
+import { addLock, strongestOf, type TableLocks } from './lock-modes.js';
 import type { Mode, PlanStep } from '../engine/plan-model.js';
 
 /**
@@ -25,12 +26,11 @@ export function whenHolds(when: string | undefined, view: View): boolean {
   return when.split('&&').every((k) => truthy(lookup(view, k.trim())));
 }
 
-/** Table names a step declares: params of type table/references/tables, as unquoted qualified names. */
-function stepTables(spec: StepSpec, view: View): string[] {
-  return spec.tables.flatMap((t) => {
-    const v = view.tableNames[t];
-    return v ?? [];
-  });
+/** The lock a step declares per table: params of type table/references/tables, each at its `locks` mode or `lock`. */
+function stepLocks(spec: StepSpec, view: View): TableLocks {
+  const locks: TableLocks = {};
+  for (const param of spec.tables) for (const t of view.tableNames[param] ?? []) addLock(locks, t, spec.locks?.[param] ?? spec.lock);
+  return locks;
 }
 
 /** Expands `each` into one view per element; the element may declare its own lock and tables. */
@@ -42,7 +42,8 @@ function expand<T extends { each?: string | undefined }>(spec: T, view: View): {
 
 interface StepItem {
   lock?: PlanStep['lock'];
-  tables?: string[];
+  locks?: TableLocks;
+  transactional?: boolean;
 }
 
 export function renderSteps(playbook: Playbook, view: View, mode: Mode): PlanStep[] {
@@ -51,11 +52,13 @@ export function renderSteps(playbook: Playbook, view: View, mode: Mode): PlanSte
     if (!whenHolds(spec.when, view)) continue;
     for (const { view: v, item } of expand(spec, view)) {
       const sql = renderTemplate(spec.sql, v).trim();
+      const locks = item?.locks ?? stepLocks(spec, view);
       out.push({
         sql,
-        lock: item?.lock ?? spec.lock,
-        tables: item?.tables ?? stepTables(spec, view),
-        transactional: spec.transactional && !/\bCONCURRENTLY\b/i.test(item ? sql : ''),
+        lock: strongestOf(locks) ?? item?.lock ?? spec.lock,
+        tables: Object.keys(locks),
+        locks,
+        transactional: spec.transactional && (item?.transactional ?? true),
         phase: 'fix',
         ...(spec.description ? { description: spec.description } : {}),
         ...(spec.progress ? { progress: spec.progress } : {}),

@@ -1,10 +1,10 @@
 import type { Catalog, Table } from '../db/catalog.js';
 import { resolveColumn, resolveTable } from '../db/resolve.js';
 import { findTable } from '../db/catalog.js';
-import { statementInfo } from './statement-locks.js';
+import { statementLocks } from './statement-locks.js';
 import { quoteIdent, quoteLiteral, quoteQualified } from '../db/quote.js';
 import type { Finding, Resolution } from '../findings/model.js';
-import type { Playbook } from './model.js';
+import { LOCK_MODES, type Playbook } from './model.js';
 import { parseExpression, parseStatements, SqlInputError } from './expression.js';
 import { renderTemplate } from './render.js';
 import { UsageError } from '../util/errors.js';
@@ -214,10 +214,14 @@ export function buildView(catalog: Catalog, playbook: Playbook, finding: Finding
       case 'sql': {
         const stmts = wrap(finding, name, () => parseStatements(value as string, name));
         view[name] = stmts.map((s) => s + ';').join('\n');
+        // Each statement's own locks (step items); the finding's `tables:` param adds its tables at the statement's strongest lock.
+        const given = params.tables ? (params.tables as string[]).flatMap((t) => findTable(catalog, t)?.qualified ?? []) : [];
         view[`${name}Statements`] = stmts.map((statement) => {
-          const info = statementInfo(statement);
-          const tables = info.relations.flatMap((r) => findTable(catalog, r)?.qualified ?? []);
-          return { statement, lock: info.lock, tables };
+          const info = statementLocks(statement, catalog);
+          const locks = { ...info.locks };
+          const mode = info.opaque && Object.keys(info.locks).length === 0 ? 'ACCESS EXCLUSIVE' : info.lock;
+          for (const t of given) locks[t] = locks[t] && LOCK_MODES.indexOf(locks[t]) > LOCK_MODES.indexOf(mode) ? locks[t] : mode;
+          return { statement, lock: info.lock, locks, tables: Object.keys(locks), transactional: info.transactional };
         });
         break;
       }
