@@ -15,6 +15,7 @@ import type { Mode, Plan } from '../engine/plan-model.js';
 import { PgmendError, UsageError } from '../util/errors.js';
 import { progressReporter } from './progress.js';
 import { confirmDatabaseName } from './confirm.js';
+import { describeTableLocks } from '../engine/step-locks.js';
 
 interface ApplyArgs {
   db?: string;
@@ -130,8 +131,8 @@ function printWhatWillRun(plan: Plan, selected: Plan['findings'], already: Plan[
   out.write(`pgmend: ${mode} mode, ${formatDuration(msLeft)} left in the window; plan ${plan.id} (fingerprint ${plan.fingerprint})\n`);
   for (const f of selected) {
     const rows = f.checks.filter((c) => c.blocking && c.rows > 0).map((c) => `${c.rows} ${c.id} rows → ${f.resolution?.strategy}`);
-    const locks = [...new Set(f.steps.map((s) => `${s.lock}${s.tables.length ? ` on ${s.tables.join(', ')}` : ''}`))];
-    out.write(`  • ${f.id} ${f.title} — ${f.steps.length} step(s)${rows.length ? `; ${rows.join(', ')}` : ''}; locks: ${locks.join('; ')}\n`);
+    const locks = describeTableLocks(f.steps);
+    out.write(`  • ${f.id} ${f.title} — ${f.steps.length} step(s)${rows.length ? `; ${rows.join(', ')}` : ''}; locks per table: ${locks || 'none'}\n`);
   }
   for (const f of already) out.write(`  = ${f.id} already in place (${f.appliedReason ?? 'applied'}): no-op\n`);
 }

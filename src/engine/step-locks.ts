@@ -20,7 +20,8 @@ export function declareStepLocks(catalog: Catalog, step: PlanStep): PlanStep {
 
 function withLocks(step: PlanStep, locks: TableLocks, fallback: LockMode): PlanStep {
   const strongest = strongestOf(locks);
-  return { ...step, locks, lock: strongest ?? fallback, tables: Object.keys(locks).sort() };
+  const sorted = Object.fromEntries(Object.entries(locks).sort(([a], [b]) => a.localeCompare(b))) as TableLocks;
+  return { ...step, locks: sorted, lock: strongest ?? fallback, tables: Object.keys(sorted) };
 }
 
 const listTables = (ts: string[]) => (ts.length <= 1 ? ts.join('') : `${ts.slice(0, -1).join(', ')} and ${ts[ts.length - 1]}`);
@@ -48,3 +49,23 @@ export function applyObserved(step: PlanStep, observed: TableLocks | null | unde
 }
 
 export const isLockMode = (s: string): s is LockMode => (LOCK_MODES as readonly string[]).includes(s);
+
+/** A step's locks per table, for plans written before `locks` existed: `lock` on each of `tables`. */
+export const locksOfStep = (s: PlanStep): TableLocks => s.locks ?? Object.fromEntries(s.tables.map((t) => [t, s.lock]));
+
+/** Per table, the modes the steps take on it, weakest first (steps on no table lock nothing anyone else uses). */
+export function tableLockModes(steps: PlanStep[]): Map<string, LockMode[]> {
+  const out = new Map<string, LockMode[]>();
+  for (const s of steps) {
+    for (const [t, m] of Object.entries(locksOfStep(s))) {
+      const modes = out.get(t) ?? [];
+      if (!modes.includes(m)) modes.push(m);
+      out.set(t, modes.sort((a, b) => lockRank(a) - lockRank(b)));
+    }
+  }
+  return new Map([...out].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** `orders: ROW SHARE, SHARE ROW EXCLUSIVE; customers: SHARE ROW EXCLUSIVE` (public. left out). */
+export const describeTableLocks = (steps: PlanStep[]): string =>
+  [...tableLockModes(steps)].map(([t, modes]) => `${short(t)}: ${modes.join(', ')}`).join('; ');

@@ -2,8 +2,8 @@ import type pg from 'pg';
 import type { ApplyEvent } from './apply-model.js';
 import type { FindingPlan, PlanStep } from './plan-model.js';
 import type { Catalog } from '../db/catalog.js';
+import { tableLockModes } from './step-locks.js';
 import { quoteQualified } from '../db/quote.js';
-import { LOCK_MODES, type LockMode } from '../playbooks/model.js';
 import { PgmendError, errorMessage } from '../util/errors.js';
 
 /**
@@ -108,19 +108,12 @@ async function recordBackup(r: StepRunner, f: FindingPlan, step: PlanStep): Prom
  * retry resolves. Held from the start, sessions wait for the commit instead.
  */
 export async function lockTablesUpFront(client: pg.Client, catalog: Catalog, steps: PlanStep[], lockTimeoutMs: number, lockRetries: number): Promise<void> {
-  const strongest = new Map<string, LockMode>();
-  for (const s of steps) {
-    for (const t of s.tables) {
-      const held = strongest.get(t);
-      if (!held || LOCK_MODES.indexOf(s.lock) > LOCK_MODES.indexOf(held)) strongest.set(t, s.lock);
-    }
-  }
-  const wanted = [...strongest]
-    .sort(([a], [b]) => a.localeCompare(b))
-    .flatMap(([table, mode]) => {
-      const t = catalog.tables.find((x) => x.qualified === table);
-      return t ? [{ table, mode, sql: `LOCK TABLE ${quoteQualified(t.schema, t.name)} IN ${mode} MODE` }] : []; // else created by a step
-    });
+  // Per table, the strongest mode any step declares on it (plan JSON `locks`; observed locks included).
+  const wanted = [...tableLockModes(steps)].flatMap(([table, modes]) => {
+    const mode = modes[modes.length - 1]!;
+    const t = catalog.tables.find((x) => x.qualified === table) ?? catalog.views?.find((v) => v.qualified === table);
+    return t ? [{ table, mode, sql: `LOCK TABLE ${quoteQualified(t.schema, t.name)} IN ${mode} MODE` }] : []; // else created by a step
+  });
   for (let attempt = 1; ; attempt++) {
     let waitingFor = wanted[0];
     await client.query('SAVEPOINT pgmend_lock');

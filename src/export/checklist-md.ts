@@ -1,4 +1,6 @@
-import type { CascadeNode, CheckResult, FindingPlan, Plan } from '../engine/plan-model.js';
+import type { CascadeNode, CheckResult, FindingPlan, Plan, PlanStep } from '../engine/plan-model.js';
+import type { LockMode } from '../playbooks/model.js';
+import { lockRank } from '../playbooks/lock-modes.js';
 import { executionPhases, isRunnable, type IndexedStep, type Phase, type PhaseEntry } from './phases.js';
 import { cell, code, escapeInline, fence, table } from './markdown.js';
 import {
@@ -164,7 +166,7 @@ function stepsBlocks(f: FindingPlan, steps: IndexedStep[]): string[] {
       while (i + 1 < steps.length && sameTransaction(steps[i + 1]!) && !steps[i + 1]!.step.repeat) group.push(steps[++i]!);
     }
     if (group.length === 1) {
-      out.push(stepLabel(f, s), fence(terminated(s.step.sql), 'sql'));
+      out.push(stepLabel(f, s), ...stepLockBlocks(s.step, f.steps.slice(0, s.index)), fence(terminated(s.step.sql), 'sql'));
       continue;
     }
     const numbers = `${group[0]!.index + 1}–${group.at(-1)!.index + 1}`;
@@ -173,6 +175,10 @@ function stepsBlocks(f: FindingPlan, steps: IndexedStep[]): string[] {
       : '';
     out.push(
       group.map((g) => stepLabel(f, g)).join('  \n'),
+      ...group.flatMap((g) => {
+        const locks = stepLockBlocks(g.step, f.steps.slice(0, g.index));
+        return locks.length ? [`Step ${g.index + 1} locks:`, ...locks] : [];
+      }),
       `Steps ${numbers} run together, in one transaction: the change touches exactly the rows this transaction backed up (run apart, it touches none).${again}`,
       fence(['BEGIN;', ...group.map((g) => terminated(g.step.sql)), 'COMMIT;'].join('\n'), 'sql'),
     );
@@ -192,6 +198,30 @@ function rollbackBlocks(f: FindingPlan, steps: IndexedStep[]): string[] {
     : [];
   if (f.rollback.length) return [fence(f.rollback.map(terminated).join('\n'), 'sql'), ...rows];
   return rows.length ? ['No schema change to undo.', ...rows] : ['No rollback SQL: nothing in this finding can be undone by SQL.'];
+}
+
+/** A lock an earlier step of the finding already took (pg_locks shows a mode once per transaction). */
+function heldSince(table: string, mode: LockMode | undefined, earlier: PlanStep[]): string {
+  const k = earlier.findIndex((s) => s.observed?.[table] && mode && lockRank(s.observed[table]!) >= lockRank(mode));
+  return k >= 0 ? `held since step ${k + 1}` : 'none';
+}
+
+/**
+ * Per table: the declared mode, the mode rehearsal saw PostgreSQL take and how long rehearsal
+ * held it; a flag where PostgreSQL took more than was declared (the declaration now says so).
+ */
+function stepLockBlocks(step: PlanStep, earlier: PlanStep[]): string[] {
+  const locks = step.locks ?? Object.fromEntries(step.tables.map((t) => [t, step.lock]));
+  const tables = [...new Set([...Object.keys(locks), ...Object.keys(step.observed ?? {})])].sort();
+  if (!tables.length) return [];
+  const notObserved = step.lockSource === 'rules' ? (step.transactional ? 'not run (rules)' : 'cannot run in a transaction (rules)') : 'not rehearsed';
+  const rows = tables.map((t) => ({
+    table: t,
+    declared: locks[t] ?? '',
+    observed: step.observed ? (step.observed[t] ?? heldSince(t, locks[t], earlier)) : notObserved,
+    held: step.observed?.[t] && step.heldMs !== undefined ? formatMs(step.heldMs) : '',
+  }));
+  return [...(step.lockNote ? [`> **Lock raised by rehearsal:** ${escapeInline(step.lockNote)}`] : []), table(rows, { columns: ['table', 'declared', 'observed', 'held'] })];
 }
 
 function rehearsalWarning(f: FindingPlan): string[] {

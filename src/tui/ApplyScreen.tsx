@@ -8,7 +8,7 @@ import { formatDuration, windowState } from '../engine/window.js';
 import { describeResolution, resolutionRows } from '../export/summary.js';
 import { plural } from '../export/values.js';
 import type { ReviewController } from './controller.js';
-import { tablesText } from './detail-panes.js';
+import { describeTableLocks } from '../engine/step-locks.js';
 import { LinesView, LineView } from './LineView.js';
 import type { ApplyState, ReviewState } from './state.js';
 import { statusSeg } from './StatusBadge.js';
@@ -22,18 +22,9 @@ import { useFrame } from './use-tick.js';
  * result. Finished steps go to <Static> above, so this live part stays short.
  */
 
-/** `subscriptions: ACCESS SHARE, ROW SHARE, SHARE` — the locks each table will see. */
+/** `subscriptions: ACCESS SHARE, ROW SHARE, SHARE` — the locks each table will see (per-table declarations). */
 function locksOf(f: FindingPlan): string {
-  const byTable = new Map<string, string[]>();
-  for (const s of f.steps) {
-    // Steps on no table (CREATE SCHEMA for the backups) lock nothing anyone else uses.
-    for (const t of tablesText(s.tables).split(', ').filter(Boolean)) {
-      const locks = byTable.get(t.replace(/^public\./, '')) ?? [];
-      if (!locks.includes(s.lock)) locks.push(s.lock);
-      byTable.set(t.replace(/^public\./, ''), locks);
-    }
-  }
-  return [...byTable].map(([t, locks]) => `${t}: ${locks.join(', ')}`).join('; ');
+  return describeTableLocks(f.steps);
 }
 
 const CHANGES: Record<string, string> = { delete: 'deletes', update: 'updates', 'set-null': 'sets NULL in' };

@@ -1,4 +1,4 @@
-import type { CheckResult, FindingPlan } from '../engine/plan-model.js';
+import type { CheckResult, FindingPlan, PlanStep } from '../engine/plan-model.js';
 import { describeResolution, formatMs, rehearsedLabel, resolutionRows } from '../export/summary.js';
 import { displayValue, oneLine, plural } from '../export/values.js';
 import { cascadeLines } from './CascadeTree.js';
@@ -120,6 +120,17 @@ export function rowsPane(f: FindingPlan, width: number): Line[] {
   return out;
 }
 
+/** Per table when the modes differ, what rehearsal saw, and a flag where PostgreSQL took more than declared. */
+function stepLockLines(s: PlanStep, width: number): Line[] {
+  const out: Line[] = [];
+  const modes = new Set(Object.values(s.locks ?? {}));
+  if (modes.size > 1) out.push(...wrap([seg('   per table: ', 'muted'), seg(Object.entries(s.locks!).map(([t, m]) => `${t.replace(/^public\./, '')} ${m}`).join(', '))], width));
+  if (s.lockNote) out.push(...wrap([seg('   ⚠ ', 'bad', { bold: true }), seg(s.lockNote, 'bad')], width));
+  else if (s.observed) out.push([seg(`   observed in rehearsal: ${Object.keys(s.observed).length ? Object.entries(s.observed).map(([t, m]) => `${t.replace(/^public\./, '')} ${m}`).join(', ') : 'no table lock'}${s.heldMs !== undefined ? ` · held ${formatMs(s.heldMs)}` : ''}`, 'muted')]);
+  else if (s.lockSource === 'rules') out.push([seg('   lock from the rules (not observed in rehearsal)', 'muted')]);
+  return out;
+}
+
 export function stepsPane(f: FindingPlan, width: number): Line[] {
   const out: Line[] = [...statusNote(f, width)];
   const r = f.rehearsal;
@@ -138,6 +149,7 @@ export function stepsPane(f: FindingPlan, width: number): Line[] {
     out.push(
       ...wrap([seg(`${i + 1}. `, undefined, { bold: true }), seg(s.description ? oneLine(s.description) : oneLine(s.sql))], width).slice(0, 3),
       [seg('   lock ', 'muted'), seg(s.lock, 'warn', { bold: true }), ...(tables ? [seg(' on ', 'muted'), seg(tables)] : [])],
+      ...stepLockLines(s, width),
       [seg(`   ${s.phase} · ${rehearsedLabel(r, i)}${s.transactional ? '' : ' · runs outside a transaction'}${s.backupTable ? ` · backup ${s.backupTable}` : ''}`, 'muted')],
     );
   });
