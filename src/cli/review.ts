@@ -39,7 +39,7 @@ export function registerReview(program: Command): void {
     .option('--window <range>', 'maintenance window for apply: HH:MM-HH:MM or ISO START/END (default: the next hour)')
     .option('--lock-retries <n>', 'apply: attempts per lock before giving up (backoff doubles)', '5')
     .option('--snapshots <dir>', 'apply: where schema snapshots are written (default: snapshots/)')
-    .option('--export-dir <dir>', 'where x writes the checklist', '.')
+    .option('--export-dir <dir>', 'where x writes the checklist, the plan JSON and the psql script', '.')
     .option('--reviewer <name>', 'who signs off (default: git config user.name, then $USER)');
   dbOption(cmd);
   engineOptions(cmd);

@@ -481,16 +481,28 @@ export class ReviewController {
 
   // ---- export and edit ----------------------------------------------------------------------
 
+  /** `x`: the checklist, the plan JSON (for `apply --plan`) and the psql script, side by side. */
   async exportChecklist(): Promise<void> {
     const plan = this.s.plan;
     if (!plan || this.s.loading.running) return this.say('wait: the plan is still being built');
+    if (Object.keys(this.s.busy).length) return this.say(`wait: ${Object.keys(this.s.busy).join(', ')} is being re-planned`);
     try {
-      const file = await this.services.exportChecklist(plan);
-      const shown = path.relative(process.cwd(), file) || file;
-      this.store.dispatch({ type: 'log', lines: [[seg('✔ ', 'ok'), seg(`checklist written: ${shown} (${statusSummary(plan)})`)]] });
-      this.say(`✔ wrote the checklist to ${shown}`, 'ok');
+      const files = await this.services.exportPlanFiles(plan);
+      const show = (f: string) => path.relative(process.cwd(), f) || f;
+      const dir = path.dirname(show(files.checklist));
+      const names = [files.checklist, files.plan, files.script].map((f) => path.basename(f));
+      this.store.dispatch({
+        type: 'log',
+        lines: [
+          [seg('✔ ', 'ok'), seg(`exported (${statusSummary(plan)}) to ${dir}/:`)],
+          [seg(`  ${names[0]}  checklist`)],
+          [seg(`  ${names[1]}  plan: pgmend apply --plan ${show(files.plan)} --window …`)],
+          [seg(`  ${names[2]}  psql script: psql -X -f ${show(files.script)}`)],
+        ],
+      });
+      this.say(`✔ exported checklist, plan JSON and psql script: ${names[0]!.replace(/\.md$/, '')}.{md,json,sql}`, 'ok');
     } catch (e) {
-      this.say(`could not write the checklist: ${errorMessage(e)}`, 'bad');
+      this.say(`could not export: ${errorMessage(e)}`, 'bad');
     }
   }
 

@@ -184,7 +184,10 @@ export const KEYMAP: Binding[] = [
     rank: 5,
     keys: ['x'],
     bar: 'export',
-    does: { list: 'write the checklist (Markdown) of the current plan', detail: 'write the checklist (Markdown) of the current plan' },
+    does: {
+      list: 'export checklist, plan JSON and psql script to --export-dir',
+      detail: 'export checklist, plan JSON and psql script to --export-dir',
+    },
     match: (i) => i === 'x',
   },
   {
@@ -192,13 +195,13 @@ export const KEYMAP: Binding[] = [
     rank: 5,
     keys: ['v'],
     bar: 'approve',
-    does: { list: 'sign off: approve (with an optional note), saved in the findings file', detail: 'sign off: approve (with an optional note), saved in the findings file' },
+    does: { list: 'sign off: approve, with a note (saved in the findings file)', detail: 'sign off: approve, with a note (saved in the findings file)' },
     match: (i) => i === 'v',
   },
   {
     action: 'skip',
     keys: ['w'],
-    does: { list: 'sign off: skip — will not be applied (with why), saved in the findings file', detail: 'sign off: skip — will not be applied (with why), saved in the findings file' },
+    does: { list: 'sign off: skip, not to be applied, with why (saved)', detail: 'sign off: skip, not to be applied, with why (saved)' },
     match: (i) => i === 'w',
   },
   {

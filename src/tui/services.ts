@@ -1,5 +1,3 @@
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { DbTarget } from '../db/connection.js';
 import { describe } from '../db/connection.js';
 import type { PlaybookSet } from '../playbooks/load.js';
@@ -9,7 +7,7 @@ import { applyPlan } from '../engine/apply.js';
 import type { ApplyEvent, ApplyResult } from '../engine/apply-model.js';
 import type { Mode, Plan, ResolutionPreview, Row } from '../engine/plan-model.js';
 import type { MaintenanceWindow } from '../engine/window.js';
-import { exportPlan } from '../export/index.js';
+import { writeExportFiles, type ExportedFiles } from '../export/export-files.js';
 import { parseFindingsText } from '../findings/load.js';
 import type { Finding, Resolution } from '../findings/model.js';
 import { FindingsFileWriter } from '../findings/save.js';
@@ -37,8 +35,8 @@ export interface ReviewServices {
   findingsFile?: string;
   /** Writes a decision (what changed from `before` to `after`) into the findings file, atomically. */
   saveFinding(before: Finding, after: Finding): Promise<void>;
-  /** Writes the checklist of `plan`; returns the file written. */
-  exportChecklist(plan: Plan): Promise<string>;
+  /** Writes the checklist, the plan JSON and the psql script of `plan` side by side; returns the files. */
+  exportPlanFiles(plan: Plan): Promise<ExportedFiles>;
   /** Opens text in $EDITOR (Ink is unmounted meanwhile); returns what was saved. */
   editText(text: string, fileName: string): Promise<string>;
   /** Parses and validates an edited one-finding file. */
@@ -65,7 +63,7 @@ export interface EngineServiceConfig {
   findingsSeed?: string;
   /** Who signs off; default: $USER. */
   reviewer?: string;
-  /** Where `x` writes the checklist. */
+  /** Where `x` writes the checklist, the plan JSON and the psql script. */
   exportDir: string;
   /** Runs `fn` with the terminal handed over (Ink unmounted); default: just runs it. */
   suspend?: <T>(fn: () => Promise<T>) => Promise<T>;
@@ -122,12 +120,7 @@ export function engineServices(cfg: EngineServiceConfig): ReviewServices {
     saveFinding: async (before, after) => {
       await writer?.save(before, after);
     },
-    async exportChecklist(plan) {
-      const safe = plan.database.name.replace(/[^A-Za-z0-9_.-]/g, '_');
-      const file = path.join(cfg.exportDir, `pgmend-checklist-${safe}-${plan.id}.md`);
-      await writeFile(file, exportPlan(plan, 'md', { mode: plan.mode }));
-      return file;
-    },
+    exportPlanFiles: (plan) => writeExportFiles(plan, cfg.exportDir, { mode: plan.mode, lockTimeoutMs: cfg.lockTimeoutMs, now: new Date() }),
     editText: (text, fileName) => suspend(() => editText(text, fileName, cfg.env ?? process.env)),
     parseFindings: (text, name) => parseFindingsText(text, name, cfg.playbooks),
     now: () => new Date(),

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { actorhubDb, type ActorHubDb } from '../tui/harness.js';
 import { ensureBuilt, hasTmux, openTerminal, ROOT, type Terminal } from './tmux.js';
+import { runCli } from '../support/cli.js';
 
 /**
  * The real `pgmend review` in a real terminal on a real database, driven as a person would:
@@ -24,6 +25,8 @@ describe.skipIf(!tmux)('pgmend review in tmux', () => {
     ensureBuilt();
     db = await actorhubDb();
     dir = await mkdtemp(path.join(os.tmpdir(), 'pgmend-e2e-'));
+    // The review writes its decisions into the findings file: each test works on its own copy.
+    for (const name of ['findings.yaml', 'edit.yaml', 'saved.yaml']) await copyFile(path.join(ROOT, 'examples/actorhub/findings.yaml'), path.join(dir, name));
   });
   afterAll(async () => {
     term?.kill();
@@ -33,7 +36,7 @@ describe.skipIf(!tmux)('pgmend review in tmux', () => {
 
   test('list → detail with duplicate groups → resolve → typed confirmation → applied, backed up', async () => {
     term = openTerminal(
-      ['review', '--db', db.url, '--findings', path.join(ROOT, 'examples/actorhub/findings.yaml'), '--export-dir', dir, '--snapshots', path.join(dir, 'snapshots')],
+      ['review', '--db', db.url, '--findings', path.join(dir, 'findings.yaml'), '--export-dir', dir, '--snapshots', path.join(dir, 'snapshots')],
       { columns: 100, rows: 30 },
     );
     const t = term;
@@ -98,7 +101,7 @@ describe.skipIf(!tmux)('pgmend review in tmux', () => {
       editor,
       `import { readFileSync, writeFileSync } from 'node:fs';\nconst f = process.argv[2];\nwriteFileSync(f, readFileSync(f, 'utf8').replace('severity: critical', 'severity: low'));\n`,
     );
-    term = openTerminal(['review', '--db', db.url, '--findings', path.join(ROOT, 'examples/actorhub/findings.yaml')], {
+    term = openTerminal(['review', '--db', db.url, '--findings', path.join(dir, 'edit.yaml')], {
       columns: 80,
       rows: 24,
       env: { EDITOR: `${process.execPath} ${editor}` },
@@ -112,8 +115,67 @@ describe.skipIf(!tmux)('pgmend review in tmux', () => {
     // Mounted again on the same state: header on the first row, the mark kept, the edit applied.
     expect(screen.split('\n')[0]).toMatch(/^pgmend review · /);
     expect(screen).toContain('1 marked');
-    expect(screen).toMatch(/◉ · low\s+AH-FK-01/);
+    expect(screen).toMatch(/◉\s+· low\s+AH-FK-01/);
     await t.keys('q');
     await t.waitFor((s) => s.includes('EXIT=0'), 'the exit');
+  });
+
+  test('saved work: resolve → quit → reopen shows it resolved and signed off → x → apply --plan of the export applies it', { timeout: 300_000 }, async () => {
+    term?.kill();
+    const file = path.join(dir, 'saved.yaml');
+    const exports = path.join(dir, 'exports');
+    const args = ['review', '--db', db.url, '--findings', file, '--export-dir', exports, '--reviewer', 'Ada Lovelace'];
+    const orphans = `SELECT count(*)::int AS n FROM audit_logs a WHERE api_key_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM api_keys k WHERE k.id = a.api_key_id)`;
+    const before = (await db.query<{ n: number }>(orphans)).rows[0]!.n;
+    expect(before).toBeGreaterThan(0);
+
+    term = openTerminal(args, { columns: 80, rows: 24 });
+    let t = term;
+    await t.waitFor((s) => /\d+ findings: \d+ blocked/.test(s), 'the plan', 120_000);
+    await t.keys('/');
+    await t.type('AH-FK-17');
+    await t.keys('Enter', 'r');
+    await t.waitFor((s) => s.includes('✔ recounted'), 'the resolution preview');
+    await t.keys('Enter');
+    await t.waitFor((s) => s.includes('re-planned: ◆ resolved'), 'the re-plan');
+    await t.keys('v');
+    await t.waitFor((s) => s.includes('approve AH-FK-17:'), 'the note prompt');
+    await t.type('orphans point at deleted test keys');
+    await t.keys('Enter');
+    await t.waitFor((s) => s.includes('AH-FK-17 approved by Ada Lovelace'), 'the sign-off');
+    // A stray Esc on the list does not quit; q does, and nothing is lost.
+    await t.keys('Escape', 'Escape', 'q');
+    await t.waitFor((s) => s.includes('EXIT=0'), 'the exit');
+    const text = await readFile(file, 'utf8');
+    expect(text).toMatch(/ {4}resolution: \{strategy: delete\}\n {4}review: \{status: approved, by: Ada Lovelace, at: \S+, note: orphans point at deleted test keys\}/);
+    t.kill();
+
+    // Reopen: resolved and signed off at once.
+    term = openTerminal(args, { columns: 80, rows: 24 });
+    t = term;
+    await t.waitFor((s) => /\d+ findings: \d+ blocked/.test(s), 'the plan again', 120_000);
+    await t.keys('/');
+    await t.type('AH-FK-17');
+    await t.keys('Enter');
+    let screen = await t.waitFor((s) => s.includes('filter "AH-FK-17"'), 'the filtered list');
+    expect(screen).toMatch(/✓ • medium\s+AH-FK-17\s+◆ resolved/);
+    expect(screen).toContain('· approved by Ada');
+    await t.keys('x');
+    screen = await t.waitFor((s) => s.includes('exported checklist, plan JSON and psql script'), 'the export');
+    const files = (await readdir(exports)).sort();
+    expect(files.map((f) => path.extname(f))).toEqual(['.json', '.md', '.sql']);
+    await t.keys('q');
+    await t.waitFor((s) => s.includes('EXIT=0'), 'the exit');
+
+    // The exported plan, applied from the CLI with --ready: AH-FK-17's orphans are deleted (backed up).
+    const planFile = path.join(exports, files[0]!);
+    const plan = JSON.parse(await readFile(planFile, 'utf8'));
+    expect(plan.findings.find((f: { id: string }) => f.id === 'AH-FK-17')).toMatchObject({ status: 'resolved', review: { status: 'approved', by: 'Ada Lovelace' } });
+    const r = await runCli(['apply', '--db', db.url, '--plan', planFile, '--only', 'AH-FK-17', '--window', `${new Date(Date.now() - 60_000).toISOString()}/${new Date(Date.now() + 3_600_000).toISOString()}`, '--yes', '--snapshots', path.join(dir, 'snapshots2')]);
+    expect(r.stderr + r.stdout).toContain('applied 1 finding(s)');
+    expect(r.code).toBe(0);
+    expect((await db.query<{ n: number }>(orphans)).rows[0]!.n).toBe(0);
+    const journal = await db.query(`SELECT review FROM pgmend.findings WHERE finding_id = 'AH-FK-17' ORDER BY run_id DESC LIMIT 1`);
+    expect(journal.rows[0].review).toMatchObject({ status: 'approved', by: 'Ada Lovelace', note: 'orphans point at deleted test keys' });
   });
 });

@@ -54,7 +54,7 @@ describe('finding list', () => {
     expect(first).toContain(findings[0]!.id);
     expect(first).toContain(`${findings.length} findings · `);
     expect(first).toMatch(/checking|connecting/);
-    const frame = await s.waitFor((f) => /\d+ findings: \d+ /.test(f), 'the plan');
+    const frame = await s.waitFor((f) => /\d+ findings: \d+ /.test(f), 'the plan', 120_000);
     const plan = s.store.getState().plan!;
     expect(frame).toContain(statusSummary(plan));
     expect(frame).toMatch(/✖ blocked/);
@@ -140,17 +140,30 @@ describe('finding list', () => {
     expect(s!.quit.called).toBe(false);
   });
 
-  test('x writes the checklist of the current plan', async () => {
+  test('x exports the checklist, the plan JSON and the psql script side by side; a second x never overwrites', async () => {
     await planned();
     await s!.press('x');
-    const frame = await s!.waitFor((f) => f.includes('wrote the checklist'), 'the export');
-    const files = (await readdir(exportDir)).filter((f) => f.endsWith('.md'));
-    expect(files).toHaveLength(1);
-    expect(frame).toContain(files[0]);
-    const md = await readFile(path.join(exportDir, files[0]!), 'utf8');
+    const frame = await s!.waitFor((f) => f.includes('exported checklist, plan JSON and psql script'), 'the export');
+    const plan = s!.store.getState().plan!;
+    const files = (await readdir(exportDir)).sort();
+    expect(files).toHaveLength(3);
+    const base = files[0]!.replace(/\.json$/, '');
+    expect(base).toMatch(new RegExp(`^pgmend-${db.name}-${plan.id}-\\d{8}T\\d{6}Z$`));
+    expect(files).toEqual([`${base}.json`, `${base}.md`, `${base}.sql`]);
+    expect(frame).toContain(base);
+    const md = await readFile(path.join(exportDir, `${base}.md`), 'utf8');
     expect(md).toContain(`# pgmend execution plan: \`${db.name}\``);
-    expect(md).toContain(statusSummary(s!.store.getState().plan!));
-    await rm(path.join(exportDir, files[0]!));
+    expect(md).toContain(statusSummary(plan));
+    expect(JSON.parse(await readFile(path.join(exportDir, `${base}.json`), 'utf8')).id).toBe(plan.id);
+    expect(await readFile(path.join(exportDir, `${base}.sql`), 'utf8')).toContain('\\set ON_ERROR_STOP on');
+    // Twice in the same second: the first export stays, the second gets its own names.
+    await s!.press('x');
+    await s!.waitFor((f) => f.includes('exported checklist'), 'the second export');
+    await new Promise((r) => setTimeout(r, 200));
+    const after = await readdir(exportDir);
+    expect(after).toHaveLength(6);
+    expect(await readFile(path.join(exportDir, `${base}.md`), 'utf8')).toBe(md);
+    for (const f of after) await rm(path.join(exportDir, f));
   });
 
   test('q quits; Esc on the list clears the filter, else does nothing (never quits)', async () => {

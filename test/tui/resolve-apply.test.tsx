@@ -102,7 +102,7 @@ describe('resolve', () => {
 
   test('x exports the checklist with the resolution in it', async () => {
     await s.press('x');
-    await s.waitFor((f) => f.includes('wrote the checklist'), 'the export');
+    await s.waitFor((f) => f.includes('exported checklist, plan JSON and psql script'), 'the export');
     const [file] = (await readdir(exportDir)).filter((f) => f.endsWith('.md'));
     const md = await readFile(path.join(exportDir, file!), 'utf8');
     expect(md).toContain('### AH-UQ-03: resolve blocking rows');
