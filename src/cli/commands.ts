@@ -6,6 +6,7 @@ import { registerJournal } from './journal.js';
 import { registerRollback } from './rollback.js';
 import { registerImport } from './import.js';
 import { registerReview } from './review.js';
+import { registerScan } from './scan.js';
 
 /** Every command registers itself from its own file (src/cli/<command>.ts). */
 export function registerCommands(program: Command): void {
@@ -16,4 +17,5 @@ export function registerCommands(program: Command): void {
   registerRollback(program);
   registerImport(program);
   registerReview(program);
+  registerScan(program);
 }

@@ -58,6 +58,8 @@ export const findingSchema = z
     params: z.record(z.string(), z.unknown(), { error: 'expected a map of params' }),
     resolution: resolutionSchema.optional(),
     review: reviewSchema.optional(),
+    /** Written by `pgmend scan`: why the finding was proposed, with the numbers it measured. */
+    evidence: z.string({ error: 'expected evidence as text' }).optional(),
   }, { error: 'expected a finding: {id, title, severity, playbook, params}' })
   .strict();
 export type Finding = z.infer<typeof findingSchema>;

@@ -1,0 +1,23 @@
+import type { Table } from '../../db/catalog.js';
+import type { Proposal, RuleContext, ScanThresholds } from './model.js';
+import type { ReadResult, TableRead } from './table-read.js';
+import type { Relations } from './relations.js';
+
+/**
+ * One question a data rule asks of one table: it registers the expressions it needs on the
+ * table's single read, then turns the numbers into a proposal (or nothing). Registering again on
+ * a fresh read (the exact recount of a sampled table) and evaluating again gives exact figures.
+ */
+export interface Probe {
+  register(read: TableRead): void;
+  evaluate(result: ReadResult): Proposal | null;
+}
+
+export interface DataRuleContext extends RuleContext {
+  thresholds: ScanThresholds;
+  relations: Relations;
+}
+
+export type DataRule = (ctx: DataRuleContext, table: Table) => Probe[];
+
+export const pct = (x: number): string => `${(x * 100).toFixed(1).replace(/\.0$/, '')}%`;
