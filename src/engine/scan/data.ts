@@ -9,6 +9,8 @@ import { counter } from './rules/counter.js';
 import { allowedValues } from './rules/allowed-values.js';
 import { preferPairs, uniqueRule } from './rules/unique.js';
 import { notNull } from './rules/not-null.js';
+import { indexForImpliedFk } from './rules/fk-without-index.js';
+import { quoteIdent } from '../../db/quote.js';
 
 const RULES: DataRule[] = [impliedForeignKey, counter, allowedValues, uniqueRule, notNull];
 
@@ -58,7 +60,13 @@ export async function dataRules(
           const exact = await again.run(client, null, topN);
           found = evaluate(kept, exact).map((f) => ({ ...f, proposal: { ...f.proposal, evidence: `${f.proposal.evidence} (found in a ${sample.toFixed(2)}% sample, counted in full)` } }));
         }
-        proposals.push(...preferPairs(found.map((f) => f.proposal)));
+        const mine = preferPairs(found.map((f) => f.proposal));
+        proposals.push(...mine);
+        for (const p of mine.filter((x) => x.code === 'IMPLIEDFK')) {
+          const column = table.columns.find((c) => quoteIdent(c.name) === (p.params.columns as string[])[0]);
+          const index = column && indexForImpliedFk(base, table, column.name, (p.params.references as { table: string }).table);
+          if (index) proposals.push(index);
+        }
         reads.push({ table: table.qualified, rows: result.rows, sampled: sample !== null, ms: Math.round(performance.now() - started) });
       });
     } catch (e) {

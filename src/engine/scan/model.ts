@@ -34,7 +34,7 @@ export interface ScanThresholds {
 
 export const DEFAULT_THRESHOLDS: ScanThresholds = {
   impliedFkMinMatch: 0.8,
-  counterNamedMinMatch: 0.5,
+  counterNamedMinMatch: 0.75,
   counterMinMatch: 0.9,
   enumMaxValues: 12,
   enumMinRows: 20,

@@ -54,13 +54,10 @@ export class TableRead {
     return `a${i}`;
   }
 
-  /** A grouping key; at most 30 per read (GROUPING takes 31 arguments). Null when full. */
-  key(expr: string): string | null {
+  /** A grouping key (its own grouping set). */
+  key(expr: string): string {
     let i = this.keys.indexOf(expr);
-    if (i < 0) {
-      if (this.keys.length >= 30) return null;
-      i = this.keys.push(expr) - 1;
-    }
+    if (i < 0) i = this.keys.push(expr) - 1;
     return `k${i}`;
   }
 
@@ -77,8 +74,6 @@ export class TableRead {
   }
 
   statement(samplePercent: number | null, topN: number): string {
-    const n = this.keys.length;
-    const all = n === 0 ? 0 : 2 ** n - 1;
     const inner = [...this.inners.map((e, i) => `(${e}) AS p${i}`), ...this.keys.map((e, i) => `(${e}) AS k${i}`)];
     // SYSTEM samples whole pages (the cost saving on a large table); on a table of a few pages it
     // may pick none, so tables under a million rows (sampled only with a low --sample-above-rows) get BERNOULLI.
@@ -86,12 +81,13 @@ export class TableRead {
     const from = `${tableSql(this.table)} AS t${samplePercent === null ? '' : ` TABLESAMPLE ${method} (${samplePercent}) REPEATABLE (0)`}`;
     const sets = ['()', ...this.keys.map((_, i) => `(k${i})`)].join(', ');
     const grouped =
-      `SELECT ${n === 0 ? '0' : `GROUPING(${this.keys.map((_, i) => `k${i}`).join(', ')})`} AS g, ` +
+      // g: which set a row belongs to — the one key it is grouped by, -1 for the total.
+      `SELECT ${this.keys.length === 0 ? '-1' : `CASE ${this.keys.map((_, i) => `WHEN GROUPING(k${i}) = 0 THEN ${i} `).join('')}ELSE -1 END`} AS g, ` +
       [...this.keys.map((_, i) => `k${i}`), 'count(*) AS n', ...this.aggs.map((a, i) => `${a} AS a${i}`)].join(', ') +
       `\n  FROM (SELECT ${inner.length ? inner.join(', ') : '1 AS pgmend_one'} FROM ${from}${this.joins.map((j) => `\n    ${j}`).join('')} OFFSET 0) AS r` +
       `\n  GROUP BY GROUPING SETS (${sets})`;
     // nn: the row is a group of one key (not the total) and that key is not NULL.
-    const nn = n === 0 ? 'false' : `CASE g ${this.keys.map((_, i) => `WHEN ${all - 2 ** (n - 1 - i)} THEN k${i} IS NOT NULL`).join(' ')} ELSE false END`;
+    const nn = this.keys.length === 0 ? 'false' : `CASE g ${this.keys.map((_, i) => `WHEN ${i} THEN k${i} IS NOT NULL`).join(' ')} ELSE false END`;
     return (
       `WITH ${[...this.ctes, `pgmend_groups AS (${grouped})`].join(',\n')}\n` +
       `SELECT * FROM (\n  SELECT g, ${[...this.keys.map((_, i) => `k${i}::text AS k${i}`), 'n', ...this.aggs.map((_, i) => `a${i}`)].join(', ')},\n` +
@@ -99,20 +95,17 @@ export class TableRead {
       `    sum(n) FILTER (WHERE nn AND n > 1) OVER w AS dup_rows, sum(n) FILTER (WHERE nn) OVER w AS nonnull_rows,\n` +
       `    row_number() OVER (PARTITION BY g, nn ORDER BY n DESC) AS rank, nn\n` +
       `  FROM (SELECT *, ${nn} AS nn FROM pgmend_groups) AS x WINDOW w AS (PARTITION BY g)) AS y\n` +
-      `WHERE g = ${all} OR (nn AND rank <= ${topN})`
+      `WHERE g = -1 OR (nn AND rank <= ${topN})`
     );
   }
 
   async run(client: pg.Client, samplePercent: number | null, topN: number): Promise<ReadResult> {
     const { rows } = await client.query<Record<string, unknown>>(this.statement(samplePercent, topN));
-    const n = this.keys.length;
-    const all = n === 0 ? 0 : 2 ** n - 1;
-    const total = rows.find((r) => Number(r.g) === all);
+    const total = rows.find((r) => Number(r.g) === -1);
     const aggs = new Map<string, unknown>(this.aggs.map((_, i) => [`a${i}`, total?.[`a${i}`] ?? null]));
     const keys = new Map<string, KeyStats>();
     this.keys.forEach((_, i) => {
-      const mask = all - 2 ** (n - 1 - i);
-      const mine = rows.filter((r) => Number(r.g) === mask && r.nn === true);
+      const mine = rows.filter((r) => Number(r.g) === i && r.nn === true);
       const first = mine[0];
       keys.set(`k${i}`, {
         groups: Number(first?.groups ?? 0),

@@ -10,7 +10,7 @@ import { columnParam, tableParam } from '../names.js';
  * (over a declared foreign key or an implied one) on most rows. A counter that needs repair has
  * drifted, so the match rate is weighed with the name:
  * - named like a counter (`*_count`, `*Count`, `*count` but not discount/account, `*_cnt`, `count_*`,
- *   `total_*`, `num_*`, `n_*`, `number_of_*`, `totalX`, `numX`): at least `counterNamedMinMatch` (default 50%) of rows match;
+ *   `total_*`, `num_*`, `n_*`, `number_of_*`, `totalX`, `numX`): at least `counterNamedMinMatch` (default 75%: one wrong on a fifth of its rows is still a counter) of rows match;
  * - any other name: at least `counterMinMatch` (default 90%) of rows match.
  * Rows where the counter is NULL count as not matching. Some matching count must be above zero,
  * and for a name that is not a counter's, at least two different counts must match (a column of

@@ -1,4 +1,4 @@
-import { fksOf, indexesOf, type Constraint, type Index } from '../../../db/catalog.js';
+import { fksOf, indexesOf, type Constraint, type Index, type Table } from '../../../db/catalog.js';
 import type { Proposal, RuleContext } from '../model.js';
 import { columnParam, tableParam } from '../names.js';
 
@@ -32,8 +32,22 @@ export function fkWithoutIndex(ctx: RuleContext): Proposal[] {
   return out;
 }
 
-function leadsWith(index: Index, fk: Constraint): boolean {
+function leadsWith(index: Index, fk: Pick<Constraint, 'columns'>): boolean {
   if (!index.valid || index.predicate !== null) return false;
   const lead = index.columns.slice(0, fk.columns.length);
   return lead.length === fk.columns.length && fk.columns.every((c) => lead.includes(c));
+}
+
+/** The index an implied foreign key proposed by the data rules needs too, when none leads with its column. */
+export function indexForImpliedFk(ctx: RuleContext, table: Table, column: string, parent: string): Proposal | null {
+  if (indexesOf(ctx.catalog, table).some((i) => leadsWith(i, { columns: [column] }))) return null;
+  const rows = table.estimatedRows ?? 0;
+  return {
+    code: 'FKIDX',
+    severity: rows < 1000 ? 'low' : 'medium',
+    title: `${table.name}(${column}) points at ${parent} but has no index`,
+    playbook: 'index',
+    params: { table: tableParam(ctx.catalog, table), columns: [columnParam(column)] },
+    evidence: `the foreign key proposed on ${table.qualified}.${column} → ${parent} needs an index: none of ${table.qualified} leads with ${column}; each delete or key update of a parent row would scan ~${Math.round(rows)} rows`,
+  };
 }
