@@ -9,7 +9,7 @@ import { renderScan } from '../engine/scan/output.js';
 import { DEFAULT_THRESHOLDS, type ScanEvent, type ScanResult, type ScanThresholds } from '../engine/scan/model.js';
 import { PgmendError, UsageError } from '../util/errors.js';
 
-interface ScanArgs {
+export interface ScanArgs {
   db?: string;
   schema?: string[];
   out?: string;
@@ -26,6 +26,11 @@ export function scanOptions(cmd: Command): Command {
   cmd.option('--statement-timeout <ms>', 'statement_timeout of each read, ms', String(PLAN_DEFAULTS.statementTimeoutMs));
   for (const [key, value] of Object.entries(DEFAULT_THRESHOLDS)) cmd.option(`${flag(key)} <${FRACTIONS.has(key as keyof ScanThresholds) ? 'share' : 'n'}>`, `rule threshold (README "pgmend scan")`, String(value));
   return cmd;
+}
+
+/** Threshold arguments at their defaults (for `review --scan`). */
+export function scanDefaults(): Record<string, string> {
+  return Object.fromEntries(Object.entries(DEFAULT_THRESHOLDS).map(([k, v]) => [k, String(v)]));
 }
 
 export function scanThresholds(args: Record<string, unknown>): ScanThresholds {

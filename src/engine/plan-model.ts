@@ -97,6 +97,8 @@ export interface FindingPlan {
   title: string;
   severity: Severity;
   source?: string;
+  /** Why `pgmend scan` proposed it (shown in review; not part of the plan JSON). */
+  evidence?: string;
   playbook: string;
   /** Main table, qualified, unquoted (`public.identities`). */
   table?: string;

@@ -52,7 +52,8 @@ export function FindingDetail({ state, controller, width, height }: { state: Rev
   const f = controller.findingPlan(id);
   if (!f) return <LineView line={[seg(`${id}: not in the plan`, 'bad')]} width={width} />;
   const lines = paneLines(f, pane, width, context);
-  const viewport = Math.max(1, height - DETAIL_CHROME);
+  // A scanned finding says why it was proposed, on one line under its title.
+  const viewport = Math.max(1, height - DETAIL_CHROME - (f.evidence ? 1 : 0));
   controller.metrics.detailLines = lines.length;
   controller.metrics.detailPage = viewport;
   const offset = Math.min(scroll, Math.max(0, lines.length - viewport));
@@ -61,6 +62,7 @@ export function FindingDetail({ state, controller, width, height }: { state: Rev
     <Box flexDirection="column" height={height}>
       <LineView line={findingHeader(f, frame, state.marked.includes(f.id), state.busy[f.id])} width={width} />
       <LineView line={titleLine(f, state)} width={width} />
+      {f.evidence ? <LineView line={[seg(`evidence: ${f.evidence}`, 'muted')]} width={width} /> : null}
       <LineView line={tabsLine(pane, position)} width={width} />
       <ScrollView lines={lines} offset={offset} height={viewport} width={width} />
     </Box>

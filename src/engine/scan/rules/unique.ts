@@ -14,7 +14,7 @@ import { columnParam, tableParam, words } from '../names.js';
  * - one column entirely unique with no constraint, when its name says it identifies a row (email,
  *   username, login, handle, slug, sku, `*_key`, `*_uuid`, `*_code`, `*_number`, `name`), or
  *   (`code`, `number`, `name` only in a bounded varchar/char, and `name` not in a table of people),
- *   or when it is a column pointing at another table (a 1:1 extension such as a profile) →
+ *   or when it is a NOT NULL column pointing at another table (a 1:1 extension such as a profile) →
  *   `unique`, low;
  * - a pair: two columns pointing at two different tables (a link table's `(user_id, course_id)`),
  *   or a column pointing at a table with an identifying text column (`(tenant_id, slug)`, `(album_id,
@@ -44,7 +44,7 @@ export const uniqueRule: DataRule = (ctx, table) => {
   const pointers = (ctx.relations.pointers.get(table.oid) ?? []).filter((p) => !unique.has(p.column.name));
   const pointing = new Set(pointers.map((p) => p.column.name));
   const candidates = table.columns.filter((c) => !unique.has(c.name) && !c.generated && !PERSON.test(c.name) && (TEXTISH.test(c.type) || pointing.has(c.name)));
-  const probes: Probe[] = candidates.map((c) => single(ctx, table, c.name, identifying(table, c) || pointing.has(c.name)));
+  const probes: Probe[] = candidates.map((c) => single(ctx, table, c.name, identifying(table, c) || (pointing.has(c.name) && c.notNull)));
   const covered = indexesOf(ctx.catalog, table).filter((i) => i.unique && i.predicate === null);
   const pairs: [string, string][] = [];
   const ptr = [...new Map(pointers.map((p) => [p.column.name, p])).values()].slice(0, 4);
