@@ -64,7 +64,8 @@ export default async function setup(project: TestProject) {
     await buildTemplates(adminUrl);
   } catch (e) {
     await server?.stop();
-    const stderr = (e as { stderr?: Buffer | string }).stderr?.toString().trim().split('\n').pop();
+    const lines = (e as { stderr?: Buffer | string }).stderr?.toString().trim().split('\n') ?? [];
+    const stderr = lines.filter((l) => /ERROR|FATAL|error/.test(l)).pop() ?? lines.pop();
     throw oneLine(`setup failed: ${errorMessage(e).split('\n')[0]}${stderr ? ` — ${stderr}` : ''}`);
   }
   project.provide('adminUrl', adminUrl);
