@@ -126,7 +126,7 @@ function stepLockLines(s: PlanStep, width: number): Line[] {
   const modes = new Set(Object.values(s.locks ?? {}));
   if (modes.size > 1) out.push(...wrap([seg('   per table: ', 'muted'), seg(Object.entries(s.locks!).map(([t, m]) => `${t.replace(/^public\./, '')} ${m}`).join(', '))], width));
   if (s.lockNote) out.push(...wrap([seg('   ⚠ ', 'bad', { bold: true }), seg(s.lockNote, 'bad')], width));
-  else if (s.observed) out.push([seg(`   observed in rehearsal: ${Object.keys(s.observed).length ? Object.entries(s.observed).map(([t, m]) => `${t.replace(/^public\./, '')} ${m}`).join(', ') : 'no table lock'}${s.heldMs !== undefined ? ` · held ${formatMs(s.heldMs)}` : ''}`, 'muted')]);
+  else if (s.observed) out.push(...wrap([seg(`   observed in rehearsal: ${Object.keys(s.observed).length ? Object.entries(s.observed).map(([t, m]) => `${t.replace(/^public\./, '')} ${m}`).join(', ') : 'no table lock'}${s.heldMs !== undefined ? ` · held ${formatMs(s.heldMs)}` : ''}`, 'muted')], width));
   else if (s.lockSource === 'rules') out.push([seg('   lock from the rules (not observed in rehearsal)', 'muted')]);
   return out;
 }
@@ -148,7 +148,7 @@ export function stepsPane(f: FindingPlan, width: number): Line[] {
     const tables = tablesText(s.tables);
     out.push(
       ...wrap([seg(`${i + 1}. `, undefined, { bold: true }), seg(s.description ? oneLine(s.description) : oneLine(s.sql))], width).slice(0, 3),
-      [seg('   lock ', 'muted'), seg(s.lock, 'warn', { bold: true }), ...(tables ? [seg(' on ', 'muted'), seg(tables)] : [])],
+      ...wrap([seg('   lock ', 'muted'), seg(s.lock, 'warn', { bold: true }), ...(tables ? [seg(' on ', 'muted'), seg(tables)] : [])], width),
       ...stepLockLines(s, width),
       [seg(`   ${s.phase} · ${rehearsedLabel(r, i)}${s.transactional ? '' : ' · runs outside a transaction'}${s.backupTable ? ` · backup ${s.backupTable}` : ''}`, 'muted')],
     );
