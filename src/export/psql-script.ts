@@ -127,13 +127,16 @@ function header(plan: Plan, mode: Mode, now: Date, stepCount: number): string[] 
 function stepLines(s: ScriptStep, n: number, total: number, firstOfFinding: boolean): string[] {
   const { finding: f, step, index } = s;
   const label = `[${n}/${total}] ${f.id} step ${index + 1}/${f.steps.length} (${step.phase})${step.description ? `: ${step.description}` : ''}`;
-  const tables = step.tables.length ? ` on ${step.tables.join(', ')}` : '';
+  // One mode on every table: `lock: MODE on a, b`; else per table: `lock: a MODE, b MODE`.
+  const modes = new Set(Object.values(step.locks ?? {}));
+  const tables = modes.size > 1 ? '' : step.tables.length ? ` on ${step.tables.join(', ')}` : '';
   const lines: string[] = [];
   if (firstOfFinding) {
     lines.push(sqlComment(`${f.id} (${f.severity}): ${f.title}`));
     if (f.rehearsal && !f.rehearsal.ok) lines.push(sqlComment(`WARNING: rehearsal failed: ${f.rehearsal.error ?? 'no message'}`));
   }
-  lines.push(sqlComment(`lock: ${step.lock}${tables}${step.transactional ? '' : '; runs outside a transaction block'}`));
+  const lock = modes.size > 1 ? Object.entries(step.locks!).map(([t, m]) => `${t} ${m}`).join(', ') : `${step.lock}${tables}`;
+  lines.push(sqlComment(`lock: ${lock}${step.transactional ? '' : '; runs outside a transaction block'}`));
   lines.push(`\\echo ${psqlArgument(label)}`, terminated(step.sql));
   return lines;
 }
