@@ -1,3 +1,4 @@
+import { changedRowsText, rehearsedChanges } from '../engine/changed-rows.js';
 import { Option, type Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { action } from './run.js';
@@ -130,7 +131,10 @@ function printWhatWillRun(plan: Plan, selected: Plan['findings'], already: Plan[
   const out = process.stderr;
   out.write(`pgmend: ${mode} mode, ${formatDuration(msLeft)} left in the window; plan ${plan.id} (fingerprint ${plan.fingerprint})\n`);
   for (const f of selected) {
-    const rows = f.checks.filter((c) => c.blocking && c.rows > 0).map((c) => `${c.rows} ${c.id} rows → ${f.resolution?.strategy}`);
+    // What the checks counted, and what the run will change (rehearsed): a duplicate group keeps a row.
+    const counted = f.checks.filter((c) => c.blocking && c.rows > 0).map((c) => `${c.rows} ${c.id} rows`);
+    const will = rehearsedChanges(f);
+    const rows = will === undefined || will.deleted + will.updated === 0 ? counted : [...counted, `will change: ${changedRowsText(will)}`];
     const locks = describeTableLocks(f.steps);
     out.write(`  • ${f.id} ${f.title} — ${f.steps.length} step(s)${rows.length ? `; ${rows.join(', ')}` : ''}; locks per table: ${locks || 'none'}\n`);
   }
@@ -150,7 +154,10 @@ function report(r: ApplyResult): number {
   const out = process.stdout;
   for (const f of r.findings.filter((x) => x.outcome === 'already-applied')) out.write(`${f.id}: already applied — nothing to do (${f.reason})\n`);
   if (r.status === 'committed') {
-    out.write(`applied ${r.findings.filter((f) => f.outcome === 'applied').length} finding(s), ${r.rowsChanged} row(s) changed and backed up — journal run ${r.runId}${r.snapshotFile ? `, snapshot ${r.snapshotFile}` : ''}\n`);
+    // Per finding, what the run changed (as its statements reported it), then the total.
+    const applied = r.findings.filter((f) => f.outcome === 'applied');
+    for (const f of applied) out.write(`${f.id}: applied, ${changedRowsText(f)}\n`);
+    out.write(`applied ${applied.length} finding(s), ${r.rowsChanged} row(s) changed and backed up — journal run ${r.runId}${r.snapshotFile ? `, snapshot ${r.snapshotFile}` : ''}\n`);
     out.write(`undo with: pgmend rollback --run ${r.runId}\n`);
     return 0;
   }

@@ -34,6 +34,9 @@ export interface AppliedFinding {
   id: string;
   outcome: 'applied' | 'already-applied' | 'skipped';
   rows: number;
+  /** Rows this run deleted and updated for the finding, as its statements reported them. */
+  deleted?: number;
+  updated?: number;
   reason?: string;
 }
 

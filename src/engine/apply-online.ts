@@ -3,7 +3,7 @@ import { connect } from '../db/session.js';
 import { loadCatalog } from '../db/catalog.js';
 import { schemaDdl } from '../db/ddl.js';
 import { ensureParser } from '../playbooks/expression.js';
-import { ensureJournal, startRun } from './journal.js';
+import { ensureJournal, rowsChangedByFinding, startRun } from './journal.js';
 import { writeSnapshot } from './snapshot.js';
 import { staleReasons } from './stale.js';
 import { runStep, sleep, stepKey, lockHolders, type StepRunner } from './step-runner.js';
@@ -125,6 +125,7 @@ export async function applyOnline(opts: ApplyOptions, selected: FindingPlan[], a
     await verify(client, selected, prepared);
     emit({ kind: 'phase', phase: 'journal' });
     const { rows: total } = await client.query(`SELECT coalesce(sum(rows) FILTER (WHERE sql ~* '^\\s*(DELETE|UPDATE)'), 0) AS n FROM pgmend.steps WHERE run_id = $1`, [runId]);
+    const changed = await rowsChangedByFinding(client, runId!);
     await client.query(`UPDATE pgmend.findings SET outcome = 'applied' WHERE run_id = $1`, [runId]);
     await client.query(`UPDATE pgmend.runs SET status = 'committed', finished_at = clock_timestamp(), rows_changed = $2, error = NULL WHERE id = $1`, [runId, Number(total[0].n)]);
     await faultPoint('before-commit');
@@ -134,7 +135,7 @@ export async function applyOnline(opts: ApplyOptions, selected: FindingPlan[], a
       runId,
       status: 'committed',
       rowsChanged: Number(total[0].n),
-      findings: [...selected.map((f) => ({ id: f.id, outcome: 'applied' as const, rows: rows.get(f.id)! })), ...alreadyOut],
+      findings: [...selected.map((f) => ({ id: f.id, outcome: 'applied' as const, rows: rows.get(f.id)!, ...(changed.get(f.id) ?? { deleted: 0, updated: 0 }) })), ...alreadyOut],
       ...(snapshotFile ? { snapshotFile } : {}),
     };
   } catch (e) {

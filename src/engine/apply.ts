@@ -7,7 +7,7 @@ import { fingerprint } from '../db/fingerprint.js';
 import { ensureParser } from '../playbooks/expression.js';
 import { prepareFinding, type PreparedFinding } from './prepare.js';
 import { runPrechecks } from './prechecks.js';
-import { ensureJournal, startRun } from './journal.js';
+import { ensureJournal, rowsChangedByFinding, startRun } from './journal.js';
 import { windowState, formatDuration } from './window.js';
 import { writeSnapshot } from './snapshot.js';
 import { staleReasons } from './stale.js';
@@ -159,6 +159,7 @@ async function applyInTransaction(client: pg.Client, opts: ApplyOptions, selecte
 
     emit({ kind: 'phase', phase: 'journal' });
     const rowsChanged = [...rows.values()].reduce((a, b) => a + b, 0);
+    const changed = await rowsChangedByFinding(client, runId);
     for (const [ord, f] of selected.entries()) {
       await client.query(
         `INSERT INTO pgmend.findings (run_id, finding_id, playbook, ord, tables, sql_hash, rollback, outcome, review) VALUES ($1, $2, $3, $4, $5, $6, $7, 'applied', $8)`,
@@ -174,7 +175,7 @@ async function applyInTransaction(client: pg.Client, opts: ApplyOptions, selecte
       runId,
       status: 'committed',
       rowsChanged,
-      findings: [...selected.map((f) => ({ id: f.id, outcome: 'applied' as const, rows: rows.get(f.id)! })), ...alreadyOut],
+      findings: [...selected.map((f) => ({ id: f.id, outcome: 'applied' as const, rows: rows.get(f.id)!, ...(changed.get(f.id) ?? { deleted: 0, updated: 0 }) })), ...alreadyOut],
       ...(snapshotFile ? { snapshotFile } : {}),
     };
   } catch (e) {

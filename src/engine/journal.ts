@@ -93,6 +93,19 @@ export async function journalExists(client: pg.Client): Promise<boolean> {
   return rows[0].ok === true;
 }
 
+/**
+ * Rows each finding of a run deleted and updated, as its steps reported them (the journal's step
+ * rows, so a resumed online run counts its earlier attempts too). Backups are copies, not changes.
+ */
+export async function rowsChangedByFinding(client: pg.Client, runId: number): Promise<Map<string, { deleted: number; updated: number }>> {
+  const { rows } = await client.query<{ finding_id: string; deleted: string; updated: string }>(
+    `SELECT finding_id, coalesce(sum(rows) FILTER (WHERE sql ~* '^\\s*DELETE\\M'), 0) AS deleted, coalesce(sum(rows) FILTER (WHERE sql ~* '^\\s*UPDATE\\M'), 0) AS updated
+     FROM pgmend.steps WHERE run_id = $1 AND status = 'done' GROUP BY finding_id`,
+    [runId],
+  );
+  return new Map(rows.map((r) => [r.finding_id, { deleted: Number(r.deleted), updated: Number(r.updated) }]));
+}
+
 export function osUser(): string {
   try {
     return os.userInfo().username;

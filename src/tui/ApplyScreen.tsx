@@ -1,3 +1,4 @@
+import { changedRowsText } from '../engine/changed-rows.js';
 import React, { useCallback } from 'react';
 import path from 'node:path';
 import { Box, Text, useInput } from 'ink';
@@ -133,6 +134,8 @@ function resultLines(ap: ApplyState): Line[] {
     const n = r.findings.filter((f) => f.outcome === 'applied').length;
     return [
       [seg('✔ committed', 'ok', { bold: true }), seg(` · ${plural(n, 'finding')} applied · ${plural(r.rowsChanged, 'row')} changed · journal run ${r.runId}`)],
+      // What the run changed, per finding (not what the checks counted).
+      ...r.findings.filter((f) => f.outcome === 'applied').map((f): Line => [seg(`  ${f.id}: ${changedRowsText(f)}`)]),
       ...(r.rowsChanged ? [[seg('  every changed row was copied first into the pgmend schema', 'muted')]] : []),
       [seg(`  undo with: pgmend rollback --run ${r.runId}`, 'muted')],
       ...(r.snapshotFile ? [[seg(`  schema snapshot: ${path.relative(process.cwd(), r.snapshotFile) || r.snapshotFile}`, 'muted')]] : []),

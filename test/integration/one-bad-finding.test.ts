@@ -158,10 +158,23 @@ describe('one bad finding never sinks the plan', () => {
       expect(await dbState(db.url)).toEqual(before);
     });
 
-    it('apply --only leaving them out applies the rest', async () => {
+    it('apply --only leaving them out applies the rest; the summary counts the rows the run changed, not the rows the checks counted', async () => {
+      // Counted independently: a duplicate group keeps its oldest row; drift is every row off its count.
+      const n = async (sql: string) => Number((await db.query(sql)).rows[0].n);
+      const duplicates = await n(`SELECT count(*) AS n FROM (SELECT count(*) OVER (PARTITION BY user_id, lower(display_name)) AS g FROM identities WHERE deleted_at IS NULL) x WHERE g > 1`);
+      const toUpdate = await n(`SELECT count(*) AS n FROM (SELECT row_number() OVER (PARTITION BY user_id, lower(display_name) ORDER BY created_at, id) AS k FROM identities WHERE deleted_at IS NULL) x WHERE k > 1`);
+      const drift = await n(`SELECT count(*) AS n FROM identities i WHERE total_licenses IS DISTINCT FROM (SELECT count(*) FROM licenses l WHERE l.identity_id = i.id)`);
+      expect(duplicates).toBeGreaterThan(toUpdate);
       const r = await runCli(['apply', '--db', db.url, '--findings', file, '--only', GOOD.map((g) => g.id).join(','), '--window', '00:00-23:59', '--yes']);
       expect(r.code, r.stderr).toBe(0);
-      expect(r.stdout).toMatch(/applied 4 finding\(s\)/);
+      expect(r.stderr).toContain(`${duplicates} duplicates rows, will change: ${toUpdate} rows updated`);
+      expect(r.stdout).toContain(`G-UQ: applied, ${toUpdate} rows updated\n`);
+      expect(r.stdout).toContain(`G-CNT: applied, ${drift} rows updated\n`);
+      expect(r.stdout).toContain(`G-MIXED: applied, 1 row deleted\n`);
+      expect(r.stdout).toContain(`G-FK: applied, no rows changed\n`);
+      expect(r.stdout).toContain(`applied 4 finding(s), ${1 + toUpdate + drift} row(s) changed and backed up — journal run`);
+      const journal = await n(`SELECT rows_changed AS n FROM pgmend.runs ORDER BY id DESC LIMIT 1`);
+      expect(journal).toBe(1 + toUpdate + drift);
       const { rows } = await db.query(`SELECT count(*)::int AS n FROM public."InvoiceLine" WHERE "Qty" <= 0`);
       expect(rows[0].n).toBe(0);
       const { rows: idx } = await db.query(`SELECT 1 FROM pg_indexes WHERE indexname = 'idx_identity_user_display_name'`);

@@ -183,6 +183,8 @@ describe('apply', () => {
     const run = (await db.query<{ id: number; status: string }>(`SELECT id, status FROM pgmend.runs WHERE status = 'committed' ORDER BY id DESC LIMIT 1`)).rows[0]!;
     expect(frame).toContain(`✔ committed · 1 finding applied · 3 rows changed · journal run ${run.id}`);
     expect(frame).toContain(`undo with: pgmend rollback --run ${run.id}`);
+    // What the run changed, per finding, as its statements reported it.
+    expect(frame).toContain(`  AH-UQ-03: ${duplicates.length} rows deleted`);
     // Finished steps were printed above the live area, each with its rows.
     expect(frame).toMatch(/✔ AH-UQ-03 3\/4 back up the rows that block duplicates, locking them · 3 rows/);
     expect(frame).toMatch(/✔ AH-UQ-03 4\/4 delete the backed-up rows · 3 rows/);
