@@ -14,6 +14,7 @@ import type { FindingPlan, Plan, PlanStep } from './plan-model.js';
 import { PgmendError, errorMessage } from '../util/errors.js';
 import { windowState } from './window.js';
 import { checkPrivileges } from './privileges.js';
+import { checkRowMatching } from './row-match.js';
 import { planDrift } from './plan-integrity.js';
 import { faultPoint, faultCounter } from './fault-seam.js';
 
@@ -49,6 +50,7 @@ export async function applyOnline(opts: ApplyOptions, selected: FindingPlan[], a
     const prepared = prepareAll(catalog, opts, selected);
     const tables = [...new Set(prepared.flatMap((p) => p.tables))];
     await checkPrivileges(client, catalog, selected);
+    checkRowMatching(catalog, selected);
     const done = new Set<string>();
     if (resumeRunId === undefined) {
       await client.query('SAVEPOINT pgmend_precheck');
