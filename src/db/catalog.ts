@@ -1,11 +1,14 @@
 import type pg from 'pg';
 import { CATALOG_SQL, FUNCTION_DEF_SQL } from './catalog-sql.js';
-import { parseName, spellings } from './names.js';
+import { parseName, type NamePart } from './names.js';
+import { quoteIdent } from './quote.js';
+import { UsageError } from '../util/errors.js';
 
 /**
  * The user schema as plain data (JSON-serialisable, so it can be snapshotted), read in one round
- * trip. Names are as stored (case kept); `qualified` is `schema.name` unquoted, the way plans name
- * tables; quote with quote.ts when rendering SQL.
+ * trip. Names are values, as stored (case kept). `qualified` is `schema.name` unquoted: a display
+ * label and the key plans use for a table, never SQL — SQL gets a table through `sqlName(table)`
+ * (quote.ts), and a plan's label back to its table through `tableByLabel`.
  */
 
 export type FkAction = 'cascade' | 'set-null' | 'set-default' | 'restrict' | 'no-action';
@@ -320,6 +323,8 @@ export async function functionDef(client: pg.Client, oid: number): Promise<strin
 interface Lookup {
   byQualified: Map<string, Table>;
   byOid: Map<number, Table>;
+  /** Table names per schema. */
+  namesIn: Map<string, string[]>;
   constraints: Map<number, Constraint[]>;
   referencing: Map<number, Constraint[]>;
   indexes: Map<number, Index[]>;
@@ -340,12 +345,23 @@ function groupBy<T>(items: T[], key: (t: T) => number | undefined): Map<number, 
   return map;
 }
 
+function namesBySchema(tables: Table[]): Map<string, string[]> {
+  const map = new Map<string, string[]>();
+  for (const t of tables) {
+    const list = map.get(t.schema);
+    if (list) list.push(t.name);
+    else map.set(t.schema, [t.name]);
+  }
+  return map;
+}
+
 function lookup(catalog: Catalog): Lookup {
   let l = lookups.get(catalog);
   if (!l) {
     l = {
       byQualified: new Map(catalog.tables.map((t) => [qualify(t.schema, t.name), t])),
       byOid: new Map(catalog.tables.map((t) => [t.oid, t])),
+      namesIn: namesBySchema(catalog.tables),
       constraints: groupBy(catalog.constraints, (c) => c.tableOid),
       referencing: groupBy(catalog.constraints, (c) => c.foreignKey?.tableOid),
       indexes: groupBy(catalog.indexes, (i) => i.tableOid),
@@ -357,36 +373,70 @@ function lookup(catalog: Catalog): Lookup {
 }
 
 /**
- * A table by reference: `table`, `schema.table`, `"Mixed"."Name"`. Unquoted parts fold to lower case
- * as in PostgreSQL (falling back to the spelling as written); an unqualified name is looked up along
- * the search_path. Undefined when there is no such table; throws UsageError on a malformed name.
+ * A table by reference, the ways people write one: as the catalog spells it (`InvoiceLine`,
+ * `Billing.Invoice`), quoted (`"InvoiceLine"`, `public."InvoiceLine"`), or in lower case
+ * (`invoiceline`). An unquoted part matches, in order: exactly as written; folded to lower case, as
+ * PostgreSQL reads it; the one spelling equal but for case, when only one is. An unqualified name
+ * is looked up along the search_path, first schema first. Undefined when there is no such table;
+ * throws UsageError on a malformed or ambiguous name.
  */
 export function findTable(catalog: Catalog, ref: string): Table | undefined {
   const parts = parseName(ref, 'table', 2);
   const l = lookup(catalog);
   const last = parts[parts.length - 1]!;
-  const schemas = parts.length === 2 ? spellings(parts[0]!) : catalog.searchPath;
+  const schemas = parts.length === 2 ? matchNames(catalog.schemas, parts[0]!, 'schema') : catalog.searchPath;
   for (const schema of schemas) {
-    for (const name of spellings(last)) {
-      const t = l.byQualified.get(qualify(schema, name));
-      if (t) return t;
-    }
+    const [name] = matchNames(l.namesIn.get(schema) ?? [], last, 'table', schema);
+    if (name !== undefined) return l.byQualified.get(qualify(schema, name));
   }
   return undefined;
+}
+
+/**
+ * The names among `names` a written part means: exact, else PostgreSQL's lower-case folding, else
+ * the one name equal but for case (unquoted parts only). Several equal but for case: ambiguous.
+ */
+export function matchNames(names: readonly string[], part: NamePart, what: string, inSchema?: string): string[] {
+  if (names.includes(part.text)) return [part.text];
+  if (part.quoted) return [];
+  const folded = part.text.toLowerCase();
+  if (names.includes(folded)) return [folded];
+  const caseless = names.filter((n) => n.toLowerCase() === folded);
+  if (caseless.length > 1) {
+    const spelled = caseless.map((n) => quoteIdent(n)).sort();
+    throw new UsageError(
+      `ambiguous ${what} name ${JSON.stringify(part.text)}${inSchema ? ` in schema ${quoteIdent(inSchema)}` : ''}: ${spelled.join(' and ')} differ only in case`,
+      `write it exactly as the catalog spells it, or quoted: ${spelled.map((n) => `'${n}'`).join(' or ')}`,
+    );
+  }
+  return caseless;
+}
+
+/** The table a plan labels `schema.name` (its `qualified`): exact, no folding, no search_path. */
+export function tableByLabel(catalog: Catalog, label: string): Table | undefined {
+  return lookup(catalog).byQualified.get(label);
+}
+
+/** A plan's label first (exact), else a name as a user writes it; undefined when neither finds one. */
+export function tableByRef(catalog: Catalog, ref: string): Table | undefined {
+  const t = tableByLabel(catalog, ref);
+  if (t) return t;
+  try {
+    return findTable(catalog, ref);
+  } catch {
+    return undefined;
+  }
 }
 
 export function tableByOid(catalog: Catalog, oid: number): Table | undefined {
   return lookup(catalog).byOid.get(oid);
 }
 
-/** A column by name: `email`, `"Email"`; unquoted names fold to lower case first, as in PostgreSQL. */
+/** A column by name, the same ways as a table (see findTable): `createdAt`, `"createdAt"`, `createdat`. */
 export function findColumn(table: Table, name: string): Column | undefined {
   const [part] = parseName(name, 'column', 1);
-  for (const spelling of spellings(part!)) {
-    const column = table.columns.find((c) => c.name === spelling);
-    if (column) return column;
-  }
-  return undefined;
+  const [found] = matchNames(table.columns.map((c) => c.name), part!, 'column');
+  return found === undefined ? undefined : table.columns.find((c) => c.name === found);
 }
 
 export function constraintsOf(catalog: Catalog, table: Table): Constraint[] {

@@ -1,6 +1,6 @@
 import {
   constraintsOf,
-  findTable,
+  tableByRef,
   indexesOf,
   tableByOid,
   triggersOf,
@@ -91,7 +91,7 @@ export function schemaDdl(catalog: Catalog, tables: string[]): string {
   const found = new Map<string, Table>();
   const missing = new Set<string>();
   for (const ref of tables) {
-    const t = findTable(catalog, ref);
+    const t = tableByRef(catalog, ref);
     if (t) found.set(t.qualified, t);
     else missing.add(ref.trim());
   }

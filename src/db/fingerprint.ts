@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { constraintsOf, findTable, indexesOf, triggersOf, type Catalog, type Column, type Table } from './catalog.js';
+import { constraintsOf, tableByRef, indexesOf, triggersOf, type Catalog, type Column, type Table } from './catalog.js';
 import { schemaDdl, tableDdl, triggerFunctions } from './ddl.js';
 
 /**
@@ -98,8 +98,8 @@ export function describeSchemaChange(before: Catalog, after: Catalog, tables: st
   const out: string[] = [];
   const seen = new Set<string>();
   for (const ref of tables) {
-    const a = findTable(before, ref);
-    const b = findTable(after, ref);
+    const a = tableByRef(before, ref);
+    const b = tableByRef(after, ref);
     const label = (a ?? b)?.qualified ?? ref.trim();
     if (seen.has(label)) continue;
     seen.add(label);
@@ -113,7 +113,7 @@ export function describeSchemaChange(before: Catalog, after: Catalog, tables: st
     }
   }
   // Trigger functions: a changed body changes what the tables do.
-  const tablesOf = (c: Catalog) => tables.map((r) => findTable(c, r)).filter((t): t is Table => t !== undefined);
+  const tablesOf = (c: Catalog) => tables.map((r) => tableByRef(c, r)).filter((t): t is Table => t !== undefined);
   const key = (f: { qualified: string; identityArgs: string }) => `${f.qualified}(${f.identityArgs})`;
   const oldFns = new Map(triggerFunctions(before, tablesOf(before)).map((f) => [key(f), f]));
   for (const f of triggerFunctions(after, tablesOf(after))) {

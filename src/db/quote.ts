@@ -58,6 +58,22 @@ export function quoteQualified(schema: string, name: string): string {
   return `${quoteIdent(schema)}.${quoteIdent(name)}`;
 }
 
+/** A schema-qualified object name as the catalog stores it (case, spaces, quotes kept). */
+export interface QualifiedName {
+  schema: string;
+  name: string;
+}
+
+/** The one way a table, function or other qualified name becomes SQL: `public."InvoiceLine"`. */
+export function sqlName(n: QualifiedName): string {
+  return quoteQualified(n.schema, n.name);
+}
+
+/** How a name reads in messages and labels: `public.InvoiceLine` (never SQL). */
+export function displayName(n: QualifiedName): string {
+  return `${n.schema}.${n.name}`;
+}
+
 export type LiteralValue = string | number | bigint | boolean | null;
 
 /**

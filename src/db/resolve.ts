@@ -14,6 +14,19 @@ function mention(text: string): string {
   return text.includes('"') ? text : `"${text}"`;
 }
 
+/** A name part a findings file can hold unquoted: PostgreSQL's own spelling reads back exactly (findTable). */
+const writableBare = (name: string) => !/[".]/.test(name) && name.trim() === name;
+
+/**
+ * How to write a table or column in a findings file so that pasting it back finds exactly it:
+ * the catalog's spelling (`"public.InvoiceLine"`, `"createdAt"`), or, where a part holds a dot, a
+ * double quote or edge spaces, SQL-quoted inside YAML single quotes (`'app."v1.2"'`).
+ */
+export function writtenName(...parts: string[]): string {
+  if (parts.every(writableBare)) return `"${parts.join('.')}"`;
+  return `'${parts.map((p) => quoteIdent(p)).join('.').replaceAll("'", "''")}'`;
+}
+
 /** How a table is named in messages: qualified, quoted only where needed. */
 export function tableLabel(table: Table): string {
   return quoteQualified(table.schema, table.name);
@@ -34,7 +47,7 @@ export function resolveTable(catalog: Catalog, ref: string): Table {
   const wanted = qualified ? `${parts[0]!.text}.${parts[1]!.text}` : parts[0]!.text;
   const suggestion = closestBy(wanted, candidates, (t) => (qualified ? `${t.schema}.${t.name}` : t.name));
   const shown = mention(ref.trim());
-  if (suggestion) throw new UsageError(`unknown table ${shown}`, `did you mean ${mention(tableLabel(suggestion))}?`);
+  if (suggestion) throw new UsageError(`unknown table ${shown}`, `did you mean ${writtenName(suggestion.schema, suggestion.name)}?`);
   if (qualified && !catalog.schemas.includes(parts[0]!.text) && !catalog.schemas.includes(parts[0]!.text.toLowerCase())) {
     throw new UsageError(`unknown table ${shown}: there is no schema ${mention(parts[0]!.text)}`, `schemas: ${catalog.schemas.join(', ') || '(none)'}`);
   }
@@ -48,6 +61,6 @@ export function resolveColumn(catalog: Catalog, table: Table | string, name: str
   if (found) return found;
   const suggestion = closestBy(name.replace(/^"(.*)"$/s, '$1'), t.columns, (c) => c.name);
   const message = `table ${tableLabel(t)} has no column ${mention(name)}`;
-  if (suggestion) throw new UsageError(message, `did you mean ${mention(quoteIdent(suggestion.name))}?`);
+  if (suggestion) throw new UsageError(message, `did you mean ${writtenName(suggestion.name)}?`);
   throw new UsageError(message, `its columns: ${t.columns.map((c) => quoteIdent(c.name)).join(', ')}`);
 }

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { connect } from '../db/session.js';
 import { loadCatalog } from '../db/catalog.js';
 import { schemaDdl } from '../db/ddl.js';
+import { quoteQualified } from '../db/quote.js';
 import { ensureParser } from '../playbooks/expression.js';
 import { ensureJournal, rowsChangedByFinding, startRun } from './journal.js';
 import { writeSnapshot } from './snapshot.js';
@@ -14,6 +15,7 @@ import type { FindingPlan, Plan, PlanStep } from './plan-model.js';
 import { PgmendError, errorMessage } from '../util/errors.js';
 import { windowState } from './window.js';
 import { checkPrivileges } from './privileges.js';
+import { checkRowMatching } from './row-match.js';
 import { planDrift } from './plan-integrity.js';
 import { faultPoint, faultCounter } from './fault-seam.js';
 
@@ -49,6 +51,7 @@ export async function applyOnline(opts: ApplyOptions, selected: FindingPlan[], a
     const prepared = prepareAll(catalog, opts, selected);
     const tables = [...new Set(prepared.flatMap((p) => p.tables))];
     await checkPrivileges(client, catalog, selected);
+    checkRowMatching(catalog, selected);
     const done = new Set<string>();
     if (resumeRunId === undefined) {
       await client.query('SAVEPOINT pgmend_precheck');
@@ -178,31 +181,34 @@ async function runBatches(r: StepRunner, f: FindingPlan, backup: PlanStep, chang
   throw new PgmendError(`${f.id}: row changes did not converge`);
 }
 
-/** `CREATE [UNIQUE] INDEX CONCURRENTLY name ON …` → the index's qualified name, to clean up an invalid leftover. */
-function concurrentIndexName(sql: string, table: string | undefined): string | undefined {
-  const m = /INDEX\s+CONCURRENTLY\s+(?:IF\s+NOT\s+EXISTS\s+)?("(?:[^"]|"")+"|[^\s(]+)\s+ON\s/i.exec(sql);
+/** `CREATE [UNIQUE] INDEX CONCURRENTLY name ON …` → the index's name as stored (unquoted), to clean up an invalid leftover. */
+function concurrentIndexName(sql: string): string | undefined {
+  const m = /INDEX\s+CONCURRENTLY\s+(?:IF\s+NOT\s+EXISTS\s+)?("(?:[^"]|"")+"|[^\s(".]+)\s+ON\s/i.exec(sql);
   if (!m) return undefined;
-  const schema = table?.split('.')[0];
-  return m[1]!.includes('.') || !schema ? m[1] : `${schema}.${m[1]}`;
+  return m[1]!.startsWith('"') ? m[1]!.slice(1, -1).replaceAll('""', '"') : m[1]!;
 }
 
-async function dropInvalidIndex(client: pg.Client, name: string): Promise<boolean> {
+/** An invalid index of that name in the schema of the table labelled `table` (an index lives in its table's schema) is dropped. */
+async function dropInvalidIndex(client: pg.Client, name: string, table: string): Promise<boolean> {
   const { rows } = await client.query(
-    `SELECT i.indisvalid FROM pg_index i WHERE i.indexrelid = to_regclass($1)`,
-    [name],
+    `SELECT i.indisvalid, n.nspname AS schema FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class tc ON tc.oid = i.indrelid
+     JOIN pg_namespace n ON n.oid = tc.relnamespace
+     WHERE ic.relname = $1 AND ic.relnamespace = tc.relnamespace AND n.nspname || '.' || tc.relname = $2`,
+    [name, table],
   );
   if (rows.length && rows[0].indisvalid === false) {
-    await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`);
+    await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${quoteQualified(rows[0].schema, name)}`);
     return true;
   }
   return false;
 }
 
 async function runConcurrently(client: pg.Client, opts: ApplyOptions, r: StepRunner, f: FindingPlan, step: PlanStep, index: number, total: number): Promise<void> {
-  const name = concurrentIndexName(step.sql, step.tables[0]);
+  const name = concurrentIndexName(step.sql);
+  const table = step.tables[0];
   const description = step.description ?? step.sql.slice(0, 80);
   r.emit({ kind: 'step', findingId: f.id, index, total, description, status: 'running' });
-  if (name) await dropInvalidIndex(client, name); // a leftover from an earlier interrupted build
+  if (name && table) await dropInvalidIndex(client, name, table); // a leftover from an earlier interrupted build
   const poll = step.progress === 'create-index' ? await progressPoller(opts, client, r, f, index) : undefined;
   const t0 = performance.now();
   let attempt = 0;
@@ -213,7 +219,7 @@ async function runConcurrently(client: pg.Client, opts: ApplyOptions, r: StepRun
         await client.query(step.sql);
         break;
       } catch (e) {
-        if (name) await dropInvalidIndex(client, name).catch(() => {});
+        if (name && table) await dropInvalidIndex(client, name, table).catch(() => {});
         if ((e as { code?: string }).code === '55P03' && attempt < opts.lockRetries) {
           await sleep(opts.lockTimeoutMs * 2 ** (attempt - 1));
           continue;

@@ -3,6 +3,7 @@ import type { Node, RangeVar } from 'libpg-query';
 import { names, tableName, walk } from '../findings/import/ast.js';
 import { findTable, fksReferencing, tableByOid, triggersOf, type Catalog, type Table } from '../db/catalog.js';
 import { BACKUP_SCHEMA } from './row-changes.js';
+import { quoteIdent, quoteQualified } from '../db/quote.js';
 import type { FindingPlan, PlanStep } from './plan-model.js';
 
 /**
@@ -68,9 +69,12 @@ function parseStep(sql: string, { catalog, userFunctions }: Context): Parsed | u
   } catch {
     return undefined;
   }
-  const resolve = (name: string): Table | undefined => {
+  // A parse tree holds names as stored: quoted back, so a dot or a capital inside a name stays in it.
+  const resolve = (name: string, rel?: RangeVar): Table | undefined => {
+    const rv = rel ?? { relname: name };
+    if (!rv.relname) return undefined;
     try {
-      return findTable(catalog, name);
+      return findTable(catalog, rv.schemaname ? quoteQualified(rv.schemaname, rv.relname) : quoteIdent(rv.relname));
     } catch {
       return undefined;
     }
@@ -112,7 +116,7 @@ function parseStep(sql: string, { catalog, userFunctions }: Context): Parsed | u
   for (const rel of relations) {
     const name = tableName(rel);
     if ((!rel.schemaname && ctes.has(name)) || isBackup(name)) continue;
-    const t = resolve(name);
+    const t = resolve(name, rel);
     // A partition's rows are also its parent's: either name reaches both, so treat it as unknown.
     if (!t || t.kind === 'partitioned' || t.partitionOf) unknown = true;
     else named.add(t.qualified);
@@ -123,15 +127,15 @@ function parseStep(sql: string, { catalog, userFunctions }: Context): Parsed | u
     if (kind === 'UpdateStmt' || kind === 'DeleteStmt' || kind === 'InsertStmt') {
       const name = tableName(node.relation as RangeVar);
       if (isBackup(name)) continue;
-      const t = resolve(name);
+      const t = resolve(name, node.relation as RangeVar);
       if (!t) unknown = true;
       else targets.push({ table: t, ...(kind === 'UpdateStmt' ? { sets: (node.targetList as { ResTarget: { name: string } }[]).map((r) => r.ResTarget.name) } : {}) });
     }
     if (kind === 'AlterTableStmt') {
-      const child = resolve(tableName(node.relation as RangeVar));
+      const child = resolve('', node.relation as RangeVar);
       walk(node.cmds, (k, c) => {
         if (k !== 'Constraint' || c.contype !== 'CONSTR_FOREIGN') return;
-        const parent = resolve(tableName(c.pktable as RangeVar));
+        const parent = resolve('', c.pktable as RangeVar);
         if (child && parent) foreignKeys.push({ child, parent, columns: names(c.pk_attrs as Node[]) });
         else unknown = true;
       });

@@ -17,6 +17,7 @@ import type { FindingPlan, PlanStep } from './plan-model.js';
 import { PgmendError, errorMessage } from '../util/errors.js';
 import { applyOnline } from './apply-online.js';
 import { checkPrivileges } from './privileges.js';
+import { checkRowMatching } from './row-match.js';
 import { planDrift } from './plan-integrity.js';
 import { faultPoint, faultCounter } from './fault-seam.js';
 
@@ -121,6 +122,7 @@ async function applyInTransaction(client: pg.Client, opts: ApplyOptions, selecte
     const prepared = prepareAll(catalog, opts, selected);
     const tables = [...new Set(prepared.flatMap((p) => p.tables))];
     await checkPrivileges(client, catalog, selected);
+    checkRowMatching(catalog, selected);
     current = 'locking the tables';
     await lockTablesUpFront(client, catalog, selected.flatMap((f) => f.steps), opts.lockTimeoutMs, opts.lockRetries);
     current = '';

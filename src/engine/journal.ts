@@ -66,6 +66,8 @@ CREATE TABLE IF NOT EXISTS pgmend.backups (
   txid xid8 NOT NULL,
   rows bigint NOT NULL
 );
+-- How rollback matches the rows back: {"kind": "primary-key" | "unique-key" | "whole-row", "columns", "set"}.
+ALTER TABLE pgmend.backups ADD COLUMN IF NOT EXISTS match jsonb;
 `;
 
 export async function ensureJournal(client: pg.Client): Promise<void> {

@@ -1,5 +1,6 @@
 import type { LockMode } from '../playbooks/model.js';
 import type { TableLocks } from '../playbooks/lock-modes.js';
+import type { RowMatch } from './row-match.js';
 import type { Finding, Resolution, Severity } from '../findings/model.js';
 
 /** The plan: everything the checklist, the JSON export, the TUI and apply read. Shape per design.md. */
@@ -61,6 +62,8 @@ export interface PlanStep {
   backupTable?: string;
   /** Online mode: this backup step and the change after it repeat, one transaction per batch, until no row is left. */
   repeat?: boolean;
+  /** Backup steps: how rollback matches the backed-up rows to the changed ones (journaled with the backup). */
+  match?: RowMatch;
 }
 
 export interface Rehearsal {

@@ -249,7 +249,7 @@ export function findingPlan(catalog: Catalog, p: PreparedFinding, checks: CheckR
   let steps: PlanStep[] = [];
   let status: FindingPlan['status'] = 'ready';
   try {
-    const fix = p.fixSteps.flatMap((s) => (s.rowsOf ? rowChangingFixSteps(p, s, backup, batch) : [s]));
+    const fix = p.fixSteps.flatMap((s) => (s.rowsOf ? rowChangingFixSteps(catalog, p, s, backup, batch) : [s]));
     if (blocking.length > 0) {
       if (f.resolution) {
         status = 'resolved';

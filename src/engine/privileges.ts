@@ -92,7 +92,7 @@ export async function checkPrivileges(client: pg.Client, catalog: Catalog, selec
   }
   for (const n of needs) {
     if (n.kind !== 'schema' || (n.schema === 'pgmend' && !journalSchema)) continue; // a schema pgmend creates is its own
-    const { rows } = await client.query(`SELECT s AS schema, CASE WHEN to_regnamespace(s) IS NULL THEN true ELSE has_schema_privilege(s, $2) END AS ok FROM coalesce(nullif($1, ''), current_schema()) AS s`, [n.schema, n.privilege]);
+    const { rows } = await client.query(`SELECT s AS schema, CASE WHEN to_regnamespace(quote_ident(s)) IS NULL THEN true ELSE has_schema_privilege(s, $2) END AS ok FROM coalesce(nullif($1, ''), current_schema()) AS s`, [n.schema, n.privilege]);
     if (rows[0] && !rows[0].ok) miss(`${n.privilege} on schema ${rows[0].schema}`, n.by);
   }
   if (journalSchema && !missing.has('USAGE on schema pgmend')) {

@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import { createTwoFilesPatch } from 'diff';
-import type { Catalog } from '../db/catalog.js';
+import { tableByLabel, type Catalog } from '../db/catalog.js';
 import { loadCatalogAroundLocks } from '../db/catalog-around-locks.js';
+import { sqlName } from '../db/quote.js';
 import { schemaDdl } from '../db/ddl.js';
 import type { FindingPlan, Mode, PlanStep, Rehearsal } from './plan-model.js';
 import { errorMessage } from '../util/errors.js';
@@ -258,11 +259,14 @@ export async function rehearseRowCountsInApplyOrder(client: pg.Client, catalog: 
  * PostgreSQL's own definition text with the existing valid indexes', names aside.
  */
 async function equivalentIndexExists(client: pg.Client, catalog: Catalog, step: PlanStep): Promise<boolean> {
-  const m = /^\s*CREATE\s+(UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+(?:IF\s+NOT\s+EXISTS\s+)?("(?:[^"]|"")+"|\S+)\s+ON\s+("(?:[^"]|"")+"(?:\."(?:[^"]|"")+")?|\S+)\s/i.exec(step.sql);
-  const table = step.tables[0];
+  // Identifiers as PostgreSQL prints them: "quoted" (spaces, dots, "" inside) or bare.
+  const ident = String.raw`(?:"(?:[^"]|"")+"|[^\s".]+)`;
+  const m = new RegExp(String.raw`^\s*CREATE\s+(UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+(?:IF\s+NOT\s+EXISTS\s+)?(${ident})\s+ON\s+(?:ONLY\s+)?(${ident}(?:\.${ident})?)\s`, 'i').exec(step.sql);
+  const table = step.tables[0] ? tableByLabel(catalog, step.tables[0]) : undefined;
   if (!m || !table) return false;
-  const [, , , onRef] = m;
-  const normalize = (def: string) => def.replace(/^CREATE (UNIQUE )?INDEX \S+ ON \S+ /, 'CREATE $1INDEX _ ON _ ');
+  const onRef = sqlName(table);
+  const definition = new RegExp(String.raw`^CREATE (UNIQUE )?INDEX ${ident} ON (ONLY )?${ident}(?:\.${ident})? `);
+  const normalize = (def: string) => def.replace(definition, 'CREATE $1INDEX _ ON _ ');
   try {
     await client.query('SAVEPOINT pgmend_probe');
     await client.query(`CREATE TEMP TABLE pgmend_probe (LIKE ${onRef})`);
@@ -270,7 +274,7 @@ async function equivalentIndexExists(client: pg.Client, catalog: Catalog, step: 
     await client.query(probeSql);
     const { rows } = await client.query(`SELECT pg_get_indexdef('pg_temp.pgmend_probe_idx'::regclass) AS def`);
     const probe = normalize(String(rows[0].def));
-    return catalog.indexes.some((i) => i.table === table && i.valid && normalize(i.definition) === probe);
+    return catalog.indexes.some((i) => i.tableOid === table.oid && i.valid && normalize(i.definition) === probe);
   } catch {
     return false;
   } finally {

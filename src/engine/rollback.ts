@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import { connect } from '../db/session.js';
-import { loadCatalog, findTable, triggersOf } from '../db/catalog.js';
-import { quoteIdent, quoteQualified } from '../db/quote.js';
+import { loadCatalog, tableByRef, triggersOf, type Table } from '../db/catalog.js';
+import { displayName, quoteIdent, quoteLiteral, sqlName } from '../db/quote.js';
+import type { RowMatch } from './row-match.js';
 import { journalExists, osUser } from './journal.js';
 import { takeAdvisoryLock } from './apply.js';
 import type { DbTarget } from '../db/connection.js';
@@ -31,6 +32,8 @@ interface BackupRow {
   backup_table: string;
   change: 'delete' | 'update';
   key_columns: string[];
+  /** Null for runs journaled before matches were recorded: those match by key_columns. */
+  match: RowMatch | null;
   txid: string;
   rows: number;
 }
@@ -95,7 +98,7 @@ async function rollbackIn(client: pg.Client, runId: number, opts: { force?: bool
 
   // 2. Rows back, newest backup first, with the tables' own triggers held off (they'd rewrite the old values).
   const { rows: backups } = await client.query<BackupRow>(
-    `SELECT b.finding_id, b.source_table, b.backup_table, b.change, b.key_columns, b.txid::text AS txid, b.rows
+    `SELECT b.finding_id, b.source_table, b.backup_table, b.change, b.key_columns, b.match, b.txid::text AS txid, b.rows
      FROM pgmend.backups b LEFT JOIN pgmend.findings f ON f.run_id = b.run_id AND f.finding_id = b.finding_id
      WHERE b.run_id = $1 ORDER BY f.ord DESC NULLS LAST, b.txid DESC`,
     [runId],
@@ -104,9 +107,10 @@ async function rollbackIn(client: pg.Client, runId: number, opts: { force?: bool
   let rowsRestored = 0;
   for (const b of backups) {
     if (b.rows === 0) continue;
-    const table = findTable(catalog, b.source_table);
+    // source_table is the plan's `schema.name` label (older journals: the same, which findTable also reads).
+    const table = tableByRef(catalog, b.source_table);
     if (!table) throw new PgmendError(`rollback of run ${runId}: table ${b.source_table} no longer exists`, 1, 'restore it from the snapshot first');
-    const t = quoteQualified(table.schema, table.name);
+    const t = sqlName(table);
     const cols = table.columns.filter((c) => !c.generated).map((c) => quoteIdent(c.name));
     const triggers = triggersOf(catalog, table).filter((tg) => tg.firing === 'origin' && !tg.inherited);
     for (const tg of triggers) await exec(`ALTER TABLE ${t} DISABLE TRIGGER ${quoteIdent(tg.name)}`);
@@ -114,22 +118,17 @@ async function rollbackIn(client: pg.Client, runId: number, opts: { force?: bool
     let n: number;
     if (b.change === 'delete') {
       const hasIdentityAlways = table.columns.some((c) => c.identity === 'always');
-      say(`restore ${b.rows} deleted row(s) into ${table.qualified}`);
+      say(`restore ${b.rows} deleted row(s) into ${displayName(table)}`);
       const r = await client.query(`INSERT INTO ${t} (${cols.join(', ')})${hasIdentityAlways ? ' OVERRIDING SYSTEM VALUE' : ''} SELECT ${cols.join(', ')} FROM ${fromBackup}`);
       n = r.rowCount ?? 0;
     } else {
-      if (b.key_columns.length === 0) throw new PgmendError(`rollback of run ${runId}: ${table.qualified} has no primary key, so changed rows cannot be matched back`, 1);
-      const keys = new Set(b.key_columns);
-      const setCols = cols.filter((c) => !keys.has(c.replace(/^"(.*)"$/s, '$1').replaceAll('""', '"')));
-      const match = b.key_columns.map((k) => `${t}.${quoteIdent(k)} = pgmend_b.${quoteIdent(k)}`).join(' AND ');
-      say(`restore ${b.rows} changed row(s) of ${table.qualified}`);
-      const r = await client.query(
-        // ROW(…): with a single column, `SET (c) = (x)` is a syntax error.
-        `UPDATE ${t} SET (${setCols.join(', ')}) = ROW(${setCols.map((c) => `pgmend_b.${c}`).join(', ')}) FROM (SELECT * FROM ${fromBackup}) AS pgmend_b WHERE ${match}`,
-      );
+      const match: RowMatch | null = b.match ?? (b.key_columns.length ? { kind: 'primary-key', columns: b.key_columns } : null);
+      if (!match) throw new PgmendError(`rollback of run ${runId}: ${displayName(table)} has no primary key, so changed rows cannot be matched back`, 1);
+      say(`restore ${b.rows} changed row(s) of ${displayName(table)}, matched by ${match.kind === 'whole-row' ? 'the whole row' : `${match.kind} (${match.columns.join(', ')})`}`);
+      const r = await client.query(restoreChangedSql(table, t, fromBackup, match));
       n = r.rowCount ?? 0;
     }
-    if (n !== b.rows) throw new PgmendError(`rollback of run ${runId}: expected to restore ${b.rows} row(s) of ${table.qualified}, restored ${n}`, 1, 'the rows changed since the run; nothing was changed');
+    if (n !== b.rows) throw new PgmendError(`rollback of run ${runId}: expected to restore ${b.rows} row(s) of ${displayName(table)}, restored ${n}`, 1, 'the rows changed since the run; nothing was changed');
     rowsRestored += n;
     statements++;
     for (const tg of triggers) await exec(`ALTER TABLE ${t} ENABLE TRIGGER ${quoteIdent(tg.name)}`);
@@ -140,4 +139,33 @@ async function rollbackIn(client: pg.Client, runId: number, opts: { force?: bool
 
   await client.query(`UPDATE pgmend.runs SET status = 'rolled-back', rolled_back_at = clock_timestamp(), rolled_back_by = $2 WHERE id = $1`, [runId, `${osUser()} as ${(await client.query('SELECT current_user AS u')).rows[0].u}`]);
   return { runId, statements, rowsRestored };
+}
+
+
+/**
+ * Sets changed rows back to their backed-up values. By a key: the row with the same key. By the
+ * whole row: current rows equal to a backed-up row in every column the change left alone and
+ * holding the values it set, paired one to one (row_number within equal rows), since rows equal in
+ * every column are interchangeable.
+ */
+function restoreChangedSql(table: Table, t: string, fromBackup: string, match: RowMatch): string {
+  const cols = table.columns.filter((c) => !c.generated).map((c) => c.name);
+  const q = quoteIdent;
+  if (match.kind !== 'whole-row') {
+    const keys = new Set(match.columns);
+    const setCols = cols.filter((c) => !keys.has(c)).map(q);
+    const on = match.columns.map((k) => `${t}.${q(k)} = pgmend_b.${q(k)}`).join(' AND ');
+    // ROW(…): with a single column, `SET (c) = (x)` is a syntax error.
+    return `UPDATE ${t} SET (${setCols.join(', ')}) = ROW(${setCols.map((c) => `pgmend_b.${c}`).join(', ')}) FROM (SELECT * FROM ${fromBackup}) AS pgmend_b WHERE ${on}`;
+  }
+  const same = match.columns.map(q);
+  const partition = same.length ? `PARTITION BY ${same.join(', ')}` : '';
+  const holds = Object.entries(match.set ?? {}).map(([c, v]) => `pgmend_x.${q(c)} IS NOT DISTINCT FROM ${quoteLiteral(v)}`);
+  const on = [...same.map((c) => `pgmend_c.${c} IS NOT DISTINCT FROM pgmend_b.${c}`), 'pgmend_c.pgmend_rn = pgmend_b.pgmend_rn'].join(' AND ');
+  const setCols = cols.map(q);
+  return `UPDATE ${t} SET (${setCols.join(', ')}) = ROW(${setCols.map((c) => `pgmend_b.${c}`).join(', ')})
+    FROM (SELECT pgmend_x.tableoid AS pgmend_o, pgmend_x.ctid AS pgmend_id${same.map((c) => `, pgmend_x.${c}`).join('')}, row_number() OVER (${partition}) AS pgmend_rn
+          FROM ${t} AS pgmend_x${holds.length ? ` WHERE ${holds.join(' AND ')}` : ''}) AS pgmend_c
+    JOIN (SELECT *, row_number() OVER (${partition}) AS pgmend_rn FROM ${fromBackup}) AS pgmend_b ON ${on}
+    WHERE ${t}.tableoid = pgmend_c.pgmend_o AND ${t}.ctid = pgmend_c.pgmend_id`;
 }

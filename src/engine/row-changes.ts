@@ -1,10 +1,11 @@
-import { quoteIdent, quoteLiteral } from '../db/quote.js';
+import { displayName, quoteIdent, quoteLiteral, type LiteralValue } from '../db/quote.js';
 import type { Resolution } from '../findings/model.js';
 import { resolveColumn } from '../db/resolve.js';
 import { fksReferencing, type Catalog } from '../db/catalog.js';
 import type { PlanStep } from './plan-model.js';
 import { rowsQuery, type PreparedFinding } from './prepare.js';
 import { PgmendError } from '../util/errors.js';
+import { rowMatch, tableKey, type RowMatch } from './row-match.js';
 
 /**
  * Every row pgmend deletes or changes is first copied whole, in the same transaction, into a
@@ -23,7 +24,7 @@ export function backupTableName(planId: string, findingId: string): string {
 /** Online mode changes rows in batches of this many, one transaction each. */
 export const ONLINE_BATCH = 10_000;
 
-function backupSteps(p: PreparedFinding, backup: string, rows: string, why: string, batch?: number): PlanStep[] {
+function backupSteps(p: PreparedFinding, backup: string, rows: string, why: string, match: RowMatch, batch?: number): PlanStep[] {
   const selected = `${rows.replace(/\s+/g, ' ')}${batch ? ` LIMIT ${batch}` : ''}`;
   const t = p.view.table as string;
   const table = p.target!.qualified;
@@ -54,6 +55,7 @@ function backupSteps(p: PreparedFinding, backup: string, rows: string, why: stri
       phase: 'resolution',
       description: `back up the rows ${why}, locking them${batch ? ` (batches of ${batch})` : ''}`,
       backupTable: backup,
+      match,
       ...(batch ? { repeat: true } : {}),
     },
   ];
@@ -91,7 +93,7 @@ function setList(catalog: Catalog, p: PreparedFinding, resolution: Resolution, n
   for (const col of cols) {
     const c = p.target!.columns.find((x) => quoteIdent(x.name) === col);
     if (c?.notNull) {
-      throw new PgmendError(`${p.finding.id}: strategy set-null cannot clear ${p.target!.qualified}.${c.name}: the column is NOT NULL`, 1, 'choose delete or update');
+      throw new PgmendError(`${p.finding.id}: strategy set-null cannot clear ${displayName(p.target!)}.${c.name}: the column is NOT NULL`, 1, 'choose delete or update');
     }
   }
   return cols.map((c) => `${c} = NULL`).join(', ');
@@ -131,9 +133,10 @@ export function resolutionSteps(catalog: Catalog, p: PreparedFinding, resolution
         ? Object.keys(resolution.set ?? {}).map((col) => resolveColumnFor(catalog, p, col).name)
         : p.target!.columns.filter((c) => (check.nullable ?? '').split(',').map((x) => x.trim()).includes(quoteIdent(c.name))).map((c) => c.name);
     refuseCarriedChanges(catalog, p, resolution, changed);
+    const match = matchFor(catalog, p, resolution, changed);
     const why = `that block ${check.spec.id}`;
-    if (steps.length === 0) steps.push(...backupSteps(p, backup, rows, why, batch));
-    else steps.push(backupSteps(p, backup, rows, why, batch)[2]!);
+    if (steps.length === 0) steps.push(...backupSteps(p, backup, rows, why, match, batch));
+    else steps.push(backupSteps(p, backup, rows, why, match, batch)[2]!);
     const change =
       resolution.strategy === 'delete'
         ? `DELETE FROM ${t} WHERE ${changedRows(backup)}`
@@ -150,14 +153,31 @@ export function resolutionSteps(catalog: Catalog, p: PreparedFinding, resolution
   return steps;
 }
 
+/**
+ * How rollback will find the rows again (row-match.ts); refused here, before anything runs, when
+ * it could not. Deleted rows are re-inserted whole and need no match; the key is journaled anyway.
+ */
+function matchFor(catalog: Catalog, p: PreparedFinding, resolution: Resolution | undefined, changed: string[]): RowMatch {
+  const table = p.target!;
+  if (resolution?.strategy === 'delete') return tableKey(catalog, table) ?? { kind: 'whole-row', columns: table.columns.filter((c) => !c.generated).map((c) => c.name) };
+  let set: Record<string, LiteralValue> | undefined;
+  if (resolution?.strategy === 'update') set = Object.fromEntries(Object.entries(resolution.set ?? {}).map(([col, v]) => [resolveColumnFor(catalog, p, col).name, v as LiteralValue]));
+  else if (resolution?.strategy === 'set-null') set = Object.fromEntries(changed.map((c) => [c, null]));
+  const outcome = rowMatch(catalog, table, changed, set);
+  if (outcome.ok) return outcome.match;
+  throw new PgmendError(`${p.finding.id}: refused: rollback could not put back the rows this changes — ${outcome.why}`, 1, 'nothing is applied that rollback could not restore');
+}
+
 /** A playbook's own row-changing fix step (a counter repair), backed up the same way. */
-export function rowChangingFixSteps(p: PreparedFinding, step: PlanStep, backup: string, batch?: number): PlanStep[] {
+export function rowChangingFixSteps(catalog: Catalog, p: PreparedFinding, step: PlanStep, backup: string, batch?: number): PlanStep[] {
   const check = p.checks.find((c) => c.spec.id === step.rowsOf);
   const rows = check && rowsQuery(p, check);
   if (!rows || !step.set) return [step];
   const t = p.view.table as string;
+  const column = typeof p.finding.params.column === 'string' ? resolveColumnFor(catalog, p, p.finding.params.column).name : undefined;
+  const match = matchFor(catalog, p, undefined, column ? [column] : p.target!.columns.map((c) => c.name));
   return [
-    ...backupSteps(p, backup, rows, `whose ${check.spec.id} this repairs`, batch).map((s) => ({ ...s, phase: 'fix' as const })),
+    ...backupSteps(p, backup, rows, `whose ${check.spec.id} this repairs`, match, batch).map((s) => ({ ...s, phase: 'fix' as const })),
     { ...step, sql: `UPDATE ${t} SET ${step.set} WHERE ${changedRows(backup)}` },
   ];
 }

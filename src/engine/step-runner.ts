@@ -25,13 +25,14 @@ export const stepKey = (findingId: string, phase: string, index: number) => `${f
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Who holds locks on these tables (labelled `schema.name`, as plans do; looked up by schema and name, not parsed). */
 export async function lockHolders(client: pg.Client, tables: string[]): Promise<string> {
   if (tables.length === 0) return '';
   const { rows } = await client.query(
     `SELECT DISTINCT a.pid, a.application_name, left(regexp_replace(a.query, '\\s+', ' ', 'g'), 80) AS query,
             round(extract(epoch FROM now() - coalesce(a.xact_start, a.query_start)))::int AS secs
      FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-     WHERE l.granted AND l.relation = ANY (SELECT to_regclass(t)::oid FROM unnest($1::text[]) AS t) AND a.pid <> pg_backend_pid()
+     WHERE l.granted AND l.relation IN (SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname || '.' || c.relname = ANY ($1::text[])) AND a.pid <> pg_backend_pid()
        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`, // relation oids are per database
     [tables],
   );
@@ -78,20 +79,16 @@ export async function runStep(r: StepRunner, f: FindingPlan, step: PlanStep, ind
   }
 }
 
-/** A backup step just copied rows: note which table, how the rows will change, and their key. */
+/** A backup step just copied rows: note which table, how the rows will change, and how rollback matches them back. */
 async function recordBackup(r: StepRunner, f: FindingPlan, step: PlanStep): Promise<void> {
   const next = f.steps[f.steps.indexOf(step) + 1];
   const change = next && /^\s*DELETE\b/i.test(next.sql) ? 'delete' : 'update';
+  const keyColumns = step.match && step.match.kind !== 'whole-row' ? step.match.columns : [];
   await r.client.query(
-    `INSERT INTO pgmend.backups (run_id, finding_id, source_table, backup_table, change, key_columns, txid, rows)
-     SELECT $1, $2, $3, $4, $5,
-            coalesce((SELECT array_agg(a.attname ORDER BY k.ord) FROM pg_index i
-                      CROSS JOIN unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
-                      JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-                      WHERE i.indrelid = to_regclass($3) AND i.indisprimary), '{}'),
-            pg_current_xact_id(), (SELECT count(*) FROM ${step.backupTable} WHERE pgmend_txid = pg_current_xact_id())
+    `INSERT INTO pgmend.backups (run_id, finding_id, source_table, backup_table, change, key_columns, match, txid, rows)
+     SELECT $1, $2, $3, $4, $5, $6, $7, pg_current_xact_id(), (SELECT count(*) FROM ${step.backupTable} WHERE pgmend_txid = pg_current_xact_id())
      WHERE NOT EXISTS (SELECT 1 FROM pgmend.backups WHERE run_id = $1 AND backup_table = $4 AND txid = pg_current_xact_id())`,
-    [r.runId, f.id, step.tables[0], step.backupTable, change],
+    [r.runId, f.id, step.tables[0], step.backupTable, change, keyColumns, step.match ? JSON.stringify(step.match) : null],
   );
   // A second backup step into the same table in this transaction (several blocking checks) updates
   // its count — only this transaction's: online batches each have their own row.

@@ -52,6 +52,13 @@ const stepSchema = z.object({
   heldMs: z.number().nonnegative().optional(),
   lockSource: z.enum(['rules', 'observed']).optional(),
   lockNote: z.string().optional(),
+  match: z
+    .object({
+      kind: z.enum(['primary-key', 'unique-key', 'whole-row']),
+      columns: z.array(z.string()),
+      set: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+    })
+    .optional(),
 });
 
 const rehearsalSchema = z.object({

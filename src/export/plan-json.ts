@@ -124,6 +124,7 @@ function stepDocument(s: PlanStep): Record<string, unknown> {
     heldMs: s.heldMs,
     lockSource: s.lockSource,
     lockNote: s.lockNote,
+    match: s.match,
   };
 }
 

@@ -189,10 +189,12 @@ function loopLines(unit: Unit, n: number, total: number): string[] {
   return [
     sqlComment(`lock: ${backup.step.lock} then ${change?.step.lock ?? ''} on ${backup.step.tables.join(', ')}; one transaction per batch`),
     `\\echo ${psqlArgument(label)}`,
-    `DO ${tag} DECLARE n bigint; BEGIN LOOP`,
+    // A table's own column may be called like the counter: the statements' names mean columns.
+    `DO ${tag} #variable_conflict use_column`,
+    'DECLARE pgmend_n bigint; BEGIN LOOP',
     `  ${backup.step.sql.trim().replace(/;$/, '')};`,
-    '  GET DIAGNOSTICS n = ROW_COUNT;',
-    '  EXIT WHEN n = 0;',
+    '  GET DIAGNOSTICS pgmend_n = ROW_COUNT;',
+    '  EXIT WHEN pgmend_n = 0;',
     ...(change ? [`  ${change.step.sql.trim().replace(/;$/, '')};`] : []),
     '  COMMIT;',
     `END LOOP; END ${tag};`,

@@ -396,7 +396,7 @@ describe('names that need quoting', () => {
     expect(findColumn(order, '"user"')).toBeUndefined();
     expect(tableDdl(catalog, order)).toBe('CREATE TABLE public."Order" (\n    "User" integer,\n    "select" text\n);\n');
     expect(usageLine(() => resolveColumn(catalog, order, 'Usr'))).toBe('table public."Order" has no column "Usr" — did you mean "User"?');
-    expect(usageLine(() => resolveTable(catalog, 'Ordre'))).toBe('unknown table "Ordre" — did you mean public."Order"?');
+    expect(usageLine(() => resolveTable(catalog, 'Ordre'))).toBe('unknown table "Ordre" — did you mean "public.Order"?');
   });
 
   it('writes DDL that PostgreSQL accepts and that reads back identically', async () => {

@@ -1,3 +1,4 @@
+import { quoteIdent } from '../../db/quote.js';
 import type { Node, RangeVar } from 'libpg-query';
 
 /** Small readers over the untyped-by-kind libpg_query AST. */
@@ -15,7 +16,10 @@ export function names(list: Node[] | undefined): string[] {
 /** `schema.table` or `table`, as the findings format writes tables. */
 export function tableName(rv: RangeVar | undefined): string {
   if (!rv?.relname) return '';
-  return rv.schemaname ? `${rv.schemaname}.${rv.relname}` : rv.relname;
+  const parts = rv.schemaname ? [rv.schemaname, rv.relname] : [rv.relname];
+  // As the catalog spells it (findings accept that), SQL-quoted where a part holds a dot, a quote or edge spaces.
+  if (parts.every((p) => !/[".]/.test(p) && p.trim() === p)) return parts.join('.');
+  return parts.map((p) => quoteIdent(p)).join('.');
 }
 
 /** Case-insensitive name equality (unquoted identifiers fold to lower case). */

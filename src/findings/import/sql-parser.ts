@@ -1,7 +1,8 @@
+import { parseName } from '../../db/names.js';
 import { deparseSync, loadModule, parseSync } from 'pgsql-parser';
 import { loadModule as loadPlpgsqlModule, parsePlPgSQLSync } from 'libpg-query';
 import type { Node, RawStmt } from 'libpg-query';
-import { quoteIdent, quoteQualified } from '../../db/quote.js';
+import { quoteIdent } from '../../db/quote.js';
 
 /**
  * The real PostgreSQL parser (libpg_query compiled to wasm), loaded once. pgsql-parser gives
@@ -58,6 +59,11 @@ export function deparse(node: Node): string {
 
 /** A possibly qualified name (`schema.table` as the findings format writes it), quoted where needed. */
 export function quoteName(name: string): string {
-  const dot = name.lastIndexOf('.');
-  return dot > 0 ? quoteQualified(name.slice(0, dot), name.slice(dot + 1)) : quoteIdent(name);
+  let parts: string[];
+  try {
+    parts = parseName(name, 'object', 3).map((p) => p.text);
+  } catch {
+    parts = [name];
+  }
+  return parts.map((p) => quoteIdent(p)).join('.');
 }
