@@ -29,9 +29,12 @@ export async function runImport(report: string, options: ImportOptions): Promise
   if (findings.length === 0) {
     // Nothing to review: say why instead of writing an empty findings file.
     const first = summary.parseErrors[0];
+    const shown = summary.illustrations[0];
     const why = first
       ? `${summary.parseErrors.length} SQL statement(s) failed to parse (line ${first.line}: ${first.message})`
-      : 'it has no SQL that changes the schema or data';
+      : shown
+        ? `its SQL is shown as examples, not as fixes (${summary.illustrations.length} block(s); line ${shown.line}: ${shown.why})`
+        : 'it has no SQL that changes the schema or data';
     throw new PgmendError(`${report}: no findings imported: ${why}`, 1, first ? 'fix the SQL in the report, or write the findings file by hand' : 'give an audit report with SQL blocks, or write the findings file by hand');
   }
   const text = renderFindings(findings, format, report);

@@ -174,7 +174,7 @@ describe('seeds without importable SQL', () => {
     expect(formatSummary(r.summary)).toMatch(/blocks skipped \(49\):\n {2}python, not SQL \(49\): lines 31, 50,/);
   });
 
-  it('003 skips its queries and reports the broken scenario block with its line', async () => {
+  it('003 skips its queries and its deletion scenario (an illustration, listed with why), and no longer fails on its numbered list', async () => {
     const r = await seed('003_0a771a1bbd1ca421.txt');
     expect(r.findings).toEqual([]);
     expect(r.summary.skippedStatements.map((s) => [s.line, s.what])).toEqual([
@@ -183,10 +183,11 @@ describe('seeds without importable SQL', () => {
       [880, 'SELECT'],
       [884, 'SELECT'],
     ]);
-    expect(r.summary.parseErrors).toEqual([{ line: 588, message: 'syntax error at or near "1." (block at line 584)' }]);
+    expect(r.summary.parseErrors).toEqual([]);
+    expect(r.summary.illustrations).toEqual([{ line: 584, why: 'under "Real-World Deletion Scenario": an example, not the fix' }]);
     const kinds = new Set(r.summary.skippedBlocks.map((b) => b.lang));
     expect(kinds).toEqual(new Set(['python', 'bash', 'markdown', null]));
-    expect(formatSummary(r.summary)).toMatch(/SQL that failed to parse \(1\), not imported:\n {2}line 588 /);
+    expect(formatSummary(r.summary)).toMatch(/illustrations skipped, no finding \(1\):\n {2}line 584 {2}under "Real-World Deletion Scenario"/);
   });
 
   it('004 imports without error and lists its skipped typescript blocks', async () => {

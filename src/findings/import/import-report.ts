@@ -13,6 +13,7 @@ import { mapStateMachines } from './map-state-machine.js';
 import { readMarkdown, type CodeBlock } from './markdown.js';
 import { loadSqlParser } from './sql-parser.js';
 import { splitStatements, type Statement } from './statements.js';
+import { illustration } from './illustration.js';
 import { emptySummary, type ImportSummary } from './summary.js';
 
 /**
@@ -88,6 +89,15 @@ function collectStatements(blocks: CodeBlock[], summary: ImportSummary): Stateme
       continue;
     }
     const split = splitStatements(block, statements.length);
+    // An example or a walk-through is skipped whole — also when its numbering would not parse —
+    // except an unlabelled block that is no SQL at all (skipped below as such).
+    // A block of queries only keeps its own report (each query skipped as one).
+    const changes = split.ok ? split.statements.some((st) => notAChange(st) === undefined) : labelledSql;
+    const example = changes ? illustration(block) : null;
+    if (example) {
+      summary.illustrations.push({ line: block.line, why: example });
+      continue;
+    }
     if (!split.ok) {
       if (labelledSql) summary.parseErrors.push({ line: split.line, message: `${split.message} (block at line ${block.line})` });
       else summary.skippedBlocks.push({ line: block.line, lang: null, why: 'does not parse as SQL' });

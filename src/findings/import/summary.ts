@@ -13,10 +13,12 @@ export interface ImportSummary {
   /** BEGIN/COMMIT and friends: the engine runs its own transaction. */
   droppedTransactionControl: number;
   parseErrors: { line: number; message: string }[];
+  /** SQL blocks shown as an example or a scenario, not as the fix (illustration.ts). */
+  illustrations: { line: number; why: string }[];
 }
 
 export function emptySummary(file: string): ImportSummary {
-  return { file, byPlaybook: {}, leftAsSql: [], notes: [], skippedBlocks: [], skippedStatements: [], droppedTransactionControl: 0, parseErrors: [] };
+  return { file, byPlaybook: {}, leftAsSql: [], notes: [], skippedBlocks: [], skippedStatements: [], droppedTransactionControl: 0, parseErrors: [], illustrations: [] };
 }
 
 export function formatSummary(s: ImportSummary): string {
@@ -37,6 +39,10 @@ export function formatSummary(s: ImportSummary): string {
   if (s.skippedStatements.length > 0) {
     out.push(`statements skipped (${s.skippedStatements.length}):`);
     for (const e of s.skippedStatements) out.push(`  line ${e.line}  ${e.what}: ${e.why}`);
+  }
+  if (s.illustrations.length > 0) {
+    out.push(`illustrations skipped, no finding (${s.illustrations.length}):`);
+    for (const e of s.illustrations) out.push(`  line ${e.line}  ${e.why}`);
   }
   if (s.droppedTransactionControl > 0) out.push(`BEGIN/COMMIT dropped: ${s.droppedTransactionControl}`);
   if (s.skippedBlocks.length > 0) {
