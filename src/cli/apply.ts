@@ -8,7 +8,7 @@ import { loadPlaybooks } from '../playbooks/load.js';
 import { buildPlan, PLAN_DEFAULTS } from '../engine/plan.js';
 import { applyPlan, selectFindings } from '../engine/apply.js';
 import { resumeRun } from '../engine/apply-online.js';
-import { parseWindow, windowState, formatDuration } from '../engine/window.js';
+import { parseWindow, windowState, formatDuration, outsideText } from '../engine/window.js';
 import { parsePlanJson } from '../export/index.js';
 import { skipReason } from '../export/summary.js';
 import type { ApplyEvent, ApplyResult } from '../engine/apply-model.js';
@@ -59,7 +59,7 @@ export function registerApply(program: Command): void {
       // Refuse outside the window before connecting at all.
       const state = windowState(window);
       if (!state.inside) {
-        throw new PgmendError(`refused: outside the maintenance window ${window.text} — it opens in ${formatDuration(state.ms)} (at ${state.start.toLocaleString()})`, 1, 'nothing was changed');
+        throw new PgmendError(`refused: outside the maintenance window ${window.text} — ${outsideText(state)}`, 1, 'nothing was changed');
       }
       const lockTimeoutMs = positiveInt(args.lockTimeout, '--lock-timeout', 1);
       const lockRetries = positiveInt(args.lockRetries, '--lock-retries', 1);

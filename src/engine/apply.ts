@@ -8,7 +8,7 @@ import { ensureParser } from '../playbooks/expression.js';
 import { prepareFinding, type PreparedFinding } from './prepare.js';
 import { runPrechecks } from './prechecks.js';
 import { ensureJournal, rowsChangedByFinding, startRun } from './journal.js';
-import { windowState, formatDuration } from './window.js';
+import { windowState, outsideText } from './window.js';
 import { writeSnapshot } from './snapshot.js';
 import { staleReasons } from './stale.js';
 import { runStep, lockTablesUpFront, type StepRunner } from './step-runner.js';
@@ -61,7 +61,7 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
       status: 'refused',
       rowsChanged: 0,
       findings: alreadyOut,
-      error: `refused: outside the maintenance window ${opts.window.text} — it opens in ${formatDuration(win.ms)} (at ${win.start.toLocaleString()})`,
+      error: `refused: outside the maintenance window ${opts.window.text} — ${outsideText(win)}`,
     };
   }
   if (selected.length === 0) {

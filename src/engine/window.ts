@@ -67,6 +67,19 @@ export function windowState(w: MaintenanceWindow, now = new Date()): WindowState
   return { inside, start, end, ms: inside ? end.getTime() - now.getTime() : Math.max(0, start.getTime() - now.getTime()) };
 }
 
+/**
+ * Why a time outside the window is outside it, in words: `it opens in 2 h 5 min (at …)`, or for a
+ * window already over `it closed 3 h ago` (within a day) / `it closed on 2024-01-02`.
+ */
+export function outsideText(state: WindowState, now = new Date()): string {
+  if (state.start.getTime() > now.getTime()) return `it opens in ${formatDuration(state.ms)} (at ${state.start.toLocaleString()})`;
+  const ago = now.getTime() - state.end.getTime();
+  if (ago < 86_400_000) return `it closed ${formatDuration(ago).replace(/ \d+ min$/, '')} ago`;
+  const d = state.end;
+  const day = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  return `it closed on ${day}`;
+}
+
 export function formatDuration(ms: number): string {
   const m = Math.floor(ms / 60000);
   if (m >= 60) return `${Math.floor(m / 60)} h ${m % 60} min`;

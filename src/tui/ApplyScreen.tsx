@@ -5,7 +5,7 @@ import { Box, Text, useInput } from 'ink';
 import { ProgressBar } from '@inkjs/ui';
 import { LineInput } from './LineInput.js';
 import type { FindingPlan } from '../engine/plan-model.js';
-import { formatDuration, windowState } from '../engine/window.js';
+import { formatDuration, outsideText, windowState } from '../engine/window.js';
 import { describeResolution, resolutionRows } from '../export/summary.js';
 import { plural } from '../export/values.js';
 import type { ReviewController } from './controller.js';
@@ -176,7 +176,7 @@ export function ApplyScreen({ state, controller, width, height }: { state: Revie
   const mode = svc.mode === 'window' ? 'window mode, one transaction' : 'online mode, step by step';
   const windowLine: Line = win.inside
     ? [seg('◷ ', 'info'), seg(`${formatDuration(win.ms)} left`, undefined, { bold: true }), seg(` in the window ${span} · ${mode}`)]
-    : [seg('✖ outside the maintenance window ', 'bad', { bold: true }), seg(`${span}: it opens in ${formatDuration(win.ms)} — nothing can run now`)];
+    : [seg('✖ outside the maintenance window ', 'bad', { bold: true }), seg(`${span}: ${outsideText(win, svc.now())} — nothing can run now`)];
   return (
     <Box flexDirection="column">
       <LineView line={head} width={width} />

@@ -65,8 +65,14 @@ describe('apply refuses, and changes nothing', () => {
           });
         }
       }
+      // A window that is over says when it closed, never "opens in 0 s".
+      const ended = `${new Date(Date.now() - 4 * 3_600_000).toISOString()}/${new Date(Date.now() - 3 * 3_600_000 - 60_000).toISOString()}`;
+      let r = await apply(db, ['--findings', resolvedFile, '--window', ended, '--yes']);
+      expectOneLineError(r, 1, /^pgmend: refused: outside the maintenance window \S+ — it closed 3 h ago — nothing was changed$/);
+      r = await apply(db, ['--findings', resolvedFile, '--window', '2024-01-02T10:00:00Z/2024-01-02T12:00:00Z', '--yes']);
+      expectOneLineError(r, 1, /— it closed on 2024-01-0[23] — nothing was changed$/);
       // Unreachable URL: the window is checked first, so the refusal does not depend on the server.
-      const r = await runCli(['apply', '--db', 'postgresql://nobody@127.0.0.1:1/none', '--findings', resolvedFile, '--window', closedWindow(), '--yes']);
+      r = await runCli(['apply', '--db', 'postgresql://nobody@127.0.0.1:1/none', '--findings', resolvedFile, '--window', closedWindow(), '--yes']);
       expectOneLineError(r, 1, /outside the maintenance window/);
     });
   });
