@@ -17,6 +17,21 @@ export interface LineInputProps {
   onNavigate?: (direction: -1 | 1) => void;
 }
 
+/**
+ * A chunk typed at once, in order: printable characters are added, each Backspace (DEL or BS —
+ * several pressed together arrive as one chunk) removes the last character, other control
+ * characters are dropped.
+ */
+export function edited(value: string, chunk: string): string {
+  const out = Array.from(value);
+  for (const ch of Array.from(chunk)) {
+    if (ch === '\u007f' || ch === '\b') out.pop();
+    // eslint-disable-next-line no-control-regex
+    else if (!/[\u0000-\u001f]/.test(ch)) out.push(ch);
+  }
+  return out.join('');
+}
+
 export function LineInput({ initial = '', placeholder = '', onChange, onSubmit, onCancel, onNavigate }: LineInputProps) {
   const theme = useTheme();
   const value = useRef(initial);
@@ -29,13 +44,13 @@ export function LineInput({ initial = '', placeholder = '', onChange, onSubmit, 
   useInput((input, key) => {
     if (key.escape || (key.ctrl && input === 'c')) return onCancel();
     if (key.return) return onSubmit(value.current);
-    if (key.backspace || key.delete) return set(Array.from(value.current).slice(0, -1).join(''));
+    // One Backspace, or several pressed together (the chunk holds each of them).
+    if (key.backspace || key.delete) return set(edited(value.current, /[\u007f\b]/.test(input) ? input : '\u007f'));
     if ((key.upArrow || key.downArrow) && onNavigate) return onNavigate(key.upArrow ? -1 : 1);
     if (key.ctrl || key.meta || key.tab || key.upArrow || key.downArrow || key.leftArrow || key.rightArrow || key.pageUp || key.pageDown) return;
     const [text, ...rest] = input.split(/\r\n|\r|\n/);
-    // eslint-disable-next-line no-control-regex
-    const printable = (text ?? '').replace(/[\u0000-\u001f\u007f]/g, '');
-    if (printable) set(value.current + printable);
+    const next = edited(value.current, text ?? '');
+    if (next !== value.current) set(next);
     if (rest.length) onSubmit(value.current);
   });
   return (
