@@ -106,6 +106,8 @@ export class ReviewController {
       }
       const merged: FindingPlan = resolutionPreview && fp.status === 'resolved' ? { ...fp, resolutionPreview } : fp;
       this.store.dispatch({ type: 'findingPlanned', plan: merged });
+      // The new diff opens with all the context it holds (as a freshly opened detail does), not the old diff's.
+      if (this.s.detail.id === merged.id) this.store.dispatch({ type: 'context', to: maxContext(merged.diff) });
       const look = STATUS_LOOK[merged.status];
       const count = keyCount(merged);
       this.say(`${merged.id} re-planned: ${look.glyph} ${look.word}${count ? ` · ${count}` : ''}${merged.error ? ` · ${merged.error}` : ''}`, merged.status === 'error' ? 'bad' : 'ok');

@@ -8,6 +8,7 @@ import type { PlaybookSet } from '../../src/playbooks/load.js';
 import { planToJson, parsePlanJson } from '../../src/export/plan-json.js';
 import { planToChecklist } from '../../src/export/checklist-md.js';
 import { applyPlan } from '../../src/engine/apply.js';
+import { maxContext } from '../../src/tui/diff-context.js';
 import { actorhubDb, actorhubFindings, KEYS, openWindow, session, type ActorHubDb, type Session } from './harness.js';
 
 /**
@@ -57,6 +58,10 @@ describe('decisions are saved in the findings file', { timeout: 240_000 }, () =>
     await s.press(KEYS.enter);
     await s.waitFor((f) => f.includes('re-planned: ◆ resolved'), 'the re-plan');
     expect(added(await readFile(file, 'utf8'))).toEqual(['    resolution: {strategy: delete, keep: oldest}']);
+    // Right after resolving, the new diff shows its context lines (3), not the 0 of the blocked finding's empty diff.
+    const resolved = s.store.getState().plan!.findings.find((f) => f.id === 'AH-UQ-03')!;
+    expect(maxContext(resolved.diff)).toBe(3);
+    expect(s.store.getState().detail.context).toBe(3);
 
     await s.press('v');
     await s.waitFor((f) => f.includes('approve AH-UQ-03:'), 'the note prompt');
