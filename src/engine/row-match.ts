@@ -72,7 +72,9 @@ export function checkRowMatching(catalog: Catalog, selected: FindingPlan[]): voi
   for (const f of selected) {
     f.steps.forEach((step, i) => {
       if (!step.backupTable || /^\s*DELETE\b/i.test(f.steps[i + 1]?.sql ?? '')) return;
-      const table = step.tables[0] ? tableByLabel(catalog, step.tables[0]) : undefined;
+      // The finding's table: a step's `tables` also lists what it only reads.
+      const label = f.table ?? step.tables[0];
+      const table = label ? tableByLabel(catalog, label) : undefined;
       if (!table) return; // the stale check names a table that went away
       const why = unmatched(catalog, table, step.match);
       if (why) refused.push(`${f.id} (${displayName(table)}): ${why}`);

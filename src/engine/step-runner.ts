@@ -88,7 +88,7 @@ async function recordBackup(r: StepRunner, f: FindingPlan, step: PlanStep): Prom
     `INSERT INTO pgmend.backups (run_id, finding_id, source_table, backup_table, change, key_columns, match, txid, rows)
      SELECT $1, $2, $3, $4, $5, $6, $7, pg_current_xact_id(), (SELECT count(*) FROM ${step.backupTable} WHERE pgmend_txid = pg_current_xact_id())
      WHERE NOT EXISTS (SELECT 1 FROM pgmend.backups WHERE run_id = $1 AND backup_table = $4 AND txid = pg_current_xact_id())`,
-    [r.runId, f.id, step.tables[0], step.backupTable, change, keyColumns, step.match ? JSON.stringify(step.match) : null],
+    [r.runId, f.id, f.table ?? step.tables[0], step.backupTable, change, keyColumns, step.match ? JSON.stringify(step.match) : null],
   );
   // A second backup step into the same table in this transaction (several blocking checks) updates
   // its count — only this transaction's: online batches each have their own row.
