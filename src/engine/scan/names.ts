@@ -39,11 +39,7 @@ export function idPart(name: string): string {
   return words(name).join('_').toUpperCase().slice(0, 24) || 'X';
 }
 
-/**
- * `tables` of an `sql` finding (the tables its steps lock). Left out for a table whose name needs
- * quotes: plan's snapshot still locks tables by their unquoted `schema.name` (issue 14 replaces
- * that), which fails for "InvoiceLine"; without `tables` the steps simply declare no lock.
- */
-export function sqlTables(catalog: Catalog, table: Table): { tables?: string[] } {
-  return quoteIdent(table.name) === table.name && quoteIdent(table.schema) === table.schema ? { tables: [tableParam(catalog, table)] } : {};
+/** `tables` of an `sql` finding: the table its steps lock. */
+export function sqlTables(catalog: Catalog, table: Table): { tables: string[] } {
+  return { tables: [tableParam(catalog, table)] };
 }
