@@ -94,8 +94,18 @@ const CHECK_WORDS: Record<string, (c: CheckResult, compact: boolean) => string> 
   nulls: (c) => plural(c.rows, 'NULL row'),
   drift: (c) => plural(c.rows, 'drifted row'),
   'invalid-states': (c, compact) => (compact ? plural(c.rows, 'invalid state') : `${plural(c.rows, 'row')} in invalid states`),
-  cascade: (c, compact) => (compact ? `cascade ${plural(c.rows, 'row')}` : `a parent delete reaches ${plural(c.rows, 'row')}`),
+  cascade: (c, compact) => {
+    if (compact) return `cascade ${plural(c.rows, 'row')}`;
+    const refusing = refusingTables(c.cascade ?? []);
+    const refuse = refusing ? ` · ${plural(refusing, 'child table')} ${refusing === 1 ? 'refuses' : 'refuse'} the delete` : '';
+    return `parent deletes reach ${plural(c.rows, 'row')} in total${refuse}`;
+  },
 };
+
+/** Child tables whose rule (RESTRICT / NO ACTION) makes a parent delete fail while they hold rows. */
+function refusingTables(nodes: NonNullable<CheckResult['cascade']>): number {
+  return nodes.reduce((n, x) => n + ((x.action === 'restrict' || x.action === 'no-action') && x.total > 0 ? 1 : 0) + refusingTables(x.children), 0);
+}
 
 export function checkCount(c: CheckResult, compact = false): string {
   const word = CHECK_WORDS[c.id];

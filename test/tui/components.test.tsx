@@ -63,7 +63,14 @@ describe('key counts', () => {
     expect(keyCount(fp('AH-FK-15'))).toMatch(/^\d+ orphan rows$/);
     expect(keyCount(fp('AH-CHK-01'))).toMatch(/^\d+ violating rows$/);
     expect(keyCount(fp('AH-CNT-01'))).toMatch(/^\d+ drifted rows$/);
-    expect(keyCount(fp('AH-FK-01'))).toMatch(/^a parent delete reaches \d+ rows$/);
+    expect(keyCount(fp('AH-FK-01'))).toMatch(/^parent deletes reach \d+ rows in total( · \d+ child tables? refuses? the delete)?$/);
+    // The tree says how many child tables would refuse the delete (RESTRICT / NO ACTION with rows).
+    type Node = { action: string; total: number; children: Node[] };
+    const refusing = (ns: Node[]): number => ns.reduce((n, x) => n + ((x.action === 'restrict' || x.action === 'no-action') && x.total > 0 ? 1 : 0) + refusing(x.children), 0);
+    const c = fp('AH-FK-01').checks.find((x) => x.id === 'cascade')!;
+    const n = refusing(c.cascade as Node[]);
+    expect(n).toBeGreaterThan(0);
+    expect(keyCount(fp('AH-FK-01'))).toBe(`parent deletes reach ${c.rows} rows in total · ${n} child table${n === 1 ? ' refuses' : 's refuse'} the delete`);
   });
 });
 

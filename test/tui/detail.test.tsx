@@ -73,7 +73,7 @@ describe('finding detail', () => {
     frame = s!.frame();
     expect(frame).toContain('[Rows]');
     const cascade = f.checks.find((c) => c.id === 'cascade')!;
-    expect(frame).toContain(`a parent delete reaches ${cascade.rows} rows`);
+    expect(frame).toContain(`parent deletes reach ${cascade.rows} rows in total`);
     expect(frame).toMatch(/[├└]─ api_keys ✂ deletes · \d+ rows, ≤\d+ per parent/);
     await s!.press(KEYS.tab);
     frame = s!.frame();
