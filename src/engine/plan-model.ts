@@ -84,6 +84,10 @@ export interface Rehearsal {
   /** Why it failed: lock not granted in time, a constraint error… */
   error?: string;
   skipped?: string;
+  /** A `sql` finding a dry run does not execute, and why (statements acting outside the transaction, unapproved opaque code). */
+  held?: string;
+  /** Opaque code rehearsed as this role, which cannot reach outside the database. */
+  sandbox?: string;
 }
 
 /** What a resolution will change, before it is chosen: recounted and sampled. */

@@ -20,6 +20,8 @@ import { errorMessage, PgmendError } from '../util/errors.js';
 import { orderFindings } from './order.js';
 import { sqlHash } from './sql-hash.js';
 import { journalExists } from './journal.js';
+import { guardSqlFindings } from './dry-run-guard.js';
+import { expressionsOf, refuseVolatileExpressions } from './expression-safety.js';
 
 /**
  * The plan: catalog → prepared findings → prechecks (one read-only snapshot) → cascade blast
@@ -105,6 +107,7 @@ async function planWith(
     prepared.splice(prepared.indexOf(p), 1);
   }
   try {
+    await refuseVolatile(opts, prepared, plans);
     emit({ kind: 'phase', phase: 'prechecks', total: prepared.length });
     const outcomes = await time('prechecks', () =>
       runPrechecks(client, prepared, { sampleSize: opts.sampleSize, catalog, heldTables: held, lockTimeoutMs: opts.lockTimeoutMs, onFinding: (id) => emit({ kind: 'finding', id, phase: 'prechecks' }) }),
@@ -154,6 +157,13 @@ async function planWith(
           checkRows: Object.fromEntries(fp.checks.map((c) => [c.id, c.rows])),
         };
       });
+    // A dry run never executes what acts outside its transaction, nor unvetted opaque code.
+    const guards = await guardSqlFindings(client, catalog, items.flatMap((item) => {
+      const p = prepared.find((x) => x.finding.id === item.id)!;
+      if (p.playbook.name !== 'sql') return [];
+      return [{ finding: p.finding, statements: [...item.steps.map((s) => s.sql), ...p.rollback], tables: [...new Set([...p.tables, ...item.steps.flatMap((s) => s.tables)])] }];
+    }));
+    for (const item of items) item.guard = guards.get(item.id);
     emit({ kind: 'phase', phase: 'rehearsal', total: items.length });
     const results = await time('rehearsal', () =>
       rehearse(client, catalog, items, {
@@ -199,6 +209,25 @@ async function planWith(
     findings: ordered,
     timings,
   };
+}
+
+/**
+ * Expressions calling VOLATILE functions never reach the prechecks (expression-safety.ts). Checked
+ * on a connection of its own: the plan's snapshot is read-only, the probe defines a temporary view.
+ */
+async function refuseVolatile(opts: PlanOptions, prepared: PreparedFinding[], plans: Map<string, FindingPlan>): Promise<void> {
+  if (!prepared.some((p) => p.target && expressionsOf(p).length > 0)) return;
+  const probe = await connect(opts.target, 'pgmend');
+  try {
+    const refused = await refuseVolatileExpressions(probe, prepared);
+    for (const [id, why] of refused) {
+      const i = prepared.findIndex((p) => p.finding.id === id);
+      plans.set(id, errorPlan(prepared[i]!.finding, why, prepared[i]));
+      prepared.splice(i, 1);
+    }
+  } finally {
+    await probe.end().catch(() => {});
+  }
 }
 
 async function cascadeCheck(client: pg.Client, catalog: Catalog, p: PreparedFinding, counts: CascadeCounts): Promise<CheckResult> {

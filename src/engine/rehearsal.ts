@@ -9,6 +9,8 @@ import { errorMessage } from '../util/errors.js';
 import { findingsToReplay } from './apply-order-interactions.js';
 import { heldLocks, takenBetween } from './observed-locks.js';
 import type { TableLocks } from '../playbooks/lock-modes.js';
+import type { DryRunGuard } from './dry-run-guard.js';
+import { installSandbox, runSandboxed } from './sandbox.js';
 
 /**
  * Rehearsal: run a finding's steps for real inside a transaction that always rolls back, with a
@@ -25,6 +27,8 @@ export interface RehearsalItem {
   verify: { sql: string; says: string }[];
   /** Rows each of the finding's checks counted (by check id), from the prechecks. */
   checkRows: Record<string, number>;
+  /** `sql` findings: held back, or run in a sandbox role (dry-run-guard.ts). */
+  guard?: DryRunGuard;
 }
 
 export interface RehearsalResult {
@@ -125,6 +129,8 @@ export async function rehearse(client: pg.Client, catalogBefore: Catalog, items:
 }
 
 async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: RehearsalItem, opts: RehearsalOptions): Promise<RehearsalResult> {
+  if (item.guard && 'held' in item.guard) return { rehearsal: { ok: true, ms: 0, rowCounts: [], skipped: item.guard.held, held: item.guard.held }, diff: '' };
+  const sandbox = item.guard && 'sandboxRole' in item.guard ? item.guard.sandboxRole : undefined;
   const before = schemaDdl(catalogBefore, item.tables);
   const rowCounts: number[] = [];
   const stepMs: number[] = [];
@@ -139,6 +145,7 @@ async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: Rehe
   const heldUntilNow = () => stepStart.map((t0) => (t0 === null ? null : Math.round(performance.now() - t0)));
   await client.query('SAVEPOINT pgmend_rehearsal');
   try {
+    if (sandbox) await installSandbox(client, sandbox);
     // Verification passing before anything runs: the fix is already in place.
     if (item.verify.length > 0) {
       let allOk = true;
@@ -177,9 +184,9 @@ async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: Rehe
       }
       const before = step.transactional ? await heldLocks(client, catalogBefore) : undefined;
       const t0 = performance.now();
-      const r = await client.query(transactionalForm(step.sql));
+      const rows = sandbox ? await runSandboxed(client, transactionalForm(step.sql)) : ((await client.query(transactionalForm(step.sql))).rowCount ?? 0);
       stepMs.push(Math.round((performance.now() - t0) * 10) / 10);
-      rowCounts.push(r.rowCount ?? 0);
+      rowCounts.push(rows);
       if (before) {
         observed[i] = takenBetween(before, await heldLocks(client, catalogBefore));
         stepStart[i] = t0;
@@ -192,6 +199,7 @@ async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: Rehe
     const diff = before === after ? '' : createTwoFilesPatch('before', 'after', before, after, undefined, undefined, { context: 3 });
     const rehearsal: Rehearsal = { ok: true, ms: Math.round(performance.now() - started), rowCounts, stepMs, ...(counted.length ? { counted } : {}), observed, heldMs: heldUntilNow() };
     if (outside > 0) rehearsal.skipped = `${outside} step(s) cannot run inside a transaction (VACUUM, CONCURRENTLY…): not rehearsed, their locks come from the rules`;
+    if (sandbox) rehearsal.sandbox = sandbox;
     if (skipped > 0) rehearsal.skipped = `${skipped} step(s) not rehearsed online (VALIDATE / CONCURRENTLY scan or build the table; prechecks counted their blocking rows)`;
     const changedRows = rowCounts.reduce((a, b) => a + b, 0);
     const result: RehearsalResult = { rehearsal, diff };
@@ -201,7 +209,7 @@ async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: Rehe
     return result;
   } catch (e) {
     return {
-      rehearsal: { ok: false, ms: Math.round(performance.now() - started), rowCounts, stepMs, observed, heldMs: heldUntilNow(), error: `step ${rowCounts.length + 1}: ${lockMessage(e, opts.lockTimeoutMs)}` },
+      rehearsal: { ok: false, ms: Math.round(performance.now() - started), rowCounts, stepMs, observed, heldMs: heldUntilNow(), error: `step ${rowCounts.length + 1}: ${lockMessage(e, opts.lockTimeoutMs)}${sandbox ? ` (opaque code, rehearsed as role ${sandbox}, which cannot reach outside the database)` : ''}`, ...(sandbox ? { sandbox } : {}) },
       diff: '',
     };
   } finally {
@@ -223,7 +231,8 @@ export const changesRows = (s: PlanStep) =>
  * alone. `rowCounts` stay what the finding changes applied alone (`apply --only`).
  */
 export async function rehearseRowCountsInApplyOrder(client: pg.Client, catalog: Catalog, findings: FindingPlan[], opts: RehearsalOptions & { replayAll?: boolean }): Promise<void> {
-  const runnable = findings.filter((f) => (f.status === 'ready' || f.status === 'resolved') && f.rehearsal?.ok && f.steps.some(changesRows));
+  // Held-back and sandboxed findings are not replayed: the replay runs as the session's own role.
+  const runnable = findings.filter((f) => (f.status === 'ready' || f.status === 'resolved') && f.rehearsal?.ok && !f.rehearsal.held && !f.rehearsal.sandbox && f.steps.some(changesRows));
   if (runnable.length === 0) return;
   const replay = opts.replayAll ? new Set(runnable) : findingsToReplay(runnable, catalog, changesRows);
   const counts = new Map<FindingPlan, number[]>();

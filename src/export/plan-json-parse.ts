@@ -70,6 +70,8 @@ const rehearsalSchema = z.object({
   counted: z.array(z.number().int().nonnegative()).optional(),
   error: z.string().optional(),
   skipped: z.string().optional(),
+  held: z.string().optional(),
+  sandbox: z.string().optional(),
 });
 
 const findingPlanSchema = z.object({

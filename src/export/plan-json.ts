@@ -138,6 +138,8 @@ function rehearsalDocument(r: Rehearsal): Record<string, unknown> {
     counted: r.counted ? [...r.counted] : undefined,
     error: r.error,
     skipped: r.skipped,
+    held: r.held,
+    sandbox: r.sandbox,
   };
 }
 

@@ -22,15 +22,6 @@ export interface ParsedExpression {
   columns: string[];
 }
 
-/** Functions with side effects or reach outside the database: never accepted in findings' expressions. */
-const DENIED_FUNCTIONS = new Set([
-  'pg_sleep', 'pg_sleep_for', 'pg_sleep_until', 'pg_terminate_backend', 'pg_cancel_backend', 'pg_reload_conf',
-  'pg_rotate_logfile', 'pg_read_file', 'pg_read_binary_file', 'pg_ls_dir', 'pg_stat_file', 'pg_file_write',
-  'lo_import', 'lo_export', 'lo_unlink', 'set_config', 'nextval', 'setval', 'dblink', 'dblink_exec',
-  'pg_advisory_lock', 'pg_advisory_xact_lock', 'pg_try_advisory_lock', 'pg_notify', 'txid_current',
-  'pg_switch_wal', 'pg_create_restore_point', 'pg_promote', 'query_to_xml', 'table_to_xml', 'cursor_to_xml',
-]);
-
 const WRITE_NODES = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
 
 function parse(sql: string): { stmts: { stmt: Record<string, unknown> }[] } {
@@ -94,12 +85,7 @@ export function parseExpression(text: string, opts: ExpressionOptions): ParsedEx
     if (type === 'SubLink' && !opts.subqueries) throw new SqlInputError(`${opts.what} must not contain a subquery`);
     if (WRITE_NODES.has(type)) throw new SqlInputError(`${opts.what} must not modify data`);
     if (type === 'SelectStmt' && node.lockingClause) throw new SqlInputError(`${opts.what} must not lock rows (FOR UPDATE / FOR SHARE)`);
-    if (type === 'FuncCall') {
-      const name = stringsOf(node.funcname).at(-1)?.toLowerCase() ?? '';
-      if (DENIED_FUNCTIONS.has(name) || name.startsWith('pg_advisory') || name.startsWith('lo_')) {
-        throw new SqlInputError(`${opts.what} calls ${name}(), which is not allowed in a finding`);
-      }
-    }
+    // Functions are checked against the database, by volatility (engine/expression-safety.ts).
     if (type === 'ColumnRef') {
       const parts = stringsOf(node.fields);
       if (parts.length === 1) columns.add(parts[0]!);
