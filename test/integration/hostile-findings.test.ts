@@ -229,3 +229,30 @@ describe('a dry run on a findings file nobody vetted (as a superuser)', () => {
     expect(await readFile(findingsFile, 'utf8')).toContain('A-DO');
   });
 });
+
+describe('import marks what it cannot prove safe', () => {
+  it('a held-back sql finding is named in the summary, with no resolution or review of its own', async () => {
+    const work = await mkdtemp(path.join(os.tmpdir(), 'pgmend-hostile-import-'));
+    try {
+      const report = path.join(work, 'report.md');
+      await (await import('node:fs/promises')).writeFile(report, [
+        '# Audit', '', '## 1. Counters', '', '```sql',
+        'CREATE FUNCTION bump() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.n := NEW.n + 1; RETURN NEW; END $$;',
+        'CREATE TRIGGER bump BEFORE UPDATE ON items FOR EACH ROW EXECUTE FUNCTION bump();', '```', '', '## 2. Cleanup', '', '```sql',
+        `DO $$ BEGIN EXECUTE 'COPY (SELECT 1) TO PROGRAM ''touch /tmp/x'''; END $$;`,
+        `COPY (SELECT 1) TO PROGRAM 'touch /tmp/y';`, '```', '',
+      ].join('\n'));
+      const out = path.join(work, 'findings.yaml');
+      const r = await runCli(['import', report, '--out', out]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain('not proven safe for a dry run (2)');
+      expect(r.stderr).toMatch(/SQL-do: opaque code \(statement 1 is a DO block\)/);
+      expect(r.stderr).toMatch(/SQL-copy: statement 1: COPY … TO PROGRAM runs a program on the database server: a dry run never executes it/);
+      expect(r.stderr).not.toMatch(/SQL-bump: opaque/);
+      const text = await readFile(out, 'utf8');
+      expect(text).not.toMatch(/\breview:|\bresolution:/);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  });
+});

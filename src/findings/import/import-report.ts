@@ -14,6 +14,7 @@ import { readMarkdown, type CodeBlock } from './markdown.js';
 import { loadSqlParser } from './sql-parser.js';
 import { splitStatements, type Statement } from './statements.js';
 import { illustration } from './illustration.js';
+import { classifyStatements } from '../../playbooks/statement-safety.js';
 import { emptySummary, type ImportSummary } from './summary.js';
 
 /**
@@ -68,6 +69,15 @@ export async function importReport(markdown: string, fileName: string): Promise<
         why: candidate.why ?? 'no playbook',
         ...(candidate.noRollback ? { noRollback: candidate.noRollback } : {}),
       });
+      // What a dry run would hold back is said here; the finding gets no resolution or review of its own.
+      const verdict = classifyStatements(candidate.statements.map((st) => ({ kind: st.kind, stmt: st.node as unknown as Record<string, unknown> })));
+      if (verdict.kind !== 'rehearse') {
+        summary.heldInDryRun.push({
+          id,
+          line: candidate.statements[0]?.line ?? 0,
+          why: verdict.kind === 'outside' ? `${verdict.reason}: a dry run never executes it` : `opaque code (${verdict.reason}): rehearsed only in a sandbox role or once a reviewer approves it`,
+        });
+      }
     }
     for (const note of candidate.notes ?? []) summary.notes.push({ id, line: candidate.statements[0]?.line ?? 0, note });
     return { id, title, severity, source, playbook: candidate.playbook, params: candidate.params };

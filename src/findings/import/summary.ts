@@ -5,6 +5,8 @@ export interface ImportSummary {
   byPlaybook: Record<string, number>;
   /** Statements that became `sql` findings, and why no playbook took them. */
   leftAsSql: { id: string; line: number; why: string; noRollback?: string }[];
+  /** `sql` findings a dry run would not execute as they are (statement-safety.ts), and why. */
+  heldInDryRun: { id: string; line: number; why: string }[];
   /** What a mapping left out that a reviewer should know (sort orders, CONCURRENTLY…). */
   notes: { id: string; line: number; note: string }[];
   skippedBlocks: { line: number; lang: string | null; why: string }[];
@@ -18,7 +20,7 @@ export interface ImportSummary {
 }
 
 export function emptySummary(file: string): ImportSummary {
-  return { file, byPlaybook: {}, leftAsSql: [], notes: [], skippedBlocks: [], skippedStatements: [], droppedTransactionControl: 0, parseErrors: [], illustrations: [] };
+  return { file, byPlaybook: {}, leftAsSql: [], heldInDryRun: [], notes: [], skippedBlocks: [], skippedStatements: [], droppedTransactionControl: 0, parseErrors: [], illustrations: [] };
 }
 
 export function formatSummary(s: ImportSummary): string {
@@ -31,6 +33,10 @@ export function formatSummary(s: ImportSummary): string {
     for (const e of s.leftAsSql) {
       out.push(`  line ${e.line}  ${e.id}: ${e.why}${e.noRollback ? ` (no rollback: ${e.noRollback})` : ''}`);
     }
+  }
+  if (s.heldInDryRun.length > 0) {
+    out.push(`not proven safe for a dry run (${s.heldInDryRun.length}) — review before approving:`);
+    for (const e of s.heldInDryRun) out.push(`  line ${e.line}  ${e.id}: ${e.why}`);
   }
   if (s.notes.length > 0) {
     out.push(`notes (${s.notes.length}):`);
