@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import { quoteQualified } from '../db/quote.js';
+import { quoteIdent, quoteQualified } from '../db/quote.js';
 import type { PreparedFinding } from './prepare.js';
-import { errorMessage } from '../util/errors.js';
+import { parseSync } from 'pgsql-parser';
 import { functionsRunByViews } from './view-functions.js';
 
 /**
@@ -32,6 +32,8 @@ export function expressionsOf(p: PreparedFinding): { param: string; what: string
 }
 
 /** For each finding an expression of which calls a volatile function: the message saying which. */
+const RULE = "a finding's expressions may only call IMMUTABLE or STABLE functions (operators and casts likewise)";
+
 export async function refuseVolatileExpressions(client: pg.Client, prepared: PreparedFinding[]): Promise<Map<string, string>> {
   const refused = new Map<string, string>();
   const todo = prepared.filter((p) => p.target).flatMap((p) => expressionsOf(p).map((e) => ({ p, ...e })));
@@ -40,24 +42,65 @@ export async function refuseVolatileExpressions(client: pg.Client, prepared: Pre
   try {
     for (const { p, param, what, sql } of todo) {
       if (refused.has(p.finding.id)) continue;
-      const at = `${p.finding.id}.params.${param}`;
+      let volatile: string[];
+      let byName = false;
       await client.query('SAVEPOINT pgmend_expression_probe');
       try {
         await client.query(`CREATE TEMP VIEW pgmend_expression_probe AS SELECT ${sql} FROM ${quoteQualified(p.target!.schema, p.target!.name)}`);
-        const called = await functionsRunByViews(client, [Number((await client.query(`SELECT 'pg_temp.pgmend_expression_probe'::regclass::oid AS oid`)).rows[0].oid)]);
-        const volatile = called.filter((f) => f.volatile).map((f) => f.signature);
-        if (volatile.length > 0) {
-          refused.set(p.finding.id, `${at}: ${what} calls ${volatile.join(', ')}, which is VOLATILE: a finding's expressions may only call IMMUTABLE or STABLE functions (operators and casts likewise)`);
-        }
-      } catch (e) {
-        // Not run unchecked: what cannot be resolved here is not run in the prechecks either.
-        refused.set(p.finding.id, `${at}: ${what} could not be checked for volatile functions: ${errorMessage(e)}`);
+        const { rows } = await client.query<{ oid: number }>(`SELECT 'pg_temp.pgmend_expression_probe'::regclass::oid AS oid`);
+        volatile = (await functionsRunByViews(client, [rows[0]!.oid])).filter((f) => f.volatile).map((f) => f.signature);
+      } catch {
+        // No temporary view here (a read-only database or role, or PostgreSQL cannot resolve it in a
+        // view): decide by name instead, as the worst function any name could resolve to.
+        await client.query('ROLLBACK TO SAVEPOINT pgmend_expression_probe');
+        volatile = await volatileByName(client, sql);
+        byName = true;
       } finally {
         await client.query('ROLLBACK TO SAVEPOINT pgmend_expression_probe');
+      }
+      if (volatile.length > 0) {
+        refused.set(p.finding.id, `${p.finding.id}.params.${param}: ${what} calls ${volatile.join(', ')}, which ${volatile.length > 1 ? 'are' : 'is'} VOLATILE${byName ? ' (by name: PostgreSQL could not resolve it here)' : ''} — ${RULE}`);
       }
     }
   } finally {
     await client.query('ROLLBACK').catch(() => {});
   }
   return refused;
+}
+
+/** Every VOLATILE function a name in the expression could resolve to: functions, operators, casts, views it reads. */
+async function volatileByName(client: pg.Client, sql: string): Promise<string[]> {
+  const fns = new Set<string>();
+  const ops = new Set<string>();
+  const types = new Set<string>();
+  const relations = new Set<string>();
+  const last = (list: unknown) => ((Array.isArray(list) ? list.at(-1) : undefined) as { String?: { sval?: string } } | undefined)?.String?.sval;
+  const visit = (v: unknown): void => {
+    if (Array.isArray(v)) return v.forEach(visit);
+    if (!v || typeof v !== 'object') return;
+    const node = v as Record<string, unknown>;
+    const fn = (node.FuncCall as { funcname?: unknown } | undefined)?.funcname;
+    if (fn) fns.add(last(fn) ?? '');
+    const op = (node.A_Expr as { name?: unknown } | undefined)?.name;
+    if (op) ops.add(last(op) ?? '');
+    const type = (node.TypeCast as { typeName?: { names?: unknown } } | undefined)?.typeName?.names;
+    if (type) types.add(last(type) ?? '');
+    if (typeof node.relname === 'string') relations.add(node.schemaname ? quoteQualified(String(node.schemaname), node.relname) : quoteIdent(node.relname));
+    Object.values(node).forEach(visit);
+  };
+  visit(parseSync(`SELECT ${sql}`));
+  const { rows } = await client.query<{ signature: string }>(
+    `SELECT p.oid::regprocedure::text AS signature FROM pg_proc p
+      WHERE p.provolatile = 'v' AND (p.proname = ANY($1::text[])
+         OR p.oid IN (SELECT oprcode FROM pg_operator WHERE oprname = ANY($2::text[]))
+         OR p.oid IN (SELECT c.castfunc FROM pg_cast c JOIN pg_type t ON t.oid = c.casttarget WHERE t.typname = ANY($3::text[])))
+      ORDER BY 1`,
+    [[...fns], [...ops], [...types]],
+  );
+  const { rows: views } = await client.query<{ oid: number }>(
+    `SELECT c.oid FROM unnest($1::text[]) n JOIN pg_class c ON c.oid = to_regclass(n) WHERE c.relkind = 'v'`,
+    [[...relations]],
+  );
+  const throughViews = (await functionsRunByViews(client, views.map((v) => v.oid))).filter((f) => f.volatile).map((f) => f.signature);
+  return [...new Set([...rows.map((r) => r.signature), ...throughViews])];
 }

@@ -7,13 +7,13 @@ import { quoteIdent } from '../db/quote.js';
  *
  * A rehearsal runs the statements in a transaction it rolls back, so only statements whose every
  * effect PostgreSQL rolls back may run there. Three verdicts:
- *  - `rehearse`: DDL on tables, indexes, constraints, triggers, functions, views, policies, types;
+ *  - `rehearse`: DDL on tables, indexes, constraints, triggers, sql/plpgsql functions, views, policies, types;
  *    DML; queries — and nothing in their trees (CTEs, subqueries, any expression) that acts
  *    outside the transaction.
  *  - `outside`: something acts outside the transaction (a program, a server file, another session,
  *    a setting, a sequence, an advisory lock, a notification, another server…): never rehearsed.
  *  - `opaque`: code whose effects cannot be read from the text — a DO block, a procedure call,
- *    a function, rule or operator the finding defines and then a statement that can run it, or
+ *    a function, trigger or rule the finding defines and then a statement that can run it, or
  *    a call to an existing volatile user function: rehearsed only where PostgreSQL itself refuses
  *    to reach outside (a sandbox role), or once a reviewer approved the finding.
  */
@@ -36,7 +36,16 @@ const REHEARSABLE = new Set([
   'CreateTrigStmt', 'CreateFunctionStmt', 'AlterFunctionStmt', 'CreatePolicyStmt', 'AlterPolicyStmt', 'ViewStmt',
   'CreateEnumStmt', 'AlterEnumStmt', 'CompositeTypeStmt', 'CreateDomainStmt', 'AlterDomainStmt', 'CreateSchemaStmt',
   'AlterObjectSchemaStmt', 'AlterOwnerStmt', 'GrantStmt', 'RefreshMatViewStmt', 'CreateStatsStmt', 'RuleStmt',
-  'ExplainStmt', 'DoStmt', 'CallStmt', 'DefineStmt', 'VariableSetStmt', 'CreateSeqStmt',
+  'ExplainStmt', 'DoStmt', 'CallStmt', 'VariableSetStmt', 'CreateSeqStmt',
+]);
+
+/** Languages whose CREATE FUNCTION only parses the body: a C library is loaded, an untrusted language compiles (Perl BEGIN blocks run). */
+const PARSED_ONLY_LANGUAGES = new Set(['sql', 'plpgsql']);
+
+/** Settings that change how the rehearsal itself runs (its timeouts, its role, how names resolve in pgmend's own queries). */
+const REHEARSAL_SETTINGS = new Set([
+  'role', 'session_authorization', 'search_path', 'statement_timeout', 'lock_timeout', 'transaction_timeout',
+  'idle_in_transaction_session_timeout', 'transaction_read_only', 'default_transaction_read_only',
 ]);
 
 /** Statement kinds that act outside the transaction (or cannot run in one), and why. */
@@ -124,7 +133,7 @@ const EXECUTES = new Set([
   'IndexStmt', 'AlterTableStmt', 'CallStmt', 'DoStmt', 'ExplainStmt', 'RefreshMatViewStmt', 'AlterDomainStmt',
 ]);
 /** Kinds that define code later statements can run. */
-const DEFINES_CODE = new Set(['CreateFunctionStmt', 'AlterFunctionStmt', 'RuleStmt', 'DefineStmt', 'CreateTrigStmt']);
+const DEFINES_CODE = new Set(['CreateFunctionStmt', 'AlterFunctionStmt', 'RuleStmt', 'CreateTrigStmt']);
 
 const ordinal = (i: number) => `statement ${i + 1}`;
 
@@ -211,6 +220,12 @@ function outsideReason(s: StatementParse, facts: CatalogFacts): string | undefin
   if (fixed) return fixed;
   const body = s.stmt[s.kind] as Record<string, unknown>;
   if (s.kind === 'VariableSetStmt' && !body.is_local) return `session-level SET/RESET of ${String(body.name ?? 'a setting')} outlives the transaction`;
+  if (s.kind === 'VariableSetStmt' && REHEARSAL_SETTINGS.has(String(body.name ?? '').toLowerCase())) return `SET LOCAL ${String(body.name)} changes how the rehearsal itself runs`;
+  if (s.kind === 'CreateFunctionStmt') {
+    const language = (body.options as { DefElem?: { defname?: string; arg?: { String?: { sval?: string } } } }[] | undefined)
+      ?.find((o) => o.DefElem?.defname === 'language')?.DefElem?.arg?.String?.sval?.toLowerCase() ?? 'sql';
+    if (!PARSED_ONLY_LANGUAGES.has(language)) return `creates a function in language ${language}, which runs or loads code when it is created (a dry run creates only sql and plpgsql functions)`;
+  }
   for (const rel of relationsOf(s)) {
     const v = facts.view(rel);
     if (v?.fact === 'outside') return `view ${rel} calls ${v.calls.map((c) => `${c}()`).join(', ')}, volatile server functions a dry run does not call`;

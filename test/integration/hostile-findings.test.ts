@@ -91,6 +91,11 @@ function hostileFindings(): unknown[] {
     [sql('H-CHECKPOINT', 'CHECKPOINT;'), { held: /CHECKPOINT acts on the whole server/ }],
     [sql('H-CREATEDB', `CREATE DATABASE pgmend_hostile_${randomBytes(3).toString('hex')};`), { held: /CREATE DATABASE cannot run in a transaction/ }],
     [sql('H-EXISTING-VIEW', 'SELECT * FROM killer;'), { held: /view killer calls kill_victims\(\)|reads view killer, which calls kill_victims\(\)/ }],
+    [sql('H-C-LIBRARY', `CREATE FUNCTION h_lib() RETURNS int AS '${dir}/evil.so', 'f' LANGUAGE C;`), { held: /creates a function in language c, which runs or loads code when it is created/ }],
+    [sql('H-PLPERLU', 'CREATE FUNCTION h_perl() RETURNS int LANGUAGE plperlu AS $$ BEGIN { system("touch /tmp/x") } 1 $$;'), { held: /language plperlu/ }],
+    [sql('H-SEARCH-PATH', `CREATE SCHEMA h_evil; SET LOCAL search_path = h_evil, pg_catalog;`), { held: /statement 2: SET LOCAL search_path changes how the rehearsal itself runs/ }],
+    [sql('H-LOCAL-TIMEOUT', `SET LOCAL statement_timeout = 0; SELECT pg_sleep(1);`), { held: /SET LOCAL statement_timeout changes how the rehearsal itself runs/ }],
+    [sql('H-OPERATOR', 'CREATE OPERATOR public.=== (function = kill_victims_eq, leftarg = int, rightarg = int);'), { held: /Define is not a statement a dry run executes/ }],
     [sql('H-DBLINK-LIKE', `SELECT pg_read_file('/etc/hostname');`), { held: /pg_read_file\(\) reads or writes files/ }],
     // 2. Opaque code on a superuser's table: no sandbox, held until approved.
     [sql('H-DO', `DO $$ BEGIN EXECUTE 'COPY (SELECT 1) TO PROGRAM ''touch ${dir}/do'''; END $$;`, { tables: ['invoice_line'] }), { held: /opaque code \(statement 1 is a DO block\).*superuser\); approve to rehearse/ }],
