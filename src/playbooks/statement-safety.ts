@@ -127,10 +127,20 @@ function lastName(list: unknown): string {
   return last?.String?.sval ?? '';
 }
 
-/** Kinds that can run code another statement of the finding defined (a function, trigger, rule, operator). */
+/**
+ * Kinds that can run code another statement of the finding defined without naming it: DML fires
+ * triggers and rules, queries read views. DDL runs a defined function only by naming it (an index
+ * expression, a default, a CHECK, a domain), which the by-name check catches; ALTER TABLE fires no
+ * row triggers.
+ */
 const EXECUTES = new Set([
   'InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt', 'SelectStmt', 'CreateTableAsStmt', 'TruncateStmt',
-  'IndexStmt', 'AlterTableStmt', 'CallStmt', 'DoStmt', 'ExplainStmt', 'RefreshMatViewStmt', 'AlterDomainStmt',
+  'CallStmt', 'DoStmt', 'ExplainStmt', 'RefreshMatViewStmt',
+]);
+/** Kinds that only record an expression for later (a policy, a view, a default): naming a function there does not run it. */
+const DEFINITION_ONLY = new Set([
+  'CreatePolicyStmt', 'AlterPolicyStmt', 'ViewStmt', 'CreateTrigStmt', 'CreateFunctionStmt', 'AlterFunctionStmt', 'RuleStmt',
+  'CommentStmt', 'CreateStmt', 'CreateDomainStmt', 'GrantStmt', 'DropStmt',
 ]);
 /** Kinds that define code later statements can run. */
 const DEFINES_CODE = new Set(['CreateFunctionStmt', 'AlterFunctionStmt', 'RuleStmt', 'CreateTrigStmt']);
@@ -150,7 +160,7 @@ export function classifyStatements(statements: StatementParse[], facts: CatalogF
     if (s.kind === 'DoStmt') opaque = `${ordinal(i)} is a DO block`;
     else if (s.kind === 'CallStmt') opaque = `${ordinal(i)} calls procedure ${lastName((s.stmt.CallStmt as { funccall?: { funcname?: unknown } }).funccall?.funcname)}`;
     else if (definedAt && EXECUTES.has(s.kind)) opaque = `${ordinal(definedAt.index)} defines ${definedAt.what} that ${ordinal(i)} can run or fire`;
-    else {
+    else if (!DEFINITION_ONLY.has(s.kind)) {
       for (const name of calledFunctionsOf(s)) {
         if (defined.has(name)) opaque = `${ordinal(i)} calls ${name}(), which the finding defines`;
         else if (facts.fn(name) === 'user-volatile') opaque = `${ordinal(i)} calls ${name}(), a volatile function of the database`;

@@ -106,7 +106,7 @@ UPDATE invoice_line SET note = 'x';`), { held: /opaque code \(statement 1 define
 SELECT h_exec();`), { held: /opaque code .*approve to rehearse/ }],
     [sql('H-VIEW-FN', `${fn('h_viewfn', `${touch('viewfn')};`)}
 CREATE VIEW h_view AS SELECT h_viewfn();
-SELECT * FROM h_view;`), { held: /opaque code \(statement 2 calls h_viewfn\(\), which the finding defines\)/ }],
+SELECT * FROM h_view;`), { held: /opaque code \(statement 1 defines function h_viewfn\(\) that statement 3 can run or fire\)/ }],
     [sql('H-USER-FN', 'SELECT kill_victims();'), { held: /opaque code \(statement 1 calls kill_victims\(\), a volatile function of the database\)/ }],
     [sql('H-DO-UNAPPROVED', `DO $$ BEGIN INSERT INTO invoice_line VALUES (100, 1, 'approved'); END $$;`, { tables: ['invoice_line'] }), { held: /approve to rehearse/ }],
     // … approved: rehearsed as before.
