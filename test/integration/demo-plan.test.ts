@@ -100,7 +100,9 @@ describe('plan of findings.yaml (no resolutions)', () => {
       if (f.status === 'ready') {
         expect(f.steps.length, f.id).toBeGreaterThan(0);
         expect(f.rehearsal?.ok, `${f.id}: ${f.rehearsal?.error}`).toBe(true);
-        expect(f.rehearsal!.rowCounts).toHaveLength(f.steps.length);
+        // A DO block is opaque code: on tables a superuser owns, a dry run holds it back until approved.
+        if (f.id === 'AH-SQL-03') expect(f.rehearsal!.held).toMatch(/^not rehearsed: opaque code \(statement 1 is a DO block\).*approve to rehearse$/);
+        else expect(f.rehearsal!.rowCounts, f.id).toHaveLength(f.steps.length);
       }
     }
   });
