@@ -34,24 +34,32 @@ export function expressionsOf(p: PreparedFinding): { param: string; what: string
 /** For each finding an expression of which calls a volatile function: the message saying which. */
 const RULE = "a finding's expressions may only call IMMUTABLE or STABLE functions (operators and casts likewise)";
 
-export async function refuseVolatileExpressions(client: pg.Client, prepared: PreparedFinding[]): Promise<Map<string, string>> {
+export async function refuseVolatileExpressions(client: pg.Client, prepared: PreparedFinding[], timeouts: { lockTimeoutMs: number; statementTimeoutMs: number }): Promise<Map<string, string>> {
   const refused = new Map<string, string>();
   const todo = prepared.filter((p) => p.target).flatMap((p) => expressionsOf(p).map((e) => ({ p, ...e })));
   if (todo.length === 0) return refused;
+  let locked = false;
   await client.query('BEGIN');
   try {
+    // The temporary view takes ACCESS SHARE on the table: never queue behind another session for it.
+    await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(timeouts.lockTimeoutMs))}`);
+    await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(timeouts.statementTimeoutMs))}`);
     for (const { p, param, what, sql } of todo) {
       if (refused.has(p.finding.id)) continue;
       let volatile: string[];
       let byName = false;
       await client.query('SAVEPOINT pgmend_expression_probe');
       try {
+        if (locked) throw new Error('a table is locked by another session');
         await client.query(`CREATE TEMP VIEW pgmend_expression_probe AS SELECT ${sql} FROM ${quoteQualified(p.target!.schema, p.target!.name)}`);
         const { rows } = await client.query<{ oid: number }>(`SELECT 'pg_temp.pgmend_expression_probe'::regclass::oid AS oid`);
         volatile = (await functionsRunByViews(client, [rows[0]!.oid])).filter((f) => f.volatile).map((f) => f.signature);
-      } catch {
-        // No temporary view here (a read-only database or role, or PostgreSQL cannot resolve it in a
-        // view): decide by name instead, as the worst function any name could resolve to.
+      } catch (e) {
+        // Another session holds a table locked: not waited for again, the rest are decided by name.
+        if ((e as { code?: string }).code === '55P03') locked = true;
+        // No temporary view here (a read-only database or role, a table locked by another session,
+        // or PostgreSQL cannot resolve it in a view): decide by name instead — catalog reads only,
+        // as the worst function any name could resolve to.
         await client.query('ROLLBACK TO SAVEPOINT pgmend_expression_probe');
         volatile = await volatileByName(client, sql);
         byName = true;

@@ -219,7 +219,7 @@ async function refuseVolatile(opts: PlanOptions, prepared: PreparedFinding[], pl
   if (!prepared.some((p) => p.target && expressionsOf(p).length > 0)) return;
   const probe = await connect(opts.target, 'pgmend');
   try {
-    const refused = await refuseVolatileExpressions(probe, prepared);
+    const refused = await refuseVolatileExpressions(probe, prepared, opts);
     for (const [id, why] of refused) {
       const i = prepared.findIndex((p) => p.finding.id === id);
       plans.set(id, errorPlan(prepared[i]!.finding, why, prepared[i]));
