@@ -77,17 +77,17 @@ function hostileFindings(): unknown[] {
     [sql('H-LO', `SELECT lo_from_bytea(0, 'x');`), { held: /lo_from_bytea\(\) works on large objects/ }],
     [sql('H-LO-EXPORT', `SELECT lo_export(lo_from_bytea(0, 'x'), '${dir}/lo');`), { held: /lo_export\(\) reads or writes files/ }],
     [sql('H-KILL', `${KILL};`), { held: /pg_terminate_backend\(\) signals the server or other sessions/ }],
-    [sql('H-CANCEL-SUBQUERY', `UPDATE invoice_line SET note = (SELECT pg_cancel_backend(pid)::text FROM pg_stat_activity WHERE application_name = 'pgmend-victim' LIMIT 1);`), { held: /pg_cancel_backend\(\) signals/ }],
+    [sql('H-CANCEL-SUBQUERY', `UPDATE "InvoiceLine" SET note = (SELECT pg_cancel_backend(pid)::text FROM pg_stat_activity WHERE application_name = 'pgmend-victim' LIMIT 1);`), { held: /pg_cancel_backend\(\) signals/ }],
     [sql('H-RELOAD', 'SELECT pg_reload_conf();'), { held: /pg_reload_conf\(\) signals/ }],
     [sql('H-ALTER-SYSTEM', `ALTER SYSTEM SET work_mem = '7MB';`), { held: /ALTER SYSTEM writes the server's configuration file/ }],
     [sql('H-SET', `SET work_mem = '3MB';`), { held: /session-level SET\/RESET of work_mem/ }],
     [sql('H-SET-CONFIG', `SELECT set_config('work_mem', '5MB', false);`), { held: /set_config\(…, false\) changes a setting for the whole session/ }],
     [sql('H-SETVAL', `SELECT setval('probe_seq', 1000);`), { held: /setval\(\) changes a sequence/ }],
-    [sql('H-NEXTVAL', `UPDATE invoice_line SET amount = nextval('probe_seq');`), { held: /nextval\(\) changes a sequence/ }],
+    [sql('H-NEXTVAL', `UPDATE "InvoiceLine" SET amount = nextval('probe_seq');`), { held: /nextval\(\) changes a sequence/ }],
     [sql('H-ADVISORY', 'SELECT pg_advisory_lock(4242);'), { held: /advisory lock/ }],
     [sql('H-LISTEN', 'LISTEN pgmend_channel;'), { held: /LISTEN subscribes/ }],
     [sql('H-NOTIFY', `SELECT pg_notify('pgmend_channel', 'x');`), { held: /pg_notify\(\) sends a notification/ }],
-    [sql('H-VACUUM', 'VACUUM invoice_line;'), { held: /VACUUM/ }],
+    [sql('H-VACUUM', 'VACUUM "InvoiceLine";'), { held: /VACUUM/ }],
     [sql('H-CHECKPOINT', 'CHECKPOINT;'), { held: /CHECKPOINT acts on the whole server/ }],
     [sql('H-CREATEDB', `CREATE DATABASE pgmend_hostile_${randomBytes(3).toString('hex')};`), { held: /CREATE DATABASE cannot run in a transaction/ }],
     [sql('H-EXISTING-VIEW', 'SELECT * FROM killer;'), { held: /view killer calls kill_victims\(\)|reads view killer, which calls kill_victims\(\)/ }],
@@ -98,19 +98,19 @@ function hostileFindings(): unknown[] {
     [sql('H-OPERATOR', 'CREATE OPERATOR public.=== (function = kill_victims_eq, leftarg = int, rightarg = int);'), { held: /Define is not a statement a dry run executes/ }],
     [sql('H-DBLINK-LIKE', `SELECT pg_read_file('/etc/hostname');`), { held: /pg_read_file\(\) reads or writes files/ }],
     // 2. Opaque code on a superuser's table: no sandbox, held until approved.
-    [sql('H-DO', `DO $$ BEGIN EXECUTE 'COPY (SELECT 1) TO PROGRAM ''touch ${dir}/do'''; END $$;`, { tables: ['invoice_line'] }), { held: /opaque code \(statement 1 is a DO block\).*superuser\); approve to rehearse/ }],
+    [sql('H-DO', `DO $$ BEGIN EXECUTE 'COPY (SELECT 1) TO PROGRAM ''touch ${dir}/do'''; END $$;`, { tables: ['InvoiceLine'] }), { held: /opaque code \(statement 1 is a DO block\).*superuser\); approve to rehearse/ }],
     [sql('H-TRIGGER', `${fn('h_trg', `${touch('trigger')}; RETURN NEW;`, 'trigger')}
-CREATE TRIGGER h_trg BEFORE UPDATE ON invoice_line FOR EACH ROW EXECUTE FUNCTION h_trg();
-UPDATE invoice_line SET note = 'x';`), { held: /opaque code \(statement 1 defines function h_trg\(\) that statement 3 can run or fire\)/ }],
+CREATE TRIGGER h_trg BEFORE UPDATE ON "InvoiceLine" FOR EACH ROW EXECUTE FUNCTION h_trg();
+UPDATE "InvoiceLine" SET note = 'x';`), { held: /opaque code \(statement 1 defines function h_trg\(\) that statement 3 can run or fire\)/ }],
     [sql('H-EXECUTE', `${fn('h_exec', `EXECUTE '${touch('execute').replaceAll("'", "''")}';`)}
 SELECT h_exec();`), { held: /opaque code .*approve to rehearse/ }],
     [sql('H-VIEW-FN', `${fn('h_viewfn', `${touch('viewfn')};`)}
 CREATE VIEW h_view AS SELECT h_viewfn();
 SELECT * FROM h_view;`), { held: /opaque code \(statement 1 defines function h_viewfn\(\) that statement 3 can run or fire\)/ }],
     [sql('H-USER-FN', 'SELECT kill_victims();'), { held: /opaque code \(statement 1 calls kill_victims\(\), a volatile function of the database\)/ }],
-    [sql('H-DO-UNAPPROVED', `DO $$ BEGIN INSERT INTO invoice_line VALUES (100, 1, 'approved'); END $$;`, { tables: ['invoice_line'] }), { held: /approve to rehearse/ }],
+    [sql('H-DO-UNAPPROVED', `DO $$ BEGIN INSERT INTO "InvoiceLine" VALUES (100, 1, 'approved'); END $$;`, { tables: ['InvoiceLine'] }), { held: /approve to rehearse/ }],
     // … approved: rehearsed as before.
-    [sql('A-DO', `DO $$ BEGIN INSERT INTO invoice_line VALUES (101, 1, 'approved'); END $$;`, { tables: ['invoice_line'], review: { status: 'approved', by: 'tester', at: '2026-12-04T10:00:00Z' } }), { rehearsed: true }],
+    [sql('A-DO', `DO $$ BEGIN INSERT INTO "InvoiceLine" VALUES (101, 1, 'approved'); END $$;`, { tables: ['InvoiceLine'], review: { status: 'approved', by: 'tester', at: '2026-12-04T10:00:00Z' } }), { rehearsed: true }],
     // Opaque code on a table owned by a plain role: rehearsed as that role, and PostgreSQL refuses.
     [sql('S-DO-RESET-ROLE', `DO $$ BEGIN RESET ROLE; ${touch('sandbox')}; END $$;`, { tables: ['app_items'] }), { sandboxFails: /cannot set parameter "role" within security-definer function/ }],
     [sql('S-DO-SET-AUTH', `DO $$ BEGIN EXECUTE 'SET SESSION AUTHORIZATION postgres'; ${touch('sandbox-auth')}; END $$;`, { tables: ['app_items'] }), { sandboxFails: /cannot set parameter "session_authorization" within security-definer function|permission denied/ }],
@@ -124,12 +124,12 @@ UPDATE app_items SET qty = qty + 1;`), { sandboxFails: /permission denied|must b
 CREATE TRIGGER s_ok BEFORE UPDATE ON app_items FOR EACH ROW EXECUTE FUNCTION s_ok();
 UPDATE app_items SET qty = qty + 1;`), { sandboxOk: true }],
     // 3. Expressions: IMMUTABLE or STABLE only, as PostgreSQL resolves them.
-    [{ id: 'E-RANDOM', title: 'volatile call', severity: 'low', playbook: 'check', params: { table: 'invoice_line', name: 'e_random', expression: 'amount > random() - 10' } }, { error: /E-RANDOM\.params\.expression: expression calls random\(\), which is VOLATILE/ }],
-    [{ id: 'E-OPERATOR', title: 'volatile operator', severity: 'low', playbook: 'check', params: { table: 'invoice_line', name: 'e_op', expression: 'id === id' } }, { error: /E-OPERATOR\.params\.expression: expression calls vol_eq\(integer,integer\), which is VOLATILE/ }],
-    [{ id: 'E-USER-FN', title: 'volatile user function', severity: 'low', playbook: 'unique', params: { table: 'invoice_line', columns: ['note'], where: 'kill_victims()' } }, { error: /E-USER-FN\.params\.where: WHERE predicate calls kill_victims\(\), which is VOLATILE/ }],
+    [{ id: 'E-RANDOM', title: 'volatile call', severity: 'low', playbook: 'check', params: { table: 'InvoiceLine', name: 'e_random', expression: 'amount > random() - 10' } }, { error: /E-RANDOM\.params\.expression: expression calls random\(\), which is VOLATILE/ }],
+    [{ id: 'E-OPERATOR', title: 'volatile operator', severity: 'low', playbook: 'check', params: { table: 'InvoiceLine', name: 'e_op', expression: 'id === id' } }, { error: /E-OPERATOR\.params\.expression: expression calls vol_eq\(integer,integer\), which is VOLATILE/ }],
+    [{ id: 'E-USER-FN', title: 'volatile user function', severity: 'low', playbook: 'unique', params: { table: 'InvoiceLine', columns: ['note'], where: 'kill_victims()' } }, { error: /E-USER-FN\.params\.where: WHERE predicate calls kill_victims\(\), which is VOLATILE/ }],
     [{ id: 'E-VIEW', title: 'through a view', severity: 'low', playbook: 'counter', params: { table: 'app_items', column: 'qty', expression: '(SELECT count(*)::int FROM killer WHERE killer.k)' } }, { error: /E-VIEW\.params\.expression: expression calls kill_victims\(\), which is VOLATILE/ }],
-    [{ id: 'E-SLEEP', title: 'a sleep', severity: 'low', playbook: 'index', params: { table: 'invoice_line', columns: ['note'], where: 'pg_sleep(5) IS NOT NULL' } }, { error: /pg_sleep\(double precision\), which is VOLATILE/ }],
-    [{ id: 'E-OK', title: 'stable and immutable calls', severity: 'low', playbook: 'check', params: { table: 'invoice_line', name: 'e_ok', expression: `amount >= 0 AND coalesce(lower(note), '') = lower(coalesce(note, '')) AND now() > '2000-01-01'::timestamptz` } }, { rehearsed: true }],
+    [{ id: 'E-SLEEP', title: 'a sleep', severity: 'low', playbook: 'index', params: { table: 'InvoiceLine', columns: ['note'], where: 'pg_sleep(5) IS NOT NULL' } }, { error: /pg_sleep\(double precision\), which is VOLATILE/ }],
+    [{ id: 'E-OK', title: 'stable and immutable calls', severity: 'low', playbook: 'check', params: { table: 'InvoiceLine', name: 'e_ok', expression: `amount >= 0 AND coalesce(lower(note), '') = lower(coalesce(note, '')) AND now() > '2000-01-01'::timestamptz` } }, { rehearsed: true }],
   ] as const;
   expected = Object.fromEntries(f.map(([finding, e]) => [(finding as { id: string }).id, e as Expect]));
   return f.map(([finding]) => finding);
@@ -174,8 +174,8 @@ beforeAll(async () => {
   await adminExec(`CREATE ROLE ${role} NOLOGIN`);
   db = await createTestDb();
   await db.query(`
-    CREATE TABLE invoice_line (id int PRIMARY KEY, amount numeric NOT NULL, note text);
-    INSERT INTO invoice_line VALUES (1, 10, 'a'), (2, 20, 'b'), (3, 30, NULL);
+    CREATE TABLE "InvoiceLine" (id int PRIMARY KEY, amount numeric NOT NULL, note text);
+    INSERT INTO "InvoiceLine" VALUES (1, 10, 'a'), (2, 20, 'b'), (3, 30, NULL);
     CREATE TABLE app_items (id int PRIMARY KEY, qty int NOT NULL);
     INSERT INTO app_items VALUES (1, 1), (2, 2), (3, 3);
     ALTER TABLE app_items OWNER TO ${role};
@@ -228,7 +228,7 @@ describe('a dry run on a findings file nobody vetted (as a superuser)', () => {
   it('apply of the approved opaque finding works as before', async () => {
     const r = await runCli(['apply', '--db', db.url, '--findings', findingsFile, '--only', 'A-DO', '--window', openWindow(), '--yes']);
     expect(r.code, r.stderr).toBe(0);
-    const { rows } = await db.query(`SELECT note FROM invoice_line WHERE id = 101`);
+    const { rows } = await db.query(`SELECT note FROM "InvoiceLine" WHERE id = 101`);
     expect(rows).toEqual([{ note: 'approved' }]);
     expect(await readdir(dir)).toEqual([]);
     expect(await readFile(findingsFile, 'utf8')).toContain('A-DO');
