@@ -143,6 +143,7 @@ function printWhatWillRun(plan: Plan, selected: Plan['findings'], already: Plan[
 
 function stepPrinter(): (e: ApplyEvent) => void {
   return (e) => {
+    if (e.kind === 'note') process.stderr.write(`pgmend: ${e.text}\n`);
     if (e.kind === 'step' && e.status !== 'running') {
       const what = e.status === 'done' ? `✔ ${e.rows ?? 0} row(s), ${e.ms ?? 0} ms` : '✖ failed';
       process.stderr.write(`  ${e.findingId} ${e.index + 1}/${e.total} ${e.description}: ${what}\n`);

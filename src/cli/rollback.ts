@@ -27,7 +27,7 @@ export function registerRollback(program: Command): void {
           return 1;
         }
       }
-      const r = await rollbackRun(target, runId, { ...(args.force ? { force: true } : {}) });
+      const r = await rollbackRun(target, runId, { ...(args.force ? { force: true } : {}), onNote: (text) => process.stderr.write(`pgmend: ${text}\n`) });
       process.stdout.write(`rolled back run ${r.runId}: ${r.statements} statement(s), ${r.rowsRestored} row(s) restored\n`);
       return 0;
     }),

@@ -28,7 +28,9 @@ export type ApplyEvent =
   | { kind: 'phase'; phase: ApplyPhase }
   | { kind: 'step'; findingId: string; index: number; total: number; description: string; status: 'running' | 'done' | 'failed'; rows?: number; ms?: number }
   /** Index builds: blocks done of blocks total (pg_stat_progress_create_index). */
-  | { kind: 'progress'; findingId: string; index: number; done: number; total: number; phase: string };
+  | { kind: 'progress'; findingId: string; index: number; done: number; total: number; phase: string }
+  /** A line worth telling the user as it happens (an expired lease taken over). */
+  | { kind: 'note'; text: string };
 
 export interface AppliedFinding {
   id: string;

@@ -8,7 +8,11 @@ import { ensureJournal, rowsChangedByFinding, startRun } from './journal.js';
 import { writeSnapshot } from './snapshot.js';
 import { staleReasons } from './stale.js';
 import { runStep, sleep, stepKey, lockHolders, type StepRunner } from './step-runner.js';
-import { prepareAll, subsetCatalog, takeAdvisoryLock, verify } from './apply.js';
+import { prepareAll, subsetCatalog, takeAdvisoryLock, verify, ADVISORY_KEY } from './apply.js';
+import { assertLease, claimLease, newHolder, releaseLease, startHeartbeat } from './lease.js';
+import { transactionPooler } from '../db/pooler.js';
+import { describe } from '../db/connection.js';
+import { ROW_SECURITY_OFF, refuseHiddenRows } from '../db/row-security.js';
 import { sqlHash } from './sql-hash.js';
 import type { ApplyOptions, ApplyResult, AppliedFinding } from './apply-model.js';
 import type { FindingPlan, Plan, PlanStep } from './plan-model.js';
@@ -29,29 +33,50 @@ import { faultPoint, faultCounter } from './fault-seam.js';
 export async function applyOnline(opts: ApplyOptions, selected: FindingPlan[], alreadyOut: AppliedFinding[], resumeRunId?: number): Promise<ApplyResult> {
   await ensureParser();
   const emit = opts.onProgress ?? (() => {});
+  const say = (text: string) => emit({ kind: 'note', text });
   emit({ kind: 'phase', phase: 'connect' });
   const client = await connect(opts.target, 'pgmend');
+  const me = newHolder();
+  let heartbeat: { stop: () => Promise<void> } | undefined;
   let runId: number | null = resumeRunId ?? null;
   let current = '';
   let snapshotFile: string | undefined;
+  const win = windowState(opts.window);
+  // Every transaction sets its own limits with SET LOCAL: through a transaction pooler the next
+  // transaction may run on another backend, and a session SET would stay on this one for others.
+  const settings: TxSettings = { statementTimeoutMs: Math.max(1000, win.ms), lockTimeoutMs: opts.lockTimeoutMs };
+  const begin = (isolation = '') => beginOnline(client, settings, isolation);
   try {
+    // An index build needs one session on one backend (it cannot run in a transaction).
+    if (selected.some((f) => f.steps.some((s) => !s.transactional))) {
+      const pooler = await transactionPooler(client, opts.target);
+      if (pooler) {
+        throw new PgmendError(
+          `refused: online mode builds indexes with CREATE INDEX CONCURRENTLY, which needs one session on one backend, and ${describe(opts.target)} is a transaction pooler (${pooler})`,
+          1,
+          'give --db a direct or session-mode URL for online mode (window mode works through the pooler)',
+        );
+      }
+    }
     emit({ kind: 'phase', phase: 'lock' });
-    await takeAdvisoryLock(client, false);
+    await begin();
+    await takeAdvisoryLock(client, me);
+    await claimLease(client, me, { hold: resumeRunId !== undefined, runId: resumeRunId ?? null, say });
+    await client.query('COMMIT');
+    if (resumeRunId !== undefined) heartbeat = await startHeartbeat(() => connect(opts.target, 'pgmend-lease'), me);
     await faultPoint('after-lock');
-    const win = windowState(opts.window);
-    await client.query(`SET statement_timeout = ${Math.max(1000, win.ms)}`);
-    await client.query(`SET lock_timeout = ${Math.round(opts.lockTimeoutMs)}`);
-    // Online mode shares the server with live writers: its whole-table rechecks and validations
-    // must not take every core (measured: parallel workers starved a writer on 2 cores).
-    await client.query('SET max_parallel_workers_per_gather = 0');
 
     emit({ kind: 'phase', phase: 'recheck' });
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+    await begin('ISOLATION LEVEL REPEATABLE READ');
+    await takeAdvisoryLock(client, me);
+    if (resumeRunId !== undefined) await assertLease(client, me);
+    else await claimLease(client, me, { hold: false, say });
     const catalog = await loadCatalog(client);
     const prepared = prepareAll(catalog, opts, selected);
     const tables = [...new Set(prepared.flatMap((p) => p.tables))];
     await checkPrivileges(client, catalog, selected);
     checkRowMatching(catalog, selected);
+    await refuseHiddenRows(client, catalog, tables);
     const done = new Set<string>();
     if (resumeRunId === undefined) {
       await client.query('SAVEPOINT pgmend_precheck');
@@ -68,9 +93,12 @@ export async function applyOnline(opts: ApplyOptions, selected: FindingPlan[], a
     if (resumeRunId === undefined) {
       emit({ kind: 'phase', phase: 'snapshot' });
       snapshotFile = await writeSnapshot(opts.snapshotDir, { plan: opts.plan, tables, ddl: schemaDdl(catalog, tables), catalog: subsetCatalog(catalog, tables) });
-      await client.query('BEGIN');
+      await begin();
+      await takeAdvisoryLock(client, me);
       await ensureJournal(client);
       const id = await startRun(client, { mode: 'online', window: opts.window.text, planId: opts.plan.id, fingerprint: opts.plan.fingerprint, findings: selected.map((f) => f.id), snapshotFile, plan: opts.plan });
+      // The lease from here on: taken in the transaction that creates the run.
+      await claimLease(client, me, { hold: true, runId: id, say });
       // Recorded up front: an interrupted run can be rolled back as well as resumed.
       for (const [ord, f] of selected.entries()) {
         await client.query(
@@ -81,12 +109,19 @@ export async function applyOnline(opts: ApplyOptions, selected: FindingPlan[], a
       await client.query('COMMIT');
       // Only now does the run exist: a failure before this must not offer to resume it.
       runId = id;
+      heartbeat = await startHeartbeat(() => connect(opts.target, 'pgmend-lease'), me);
       await faultPoint('after-snapshot');
     } else {
       await client.query(`UPDATE pgmend.runs SET status = 'running', error = NULL WHERE id = $1`, [resumeRunId]);
     }
     const { rows: seqRows } = await client.query(`SELECT coalesce(max(seq), 0) AS seq FROM pgmend.steps WHERE run_id = $1`, [runId]);
     const runner: StepRunner = { client, runId: runId!, lockTimeoutMs: opts.lockTimeoutMs, lockRetries: opts.lockRetries, emit, seq: Number(seqRows[0].seq) };
+    // Each step's transaction: its own limits, pgmend's lock for the transaction, the lease still ours.
+    const beginStep = async () => {
+      await begin();
+      await client.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [ADVISORY_KEY]);
+      await assertLease(client, me);
+    };
     const rows = new Map<string, number>(selected.map((f) => [f.id, 0]));
     const faults = faultCounter();
 
@@ -106,13 +141,15 @@ export async function applyOnline(opts: ApplyOptions, selected: FindingPlan[], a
             // backupTable too: the change selects the rows ITS transaction backed up, so the two must
             // share one (a plan read back from JSON may not say `repeat`).
             const change = steps[i + 1]!;
-            rows.set(f.id, rows.get(f.id)! + (await runBatches(runner, f, step, change, i, steps.length, faults.stepDone)));
+            rows.set(f.id, rows.get(f.id)! + (await runBatches(runner, beginStep, f, step, change, i, steps.length, faults.stepDone)));
             i++;
           } else if (!step.transactional) {
-            await runConcurrently(client, opts, runner, f, step, i, steps.length);
+            await beginStep();
+            await client.query('COMMIT');
+            await runConcurrently(client, opts, settings, runner, f, step, i, steps.length);
             await faults.stepDone(false);
           } else {
-            await client.query('BEGIN');
+            await beginStep();
             const n = await runStep(runner, f, step, i, steps.length);
             await client.query('COMMIT');
             await faults.stepDone(false);
@@ -124,13 +161,14 @@ export async function applyOnline(opts: ApplyOptions, selected: FindingPlan[], a
 
     emit({ kind: 'phase', phase: 'verify' });
     current = 'verification';
-    await client.query('BEGIN');
+    await beginStep();
     await verify(client, selected, prepared);
     emit({ kind: 'phase', phase: 'journal' });
     const { rows: total } = await client.query(`SELECT coalesce(sum(rows) FILTER (WHERE sql ~* '^\\s*(DELETE|UPDATE)'), 0) AS n FROM pgmend.steps WHERE run_id = $1`, [runId]);
     const changed = await rowsChangedByFinding(client, runId!);
     await client.query(`UPDATE pgmend.findings SET outcome = 'applied' WHERE run_id = $1`, [runId]);
     await client.query(`UPDATE pgmend.runs SET status = 'committed', finished_at = clock_timestamp(), rows_changed = $2, error = NULL WHERE id = $1`, [runId, Number(total[0].n)]);
+    await releaseLease(client, me);
     await faultPoint('before-commit');
     await client.query('COMMIT');
     emit({ kind: 'phase', phase: 'done' });
@@ -147,7 +185,8 @@ export async function applyOnline(opts: ApplyOptions, selected: FindingPlan[], a
     if (refused) return { runId: null, status: 'refused', rowsChanged: 0, findings: alreadyOut, error: errorMessage(e) };
     const error = `${current ? `${current}: ` : ''}${errorMessage(e)}`;
     if (runId !== null) {
-      await client.query(`UPDATE pgmend.runs SET status = 'interrupted', error = $2 WHERE id = $1`, [runId, error]).catch(() => {});
+      const id = runId;
+      await onLiveConnection(client, opts, (c) => c.query(`UPDATE pgmend.runs SET status = 'interrupted', error = $2 WHERE id = $1`, [id, error]));
     }
     return {
       runId,
@@ -158,16 +197,49 @@ export async function applyOnline(opts: ApplyOptions, selected: FindingPlan[], a
       rolledBack: runId === null,
     };
   } finally {
-    await client.query(`SELECT pg_advisory_unlock_all()`).catch(() => {});
+    await heartbeat?.stop();
+    // The lease goes with the run (committed above; after a failure the run is interrupted and
+    // resumable at once). A killed process leaves it to expire.
+    await onLiveConnection(client, opts, (c) => releaseLease(c, me));
     await client.end().catch(() => {});
   }
 }
 
-async function runBatches(r: StepRunner, f: FindingPlan, backup: PlanStep, change: PlanStep, index: number, total: number, stepDone: (backedUp: boolean) => Promise<void>): Promise<number> {
+/** On the run's connection, or — when that one died (its backend terminated) — on a new one; best effort. */
+async function onLiveConnection(client: pg.Client, opts: ApplyOptions, fn: (c: pg.Client) => Promise<unknown>): Promise<void> {
+  try {
+    await fn(client);
+    return;
+  } catch {
+    // the server may be the thing that failed
+  }
+  const fresh = await connect(opts.target, 'pgmend').catch(() => undefined);
+  if (!fresh) return;
+  await fn(fresh).catch(() => {});
+  await fresh.end().catch(() => {});
+}
+
+interface TxSettings {
+  statementTimeoutMs: number;
+  lockTimeoutMs: number;
+}
+
+/** BEGIN with online mode's limits, all transaction-local. */
+async function beginOnline(client: pg.Client, t: TxSettings, isolation: string): Promise<void> {
+  await client.query(`BEGIN${isolation ? ` ${isolation}` : ''}`);
+  await client.query(`SET LOCAL statement_timeout = ${Math.round(t.statementTimeoutMs)}`);
+  await client.query(`SET LOCAL lock_timeout = ${Math.round(t.lockTimeoutMs)}`);
+  // Online mode shares the server with live writers: its whole-table rechecks and validations
+  // must not take every core (measured: parallel workers starved a writer on 2 cores).
+  await client.query('SET LOCAL max_parallel_workers_per_gather = 0');
+  await client.query(ROW_SECURITY_OFF);
+}
+
+async function runBatches(r: StepRunner, beginStep: () => Promise<void>, f: FindingPlan, backup: PlanStep, change: PlanStep, index: number, total: number, stepDone: (backedUp: boolean) => Promise<void>): Promise<number> {
   let changed = 0;
   // A change that does not clear its rows would loop for ever: stop after what the plan counted, plus slack.
   for (let batch = 0; batch < 1_000_000; batch++) {
-    await r.client.query('BEGIN');
+    await beginStep();
     const n = await runStep(r, f, backup, index, total);
     if (n === 0) {
       await r.client.query('COMMIT');
@@ -197,13 +269,21 @@ async function dropInvalidIndex(client: pg.Client, name: string, table: string):
     [name, table],
   );
   if (rows.length && rows[0].indisvalid === false) {
-    await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${quoteQualified(rows[0].schema, name)}`);
-    return true;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${quoteQualified(rows[0].schema, name)}`);
+        return true;
+      } catch (e) {
+        // "must be first action in transaction": a ddl_command_start event trigger that writes (or
+        // calls nextval, which takes an xid every 32 values) ran first. Usually gone on a retry.
+        if ((e as { code?: string }).code !== '0A000' || attempt >= 3) throw e;
+      }
+    }
   }
   return false;
 }
 
-async function runConcurrently(client: pg.Client, opts: ApplyOptions, r: StepRunner, f: FindingPlan, step: PlanStep, index: number, total: number): Promise<void> {
+async function runConcurrently(client: pg.Client, opts: ApplyOptions, t: TxSettings, r: StepRunner, f: FindingPlan, step: PlanStep, index: number, total: number): Promise<void> {
   const name = concurrentIndexName(step.sql);
   const table = step.tables[0];
   const description = step.description ?? step.sql.slice(0, 80);
@@ -216,7 +296,16 @@ async function runConcurrently(client: pg.Client, opts: ApplyOptions, r: StepRun
     for (;;) {
       attempt++;
       try {
-        await client.query(step.sql);
+        // Outside a transaction, so SET LOCAL cannot apply: set for this statement and reset at
+        // once (online mode refuses a transaction pooler when it has such steps; see transactionPooler).
+        await client.query(`SET lock_timeout = ${Math.round(t.lockTimeoutMs)}`);
+        await client.query(`SET statement_timeout = ${Math.round(t.statementTimeoutMs)}`);
+        try {
+          await client.query(step.sql);
+        } finally {
+          await client.query('RESET lock_timeout').catch(() => {});
+          await client.query('RESET statement_timeout').catch(() => {});
+        }
         break;
       } catch (e) {
         if (name && table) await dropInvalidIndex(client, name, table).catch(() => {});

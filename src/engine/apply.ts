@@ -1,4 +1,5 @@
 import { sqlHash } from './sql-hash.js';
+import { ROW_SECURITY_OFF, refuseHiddenRows } from '../db/row-security.js';
 import type pg from 'pg';
 import { connect } from '../db/session.js';
 import { loadCatalog, type Catalog } from '../db/catalog.js';
@@ -16,6 +17,7 @@ import type { ApplyOptions, ApplyResult, AppliedFinding } from './apply-model.js
 import type { FindingPlan, PlanStep } from './plan-model.js';
 import { PgmendError, errorMessage } from '../util/errors.js';
 import { applyOnline } from './apply-online.js';
+import { claimLease, liveLeaseHolder, newHolder, type LeaseHolder } from './lease.js';
 import { checkPrivileges } from './privileges.js';
 import { checkRowMatching } from './row-match.js';
 import { planDrift } from './plan-integrity.js';
@@ -79,18 +81,32 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
   }
 }
 
-/** Takes pgmend's advisory lock for this transaction, or says who holds it. */
-export async function takeAdvisoryLock(client: pg.Client, xact: boolean): Promise<void> {
-  const fn = xact ? 'pg_try_advisory_xact_lock' : 'pg_try_advisory_lock';
-  const { rows } = await client.query(`SELECT ${fn}(hashtext($1)) AS ok`, [ADVISORY_KEY]);
+/**
+ * Takes pgmend's advisory lock for this transaction (never for the session: through a transaction
+ * pooler a session lock stays on a backend other clients then use), or says who holds it: the live
+ * lease's pgmend process when there is one; else the backend, and an idle backend holding it is an
+ * orphaned pooled connection (a session lock left by an older pgmend or taken by hand).
+ */
+export async function takeAdvisoryLock(client: pg.Client, me?: LeaseHolder): Promise<void> {
+  const { rows } = await client.query(`SELECT pg_try_advisory_xact_lock(hashtext($1)) AS ok`, [ADVISORY_KEY]);
   if (rows[0].ok === true) return;
+  const lease = await liveLeaseHolder(client, me).catch(() => undefined);
+  if (lease) throw new PgmendError(`refused: another pgmend apply is running: ${lease}`, 1, 'wait for it to finish; two applies never run at once');
   const { rows: holders } = await client.query(
-    `SELECT a.pid, a.application_name, now() - a.xact_start AS age FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+    `SELECT a.pid, a.application_name, a.state, round(extract(epoch FROM now() - coalesce(a.xact_start, a.state_change)))::int AS secs
+     FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
      WHERE l.locktype = 'advisory' AND l.granted AND l.objid = (hashtext($1)::bigint & 4294967295)::oid AND a.pid <> pg_backend_pid()
        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`, // advisory keys are per database
     [ADVISORY_KEY],
   );
   const h = holders[0];
+  if (h?.state === 'idle') {
+    throw new PgmendError(
+      `refused: pgmend's lock is held by backend pid ${h.pid}, idle for ${h.secs} s — an orphaned pooled connection (a session-level lock left by an older pgmend or taken by hand; application_name "${h.application_name}" is only whoever used that backend last)`,
+      1,
+      `no pgmend is running there; clear it with: SELECT pg_terminate_backend(${h.pid});`,
+    );
+  }
   throw new PgmendError(
     `refused: another pgmend apply is running${h ? ` (pid ${h.pid}, application_name "${h.application_name}")` : ''}`,
     1,
@@ -113,8 +129,11 @@ async function applyInTransaction(client: pg.Client, opts: ApplyOptions, selecte
     // No statement may run past the window's end.
     await client.query(`SET LOCAL statement_timeout = ${Math.max(1000, win.ms)}`);
     await client.query(`SET LOCAL lock_timeout = ${Math.round(opts.lockTimeoutMs)}`);
+    await client.query(ROW_SECURITY_OFF); // a policy raises instead of hiding rows from a change
     emit({ kind: 'phase', phase: 'lock' });
-    await takeAdvisoryLock(client, true);
+    await takeAdvisoryLock(client);
+    // An online apply between two of its transactions holds no lock, only its lease.
+    await claimLease(client, newHolder(), { hold: false, say: (text) => emit({ kind: 'note', text }) });
     await faultPoint('after-lock');
 
     emit({ kind: 'phase', phase: 'recheck' });
@@ -123,6 +142,7 @@ async function applyInTransaction(client: pg.Client, opts: ApplyOptions, selecte
     const tables = [...new Set(prepared.flatMap((p) => p.tables))];
     await checkPrivileges(client, catalog, selected);
     checkRowMatching(catalog, selected);
+    await refuseHiddenRows(client, catalog, tables);
     current = 'locking the tables';
     await lockTablesUpFront(client, catalog, selected.flatMap((f) => f.steps), opts.lockTimeoutMs, opts.lockRetries);
     current = '';

@@ -68,6 +68,19 @@ CREATE TABLE IF NOT EXISTS pgmend.backups (
 );
 -- How rollback matches the rows back: {"kind": "primary-key" | "unique-key" | "whole-row", "columns", "set"}.
 ALTER TABLE pgmend.backups ADD COLUMN IF NOT EXISTS match jsonb;
+-- Who is applying (lease.ts): one row while an online apply runs.
+CREATE TABLE IF NOT EXISTS pgmend.lease (
+  id int PRIMARY KEY DEFAULT 1 CHECK (id = 1),
+  holder text NOT NULL,
+  run_id bigint,
+  os_user text,
+  host text,
+  process_id int,
+  db_role text NOT NULL DEFAULT current_user,
+  acquired_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+  heartbeat_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+  expires_at timestamptz NOT NULL
+);
 `;
 
 export async function ensureJournal(client: pg.Client): Promise<void> {
@@ -137,7 +150,12 @@ export interface RunRow {
 
 export async function listRuns(client: pg.Client): Promise<RunRow[]> {
   if (!(await journalExists(client))) return [];
-  const { rows } = await client.query(`SELECT * FROM pgmend.runs ORDER BY id`);
+  // A run left 'running' whose lease is gone (its process was killed and the lease expired) is interrupted.
+  const { rows: lease } = await client.query(`SELECT to_regclass('pgmend.lease') IS NOT NULL AS ok`);
+  const live = lease[0].ok ? `EXISTS (SELECT 1 FROM pgmend.lease l WHERE l.run_id = r.id AND l.expires_at > clock_timestamp())` : 'false';
+  const { rows } = await client.query(
+    `SELECT r.*, CASE WHEN r.status = 'running' AND r.mode = 'online' AND NOT ${live} THEN 'interrupted' ELSE r.status END AS status FROM pgmend.runs r ORDER BY r.id`,
+  );
   return rows as RunRow[];
 }
 

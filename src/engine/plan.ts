@@ -16,6 +16,7 @@ import { backupTableName, resolutionSteps, rowChangingFixSteps, ONLINE_BATCH } f
 import { beginPlanSnapshot } from './plan-snapshot.js';
 import { declareStepLocks, applyObserved } from './step-locks.js';
 import { rehearse, rehearseRowCountsInApplyOrder, type RehearsalItem } from './rehearsal.js';
+import { tablesHidingRows, hiddenRowsMessage } from '../db/row-security.js';
 import { errorMessage, PgmendError } from '../util/errors.js';
 import { orderFindings } from './order.js';
 import { sqlHash } from './sql-hash.js';
@@ -108,6 +109,7 @@ async function planWith(
   }
   try {
     await refuseVolatile(opts, prepared, plans);
+    await hideNoRows(client, catalog, prepared, plans);
     emit({ kind: 'phase', phase: 'prechecks', total: prepared.length });
     const outcomes = await time('prechecks', () =>
       runPrechecks(client, prepared, { sampleSize: opts.sampleSize, catalog, heldTables: held, lockTimeoutMs: opts.lockTimeoutMs, onFinding: (id) => emit({ kind: 'finding', id, phase: 'prechecks' }) }),
@@ -362,5 +364,22 @@ async function markAppliedReadOnly(client: pg.Client, plans: Map<string, Finding
     } catch {
       await client.query('ROLLBACK TO SAVEPOINT pgmend_precheck').catch(() => {});
     }
+  }
+}
+
+/**
+ * A finding whose tables a row-level-security policy filters for this role is an error, not a
+ * count of the visible rows; it leaves `prepared` so nothing else reads its tables.
+ */
+async function hideNoRows(client: pg.Client, catalog: Catalog, prepared: PreparedFinding[], plans: Map<string, FindingPlan>): Promise<void> {
+  const oidOf = (q: string) => catalog.tables.find((t) => t.qualified === q)?.oid;
+  const oids = [...new Set(prepared.flatMap((p) => p.tables.map(oidOf)).filter((o): o is number => o !== undefined))];
+  const hidden = await tablesHidingRows(client, oids);
+  if (hidden.length === 0) return;
+  for (const p of [...prepared]) {
+    const t = hidden.find((h) => p.tables.some((q) => oidOf(q) === h.oid));
+    if (!t) continue;
+    plans.set(p.finding.id, errorPlan(p.finding, hiddenRowsMessage(t), p));
+    prepared.splice(prepared.indexOf(p), 1);
   }
 }

@@ -1,4 +1,5 @@
 import type { Resolution } from '../findings/model.js';
+import { ROW_SECURITY_OFF } from '../db/row-security.js';
 import type { Finding } from '../findings/model.js';
 import type { DbTarget } from '../db/connection.js';
 import type { PlaybookSet } from '../playbooks/load.js';
@@ -30,6 +31,7 @@ export async function previewResolution(
     try {
       await client.query('SET CONSTRAINTS ALL IMMEDIATE');
       await client.query(`SET LOCAL lock_timeout = ${Math.round(opts.lockTimeoutMs)}`);
+      await client.query(ROW_SECURITY_OFF);
       const catalog = await loadCatalog(client);
       const prepared = prepareFinding(catalog, playbooks, f, opts.mode, opts.sampleSize);
       if (!prepared.ok) throw new PgmendError(prepared.error);

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { ROW_SECURITY_OFF } from '../db/row-security.js';
 import { createTwoFilesPatch } from 'diff';
 import { tableByLabel, type Catalog } from '../db/catalog.js';
 import { loadCatalogAroundLocks } from '../db/catalog-around-locks.js';
@@ -111,6 +112,7 @@ async function setUpRehearsal(client: pg.Client, opts: RehearsalOptions): Promis
   await client.query('SET CONSTRAINTS ALL IMMEDIATE');
   await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(opts.lockTimeoutMs))}`);
   await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(opts.statementTimeoutMs))}`);
+  await client.query(ROW_SECURITY_OFF); // resolutions and repairs change every row, or raise
 }
 
 export async function rehearse(client: pg.Client, catalogBefore: Catalog, items: RehearsalItem[], opts: RehearsalOptions): Promise<Map<string, RehearsalResult>> {

@@ -1,10 +1,12 @@
 import type pg from 'pg';
+import { ROW_SECURITY_OFF } from '../db/row-security.js';
 import { connect } from '../db/session.js';
 import { loadCatalog, tableByRef, triggersOf, type Table } from '../db/catalog.js';
 import { displayName, quoteIdent, quoteLiteral, sqlName } from '../db/quote.js';
 import type { RowMatch } from './row-match.js';
 import { journalExists, osUser } from './journal.js';
 import { takeAdvisoryLock } from './apply.js';
+import { claimLease, newHolder } from './lease.js';
 import type { DbTarget } from '../db/connection.js';
 import { PgmendError, errorMessage } from '../util/errors.js';
 
@@ -41,7 +43,7 @@ interface BackupRow {
 /** Re-adding NOT NULL has to wait until the old values are back. */
 const needsRowsBack = (sql: string) => /\bSET\s+NOT\s+NULL\b/i.test(sql);
 
-export async function rollbackRun(target: DbTarget, runId: number, opts: { force?: boolean; onStep?: (text: string) => void } = {}): Promise<RollbackResult> {
+export async function rollbackRun(target: DbTarget, runId: number, opts: { force?: boolean; onStep?: (text: string) => void; onNote?: (text: string) => void } = {}): Promise<RollbackResult> {
   const client = await connect(target, 'pgmend');
   try {
     await client.query('BEGIN');
@@ -49,6 +51,7 @@ export async function rollbackRun(target: DbTarget, runId: number, opts: { force
       // Deferred FKs (Django makes every FK DEFERRABLE INITIALLY DEFERRED) would leave pending trigger
       // events that make a later ALTER TABLE in this transaction fail: check constraints per statement.
       await client.query('SET CONSTRAINTS ALL IMMEDIATE');
+      await client.query(ROW_SECURITY_OFF); // rows go back in full, or it raises
       const result = await rollbackIn(client, runId, opts);
       await client.query('COMMIT');
       return result;
@@ -62,9 +65,11 @@ export async function rollbackRun(target: DbTarget, runId: number, opts: { force
   }
 }
 
-async function rollbackIn(client: pg.Client, runId: number, opts: { force?: boolean; onStep?: (text: string) => void }): Promise<RollbackResult> {
+async function rollbackIn(client: pg.Client, runId: number, opts: { force?: boolean; onStep?: (text: string) => void; onNote?: (text: string) => void }): Promise<RollbackResult> {
   const say = opts.onStep ?? (() => {});
-  await takeAdvisoryLock(client, true);
+  await takeAdvisoryLock(client);
+  // An online apply between two of its transactions holds no lock, only its lease.
+  await claimLease(client, newHolder(), { hold: false, say: opts.onNote ?? (() => {}) });
   if (!(await journalExists(client))) throw new PgmendError(`no run ${runId}: this database has no pgmend journal`, 1, 'see pgmend journal');
   const { rows: runs } = await client.query(`SELECT id, status FROM pgmend.runs WHERE id = $1 FOR UPDATE`, [runId]);
   const run = runs[0];

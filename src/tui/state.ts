@@ -290,6 +290,7 @@ export function reduce(s: ReviewState, a: Action): ReviewState {
 function applyEvent(ap: ApplyState, e: ApplyEvent): ApplyState {
   if (e.kind === 'phase') return { ...ap, current: e.phase };
   if (e.kind === 'progress') return { ...ap, progress: { findingId: e.findingId, index: e.index, done: e.done, total: e.total, phase: e.phase } };
+  if (e.kind === 'note') return ap; // the apply result carries what matters (a takeover is also journaled)
   const step: StepState = {
     findingId: e.findingId,
     index: e.index,

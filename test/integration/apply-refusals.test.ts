@@ -150,10 +150,12 @@ describe('apply refuses, and changes nothing', () => {
         const { rows } = await holder.query(`SELECT pg_backend_pid() AS pid, pg_advisory_lock(hashtext($1))`, [ADVISORY_KEY]);
         await expectNothingChanged(db, async () => {
           const r = await apply(db, ['--findings', resolvedFile, '--mode', mode, '--window', openWindow(), '--yes']);
-          expectOneLineError(r, 1, new RegExp(`^pgmend: refused: another pgmend apply is running \\(pid ${rows[0]!.pid}, application_name "pgmend-test"\\) — wait for it to finish`));
+          // An idle session holding the lock is no running apply: an orphaned (pooled) connection, and how to clear it.
+          const orphaned = `^pgmend: refused: pgmend's lock is held by backend pid ${rows[0]!.pid}, idle for \\d+ s — an orphaned pooled connection .*application_name "pgmend-test" is only whoever used that backend last\\) — no pgmend is running there; clear it with: SELECT pg_terminate_backend\\(${rows[0]!.pid}\\);$`;
+          expectOneLineError(r, 1, new RegExp(orphaned));
           // Nor can a rollback run meanwhile.
           const rb = await runCli(['rollback', '--db', db.url, '--run', '1', '--yes']);
-          expectOneLineError(rb, 1, new RegExp(`^pgmend: refused: another pgmend apply is running \\(pid ${rows[0]!.pid}`));
+          expectOneLineError(rb, 1, new RegExp(orphaned));
         });
       });
       await elsewhere.end();
@@ -173,7 +175,9 @@ describe('apply refuses, and changes nothing', () => {
       const running = apply(db, ['--plan', plans[first], '--only', 'SHOP-CHK,SHOP-SLOW', '--window', openWindow(), '--yes']);
       const pid = await waitForQuery(db.url, /pg_sleep/);
       const r = await apply(db, ['--plan', plans[second], '--only', 'SHOP-IDX', '--window', openWindow(), '--yes']);
-      expectOneLineError(r, 1, new RegExp(`^pgmend: refused: another pgmend apply is running \\(pid ${pid}, application_name "pgmend"\\)`));
+      // A window apply is named by its backend (it holds the lock for its one transaction); an online
+      // one by its lease: the pgmend process, wherever its transactions run.
+      expectOneLineError(r, 1, first === 'window' ? new RegExp(`^pgmend: refused: another pgmend apply is running \\(pid ${pid}, application_name "pgmend"\\)`) : LEASE_HELD);
       const done = await running;
       expect(done.code, done.stderr).toBe(0);
       const runs = await cliJournal(db.url);
@@ -200,3 +204,5 @@ describe('apply refuses, and changes nothing', () => {
     });
   });
 });
+
+const LEASE_HELD = /^pgmend: refused: another pgmend apply is running: run 1 by [^@ ]+@[^ ]+ \(pgmend process \d+, role postgres\), last heartbeat \d+ s ago — wait for it to finish/;

@@ -152,7 +152,14 @@ describe('concurrency', () => {
       expect(rows).toHaveLength(1);
       const before = await dbState(db.url);
       const b = await runCli(applyArgs(db, plans[second], ['--only', 'SHOP-IDX']));
-      expectOneLineError(b, 1, new RegExp(`^pgmend: refused: another pgmend apply is running \\(pid ${rows[0]!.pid}, application_name "pgmend"\\) — wait for it to finish`));
+      // Window mode is named by its backend; online mode, between its transactions, by its lease (the pgmend process).
+      expectOneLineError(
+        b,
+        1,
+        first === 'window'
+          ? new RegExp(`^pgmend: refused: another pgmend apply is running \\(pid ${rows[0]!.pid}, application_name "pgmend"\\) — wait for it to finish`)
+          : new RegExp(`^pgmend: refused: another pgmend apply is running: run 1 by [^@ ]+@[^ ]+ \\(pgmend process ${a.pid}, role postgres\\), last heartbeat \\d+ s ago — wait for it to finish`),
+      );
       expect(await dbState(db.url), 'the refused apply changed nothing').toEqual(before);
       a.resume();
       const done = await a.done;

@@ -21,6 +21,8 @@ export interface FaultRun extends CliResult {
 export interface PausedRun {
   /** The run got to the point (else it ended before it). */
   reached: boolean;
+  /** The pgmend process's pid (what its lease names). */
+  pid: number;
   /** Lets it go on (SIGCONT). */
   resume(): void;
   kill(): void;
@@ -54,6 +56,7 @@ export async function startPaused(args: string[], point: string): Promise<Paused
   });
   return {
     reached,
+    pid: child.pid!,
     resume: () => void child.kill('SIGCONT'),
     kill: () => void child.kill('SIGKILL'),
     done: exited.then(({ code, signal }) => ({ code: code ?? -1, signal, stdout, stderr, reached })),
