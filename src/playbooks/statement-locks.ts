@@ -191,13 +191,16 @@ export function statementLocks(sql: string, catalog: Catalog): StatementLocks {
   const body = stmt[type] as N;
 
   // Every relation the statement reads: ACCESS SHARE (CTE names are not relations).
+  // `FOR UPDATE OF x` names a FROM item, not a relation: its RangeVar is never looked up.
   const ctes = new Set<string>();
+  const lockedNames = new Set<N>();
   walk(stmt, (t, node) => {
     if (t === 'CommonTableExpr' && typeof node.ctename === 'string') ctes.add(node.ctename);
+    if (t === 'LockingClause') for (const r of (node.lockedRels ?? []) as N[]) if (r.RangeVar) lockedNames.add(r.RangeVar as N);
   });
   if (type !== 'GrantStmt') {
     walk(stmt, (t, node) => {
-      if (t !== 'RangeVar' || (!node.schemaname && ctes.has(node.relname))) return;
+      if (t !== 'RangeVar' || lockedNames.has(node) || (!node.schemaname && ctes.has(node.relname))) return;
       c.add(c.rangeVar(node), 'ACCESS SHARE', { viewBases: true, partitions: type !== 'CreateStmt' });
     });
   }
@@ -220,6 +223,48 @@ export function statementLocks(sql: string, catalog: Catalog): StatementLocks {
     });
   }
   return finish(c);
+}
+
+/**
+ * The relation a statement changes — DML's target, the table an ALTER/CREATE INDEX/trigger/rule/
+ * COMMENT/DROP TRIGGER or DROP INDEX is on — qualified, unquoted; undefined when it names none in
+ * the catalog. A step's `tables` also list what it only reads (sorted), so they cannot say this.
+ */
+export function statementTarget(sql: string, catalog: Catalog): string | undefined {
+  let stmt: N;
+  try {
+    stmt = (parseSync(sql) as { stmts: { stmt: N }[] }).stmts[0]?.stmt ?? {};
+  } catch {
+    return undefined;
+  }
+  const c = new Collector(catalog);
+  const type = Object.keys(stmt)[0] ?? '';
+  const s = stmt[type] as N;
+  const label = (rel: Rel | undefined) => (rel ? (rel.kind === 'table' ? rel.table.qualified : rel.view.qualified) : undefined);
+  const named = (rv: N | undefined) => (rv ? label(c.named([...(rv.schemaname ? [rv.schemaname] : []), rv.relname])) : undefined);
+  switch (type) {
+    case 'InsertStmt':
+    case 'UpdateStmt':
+    case 'DeleteStmt':
+    case 'MergeStmt':
+    case 'CreateTrigStmt':
+    case 'RuleStmt':
+    case 'IndexStmt':
+      return label(c.rangeVar(s.relation));
+    case 'AlterTableStmt':
+      return named(s.relation); // ALTER INDEX: the index's table
+    case 'CommentStmt': {
+      const items = strings(s.object?.List?.items);
+      return label(c.named(s.objtype === 'OBJECT_TABLE' || s.objtype === 'OBJECT_INDEX' ? items : items.slice(0, -1)));
+    }
+    case 'DropStmt': {
+      const items = strings((s.objects as N[] | undefined)?.[0]?.List?.items);
+      if (s.removeType === 'OBJECT_INDEX') return label(c.named(items));
+      return ['OBJECT_TRIGGER', 'OBJECT_RULE', 'OBJECT_POLICY'].includes(s.removeType) ? label(c.named(items.slice(0, -1))) : label(c.named(items));
+    }
+    default:
+      return undefined;
+  }
 }
 
 function finish(c: Collector): StatementLocks {
@@ -285,12 +330,29 @@ const HANDLERS: Record<string, Handler> = {
     // FOR UPDATE / NO KEY UPDATE / SHARE / KEY SHARE: ROW SHARE on the tables they lock.
     for (const lc of (s.lockingClause ?? []) as N[]) {
       const clause = lc.LockingClause as N;
-      const aliases = new Map<string, N>();
-      walk(s.fromClause, (t, node) => {
-        if (t === 'RangeVar') aliases.set(node.alias?.aliasname ?? node.relname, node);
-      });
+      // `OF x` names a FROM item of this query level by its alias (or its table's name when it has
+      // none): that item's relations, however qualified — never a fresh lookup along the search_path.
+      // A sub-SELECT item locks the tables it reads; no OF: every table read in FROM.
+      const every = (node: unknown) => {
+        const out: N[] = [];
+        walk(node, (t, n) => t === 'RangeVar' && out.push(n));
+        return out;
+      };
+      const items = new Map<string, N[]>();
+      const fromItems = (node: unknown): void => {
+        if (Array.isArray(node)) return node.forEach(fromItems);
+        const n = node as N | undefined;
+        if (n?.RangeVar) items.set(n.RangeVar.alias?.aliasname ?? n.RangeVar.relname, [n.RangeVar]);
+        else if (n?.RangeSubselect?.alias) items.set(n.RangeSubselect.alias.aliasname, every(n.RangeSubselect.subquery));
+        else if (n?.JoinExpr) {
+          if (n.JoinExpr.alias) items.set(n.JoinExpr.alias.aliasname, every(n.JoinExpr));
+          else [n.JoinExpr.larg, n.JoinExpr.rarg].forEach(fromItems);
+        }
+      };
+      fromItems(s.fromClause);
       const rels = (clause.lockedRels as N[] | undefined)?.map((r) => r.RangeVar as N) ?? [];
-      const targets = rels.length ? rels.map((r) => (!r.schemaname && aliases.get(r.relname)) || r) : [...aliases.values()];
+      // A name no FROM item has is an error PostgreSQL raises: nothing to add.
+      const targets = rels.length ? rels.flatMap((r) => (r.schemaname ? [] : (items.get(r.relname) ?? []))) : every(s.fromClause);
       for (const rv of targets) c.add(c.rangeVar(rv), 'ROW SHARE', { viewBases: true });
     }
   },
