@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { connect } from '../db/session.js';
-import { loadCatalog } from '../db/catalog.js';
+import { loadCatalog, type Catalog } from '../db/catalog.js';
+import { statementTarget } from '../playbooks/statement-locks.js';
 import { schemaDdl } from '../db/ddl.js';
 import { quoteQualified } from '../db/quote.js';
 import { ensureParser } from '../playbooks/expression.js';
@@ -146,7 +147,7 @@ export async function applyOnline(opts: ApplyOptions, selected: FindingPlan[], a
           } else if (!step.transactional) {
             await beginStep();
             await client.query('COMMIT');
-            await runConcurrently(client, opts, settings, runner, f, step, i, steps.length);
+            await runConcurrently(client, catalog, opts, settings, runner, f, step, i, steps.length);
             await faults.stepDone(false);
           } else {
             await beginStep();
@@ -283,9 +284,10 @@ async function dropInvalidIndex(client: pg.Client, name: string, table: string):
   return false;
 }
 
-async function runConcurrently(client: pg.Client, opts: ApplyOptions, t: TxSettings, r: StepRunner, f: FindingPlan, step: PlanStep, index: number, total: number): Promise<void> {
+async function runConcurrently(client: pg.Client, catalog: Catalog, opts: ApplyOptions, t: TxSettings, r: StepRunner, f: FindingPlan, step: PlanStep, index: number, total: number): Promise<void> {
   const name = concurrentIndexName(step.sql);
-  const table = step.tables[0];
+  // The index's table: `tables` may also list tables the step only reads.
+  const table = statementTarget(step.sql, catalog) ?? step.tables[0];
   const description = step.description ?? step.sql.slice(0, 80);
   r.emit({ kind: 'step', findingId: f.id, index, total, description, status: 'running' });
   if (name && table) await dropInvalidIndex(client, name, table); // a leftover from an earlier interrupted build

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { Catalog } from '../db/catalog.js';
 import type { FindingPlan, PlanStep } from './plan-model.js';
 import { PgmendError } from '../util/errors.js';
+import { statementTarget } from '../playbooks/statement-locks.js';
 
 /**
  * Before apply changes anything: can this role do every step? ALTER TABLE, CREATE INDEX and
@@ -24,10 +25,17 @@ type Need =
 const JOURNAL = 'the journal';
 const OWNER_VERBS = /^(ALTER\s+TABLE|CREATE\s+(UNIQUE\s+)?INDEX|CREATE\s+(CONSTRAINT\s+)?TRIGGER|DROP\s+TRIGGER|DROP\s+INDEX|CREATE\s+RULE|COMMENT\s+ON)\b/i;
 
-/** What one step needs, from its SQL verb and the tables it declares (`schemaOf`: a table's schema). */
-function stepNeeds(by: string, step: PlanStep, schemaOf: (table: string) => string | undefined): Need[] {
+/**
+ * What one step needs, from its SQL verb and the table it changes (`schemaOf`: a table's schema).
+ * A step's `tables` also list what it only reads (sorted by name), so the changed table is the
+ * statement's target — for a backup, which writes pgmend's table, the finding's own table.
+ */
+function stepNeeds(f: FindingPlan, step: PlanStep, catalog: Catalog, schemaOf: (table: string) => string | undefined): Need[] {
+  const by = f.id;
   const sql = step.sql.trimStart();
-  const [main, ...others] = step.tables;
+  const isBackup = Boolean(step.backupTable) || /^INSERT\s+INTO\s+pgmend\./i.test(sql);
+  const main = (isBackup ? f.table : statementTarget(step.sql, catalog)) ?? f.table ?? step.tables.find((t) => !t.startsWith('pgmend.'));
+  const others = step.tables.filter((t) => t !== main);
   if (/^CREATE\s+SCHEMA\b/i.test(sql)) return [{ kind: 'database', privilege: 'CREATE', by }];
   if (/^CREATE\s+TABLE\s+(IF\s+NOT\s+EXISTS\s+)?pgmend\./i.test(sql)) return [{ kind: 'schema', schema: 'pgmend', privilege: 'CREATE', by }];
   // A trigger function goes into its schema (unqualified: the first of the search_path).
@@ -35,7 +43,7 @@ function stepNeeds(by: string, step: PlanStep, schemaOf: (table: string) => stri
   if (fn) return [{ kind: 'schema', schema: fn[2]?.replace(/^"(.*)"$/s, '$1').replace(/""/g, '"') ?? '', privilege: 'CREATE', by }];
   if (!main) return [];
   // A backup copies the rows and locks them FOR UPDATE.
-  if (step.backupTable || /^INSERT\s+INTO\s+pgmend\./i.test(sql)) return ['SELECT', 'UPDATE'].map((privilege) => ({ kind: 'table', table: main, privilege, by }));
+  if (isBackup) return ['SELECT', 'UPDATE'].map((privilege) => ({ kind: 'table', table: main, privilege, by }));
   const dml = /^(DELETE|UPDATE|INSERT)\b/i.exec(sql)?.[1]?.toUpperCase();
   if (dml) return (dml === 'INSERT' ? [dml] : [dml, 'SELECT']).map((privilege) => ({ kind: 'table', table: main, privilege, by }));
   const ddl = OWNER_VERBS.exec(sql)?.[0];
@@ -51,7 +59,7 @@ function stepNeeds(by: string, step: PlanStep, schemaOf: (table: string) => stri
 
 export function privilegeNeeds(catalog: Catalog, selected: FindingPlan[]): Need[] {
   const schemaOf = (table: string) => catalog.tables.find((t) => t.qualified === table)?.schema;
-  return [{ kind: 'database', privilege: 'CREATE', by: JOURNAL }, ...selected.flatMap((f) => f.steps.flatMap((s) => stepNeeds(f.id, s, schemaOf)))];
+  return [{ kind: 'database', privilege: 'CREATE', by: JOURNAL }, ...selected.flatMap((f) => f.steps.flatMap((s) => stepNeeds(f, s, catalog, schemaOf)))];
 }
 
 /** Refuses, naming every missing privilege and its object, before anything changes. */

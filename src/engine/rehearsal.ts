@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { ROW_SECURITY_OFF } from '../db/row-security.js';
 import { createTwoFilesPatch } from 'diff';
 import { tableByLabel, type Catalog } from '../db/catalog.js';
+import { statementTarget } from '../playbooks/statement-locks.js';
 import { loadCatalogAroundLocks } from '../db/catalog-around-locks.js';
 import { sqlName } from '../db/quote.js';
 import { schemaDdl } from '../db/ddl.js';
@@ -273,7 +274,8 @@ async function equivalentIndexExists(client: pg.Client, catalog: Catalog, step: 
   // Identifiers as PostgreSQL prints them: "quoted" (spaces, dots, "" inside) or bare.
   const ident = String.raw`(?:"(?:[^"]|"")+"|[^\s".]+)`;
   const m = new RegExp(String.raw`^\s*CREATE\s+(UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+(?:IF\s+NOT\s+EXISTS\s+)?(${ident})\s+ON\s+(?:ONLY\s+)?(${ident}(?:\.${ident})?)\s`, 'i').exec(step.sql);
-  const table = step.tables[0] ? tableByLabel(catalog, step.tables[0]) : undefined;
+  const label = statementTarget(step.sql, catalog) ?? step.tables[0]; // `tables` may list read-only tables first
+  const table = label ? tableByLabel(catalog, label) : undefined;
   if (!m || !table) return false;
   const onRef = sqlName(table);
   const definition = new RegExp(String.raw`^CREATE (UNIQUE )?INDEX ${ident} ON (ONLY )?${ident}(?:\.${ident})? `);
