@@ -132,15 +132,16 @@ async function applyInTransaction(client: pg.Client, opts: ApplyOptions, selecte
     await client.query(ROW_SECURITY_OFF); // a policy raises instead of hiding rows from a change
     emit({ kind: 'phase', phase: 'lock' });
     await takeAdvisoryLock(client);
-    // An online apply between two of its transactions holds no lock, only its lease.
-    await claimLease(client, newHolder(), { hold: false, say: (text) => emit({ kind: 'note', text }) });
     await faultPoint('after-lock');
 
     emit({ kind: 'phase', phase: 'recheck' });
     const catalog = await loadCatalog(client);
     const prepared = prepareAll(catalog, opts, selected);
     const tables = [...new Set(prepared.flatMap((p) => p.tables))];
+    // Privileges first: the lease lives in the pgmend schema, which this role may not be able to read.
     await checkPrivileges(client, catalog, selected);
+    // An online apply between two of its transactions holds no lock, only its lease.
+    await claimLease(client, newHolder(), { hold: false, say: (text) => emit({ kind: 'note', text }) });
     checkRowMatching(catalog, selected);
     await refuseHiddenRows(client, catalog, tables);
     current = 'locking the tables';
