@@ -105,22 +105,7 @@ describe('rejected: subqueries and side effects', () => {
     expect(rejects('a IN (SELECT 1)', { what: 'WHERE predicate' })).toBe('WHERE predicate must not contain a subquery');
   });
 
-  it('denied functions, however they are spelled', () => {
-    expect(rejects('pg_sleep(10) IS NULL')).toBe('expression calls pg_sleep(), which is not allowed in a finding');
-    expect(rejects('PG_SLEEP(10) IS NULL')).toBe('expression calls pg_sleep(), which is not allowed in a finding');
-    expect(rejects('pg_catalog.pg_sleep(10) IS NULL')).toBe('expression calls pg_sleep(), which is not allowed in a finding');
-    expect(rejects('"pg_sleep"(1) IS NULL')).toBe('expression calls pg_sleep(), which is not allowed in a finding');
-    expect(rejects("set_config('a', 'b', false) IS NULL")).toBe('expression calls set_config(), which is not allowed in a finding');
-    expect(rejects("nextval('s') > 0")).toBe('expression calls nextval(), which is not allowed in a finding');
-    expect(rejects("lo_import('/etc/passwd') > 0")).toBe('expression calls lo_import(), which is not allowed in a finding');
-    expect(rejects('pg_advisory_lock_shared(1) IS NULL')).toBe('expression calls pg_advisory_lock_shared(), which is not allowed in a finding');
-    expect(rejects('pg_terminate_backend(1)')).toBe('expression calls pg_terminate_backend(), which is not allowed in a finding');
-  });
-
-  it('denied functions inside allowed subqueries', () => {
-    expect(rejects('(SELECT pg_sleep(1)) IS NULL', COUNTER)).toBe('counter expression calls pg_sleep(), which is not allowed in a finding');
-    expect(rejects('(SELECT 1 FROM pg_sleep(5))', COUNTER)).toBe('counter expression calls pg_sleep(), which is not allowed in a finding');
-  });
+  // Side-effecting functions are refused by their volatility, on the server: test/integration/expression-volatility.test.ts.
 
   it('data-modifying CTEs inside counter subqueries', () => {
     expect(rejects('(WITH d AS (DELETE FROM invoice_line RETURNING 1) SELECT count(*) FROM d)', COUNTER)).toBe('counter expression must not modify data');

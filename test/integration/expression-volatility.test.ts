@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDb, type TestDb } from '../support/db.js';
+import { planOf } from '../support/plan-engine.js';
+
+/**
+ * Expressions from a finding may call only what PostgreSQL resolves to an IMMUTABLE or STABLE
+ * function (expression-safety.ts): the side-effecting built-ins the parser guard once denied by
+ * name are refused by their volatility, however they are spelled and wherever they hide.
+ */
+
+let db: TestDb;
+
+beforeAll(async () => {
+  db = await createTestDb();
+  await db.query(`CREATE TABLE "Invoice" (id int PRIMARY KEY, amount numeric, note text); INSERT INTO "Invoice" VALUES (1, 5, 'a'), (2, -1, null)`);
+});
+
+afterAll(async () => {
+  await db?.drop();
+});
+
+const check = (id: string, expression: string) => ({ id, title: id, severity: 'low', playbook: 'check', params: { table: 'Invoice', name: `c_${id.toLowerCase()}`, expression } });
+const counter = (id: string, expression: string) => ({ id, title: id, severity: 'low', playbook: 'counter', params: { table: 'Invoice', column: 'id', expression } });
+
+describe('volatile functions in expressions', () => {
+  it('are refused with their name, however they are spelled and wherever they hide; the rest plan', async () => {
+    const cases: Array<[ReturnType<typeof check>, RegExp]> = [
+      [check('SLEEP', 'pg_sleep(10) IS NULL'), /calls pg_sleep\(double precision\), which is VOLATILE/],
+      [check('SLEEP-UPPER', 'PG_SLEEP(10) IS NULL'), /calls pg_sleep\(double precision\), which is VOLATILE/],
+      [check('SLEEP-QUALIFIED', 'pg_catalog.pg_sleep(10) IS NULL'), /calls pg_sleep\(double precision\), which is VOLATILE/],
+      [check('SLEEP-QUOTED', '"pg_sleep"(1) IS NULL'), /calls pg_sleep\(double precision\), which is VOLATILE/],
+      [check('SET-CONFIG', "set_config('a.b', 'c', false) IS NULL"), /calls set_config\(text,text,boolean\), which is VOLATILE/],
+      [check('LO-IMPORT', "lo_import('/etc/passwd') IS NOT NULL"), /calls lo_import\(text\), which is VOLATILE/],
+      [check('ADVISORY', 'pg_advisory_lock_shared(1) IS NULL'), /calls pg_advisory_lock_shared\(bigint\), which is VOLATILE/],
+      [check('TERMINATE', 'pg_terminate_backend(1)'), /calls pg_terminate_backend\(integer(,bigint)?\), which is VOLATILE/],
+      [counter('SUB-SLEEP', '(SELECT count(*)::int FROM pg_sleep(5))'), /calls pg_sleep\(double precision\), which is VOLATILE/],
+    ];
+    const plan = await planOf(db.url, { findings: [...cases.map(([f]) => f), check('OK', "amount >= 0 AND lower(coalesce(note, '')) <> 'x'")] }, { rehearse: false });
+    for (const [finding, message] of cases) {
+      const f = plan.findings.find((x) => x.id === finding.id)!;
+      expect(f.status, finding.id).toBe('error');
+      expect(f.error, finding.id).toMatch(message);
+    }
+    const ok = plan.findings.find((x) => x.id === 'OK')!;
+    expect(ok.status).toBe('blocked');
+    expect(ok.checks[0]!.rows).toBe(1);
+  });
+});
