@@ -8,7 +8,7 @@ import { importMd } from './import-helpers.js';
  * the fix is imported.
  */
 const fence = '```';
-const SEED_003 = readFileSync(new URL('../../../shared/seeds/003_0a771a1bbd1ca421.txt', import.meta.url), 'utf8');
+const SEED_003 = readFileSync(new URL('../seeds/003_0a771a1bbd1ca421.txt', import.meta.url), 'utf8');
 const start = SEED_003.indexOf('### Real-World Deletion Scenario:');
 const scenario = SEED_003.slice(start, SEED_003.indexOf('### Recommendations:', start));
 

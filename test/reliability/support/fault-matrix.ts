@@ -103,6 +103,8 @@ export async function expectPointsComplete(m: Matrix, db: Db): Promise<void> {
   expect(r.code, r.stderr).toBe(0);
 }
 
+const KILLED_LEASE_MS = 1500;
+
 const applyArgs = (m: Matrix, url: string) => ['apply', '--db', url, '--plan', m.planFile, '--window', openWindow(), '--yes', '--snapshots', m.snapshots];
 
 export interface Outcome {
@@ -115,7 +117,10 @@ export interface Outcome {
 /** One fault at one point, on a fresh database, and every check that it left the data intact. */
 export async function injectOne(m: Matrix, db: Db, point: string, fault: Fault, restart?: () => Promise<void>): Promise<Outcome> {
   const at = `${m.mode} ${fault} at ${point}`;
-  const r = await applyWithFault({ args: applyArgs(m, db.url), point, fault, url: db.url, ...(restart ? { restart } : {}) });
+  // A killed online run keeps its apply lease until it expires: a short lease (heartbeats every
+  // 500 ms) lets the resume below take it over instead of waiting the default 30 s.
+  const lease = fault === 'sigkill' ? { PGMEND_LEASE_MS: String(KILLED_LEASE_MS) } : {};
+  const r = await applyWithFault({ args: applyArgs(m, db.url), point, fault, url: db.url, env: lease, ...(restart ? { restart } : {}) });
   expect(r.reached, `${at}: the run never got there (${r.stderr})`).toBe(true);
   if (fault === 'sigkill') expect(r.signal, at).toBe('SIGKILL');
   await noPgmendSessions(db.url);
@@ -146,9 +151,11 @@ export async function injectOne(m: Matrix, db: Db, point: string, fault: Fault, 
   // The process that failed may not have been able to mark it: running or interrupted, never committed.
   expect(['running', 'interrupted'], `${at}: run status`).toContain(runs[0]!.status);
   if (fault !== 'sigkill') expectOneLineError(r, 1, / — the steps before it are committed; resume with: pgmend apply --resume 1$/);
-  const resumed = await runCli(['apply', '--db', db.url, '--resume', '1', '--window', openWindow(), '--yes', '--snapshots', m.snapshots]);
+  if (fault === 'sigkill') await new Promise((done) => setTimeout(done, KILLED_LEASE_MS + 500));
+  const resumed = await runCli(['apply', '--db', db.url, '--resume', '1', '--window', openWindow(), '--yes', '--snapshots', m.snapshots], { env: lease });
   expect(resumed.code, `${at}: --resume: ${resumed.stderr}`).toBe(0);
-  expect(resumed.stdout).toMatch(/^applied 3 finding\(s\), \d+ row\(s\) changed and backed up — journal run 1/);
+  // Per-finding lines (what each changed) come first, then the total.
+  expect(resumed.stdout).toMatch(/^applied 3 finding\(s\), \d+ row\(s\) changed and backed up — journal run 1$/m);
   expect(await halfDone(db.url), `${at}: nothing half-done`).toEqual({ invalidIndexes: [], unvalidated: [] });
   expect((await journalStatuses(db.url)).map((x) => x.status)).toEqual(['committed']);
   expect(await dbState(db.url), `${at}: resumed = uninterrupted end state`).toEqual(m.applied);

@@ -31,10 +31,10 @@ export interface PausedRun {
 }
 
 /** Starts `pgmend …args` with PGMEND_FAULT=point and resolves once it is paused there (or has ended). */
-export async function startPaused(args: string[], point: string): Promise<PausedRun> {
+export async function startPaused(args: string[], point: string, env: NodeJS.ProcessEnv = {}): Promise<PausedRun> {
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: '', PGMEND_FAULT: point },
+    env: { ...process.env, ...env, DATABASE_URL: '', PGMEND_FAULT: point },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -70,8 +70,9 @@ export async function applyWithFault(opts: {
   url: string;
   /** For `restart`: restarts the server the run is connected to. */
   restart?: () => Promise<void>;
+  env?: NodeJS.ProcessEnv;
 }): Promise<FaultRun> {
-  const run = await startPaused(opts.args, opts.point);
+  const run = await startPaused(opts.args, opts.point, opts.env);
   if (run.reached) {
     if (opts.fault === 'sigkill') run.kill();
     else {
