@@ -1,6 +1,6 @@
 import type { Table } from '../../db/catalog.js';
 import type { Proposal, RuleContext, ScanThresholds } from './model.js';
-import type { ReadResult, TableRead } from './table-read.js';
+import type { KeyStats, ReadResult, TableRead } from './table-read.js';
 import type { Relations } from './relations.js';
 
 /**
@@ -16,6 +16,20 @@ export interface Probe {
 export interface DataRuleContext extends RuleContext {
   thresholds: ScanThresholds;
   relations: Relations;
+}
+
+/** A probe on one grouping key of the table's read: `expression` is grouped, `judge` sees its stats. */
+export function keyProbe(expression: string, judge: (stats: KeyStats) => Proposal | null): Probe {
+  let key: string | null = null;
+  return {
+    register(read) {
+      key = read.key(expression);
+    },
+    evaluate(r) {
+      const stats = key ? r.keys.get(key) : undefined;
+      return stats ? judge(stats) : null;
+    },
+  };
 }
 
 export type DataRule = (ctx: DataRuleContext, table: Table) => Probe[];

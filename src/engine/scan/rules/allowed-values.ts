@@ -1,7 +1,7 @@
 import { quoteIdent } from '../../../db/quote.js';
 import type { Table } from '../../../db/catalog.js';
 import { checkedColumns, uniqueColumns } from '../relations.js';
-import { pct, type DataRule, type Probe } from '../probe.js';
+import { keyProbe, pct, type DataRule, type Probe } from '../probe.js';
 import { columnParam, tableParam } from '../names.js';
 
 /**
@@ -29,31 +29,24 @@ export const allowedValues: DataRule = (ctx, table) => {
 
 function probe(ctx: Parameters<typeof allowedValues>[0], table: Table, column: string): Probe {
   const t = ctx.thresholds;
-  let key: string | null = null;
-  return {
-    register(read) {
-      key = read.key(`t.${quoteIdent(column)}`);
-    },
-    evaluate(r) {
-      const s = key ? r.keys.get(key) : undefined;
-      if (!s || s.nonNullRows < t.enumMinRows || s.groups < 2 || s.groups > t.enumMaxValues || s.groups * 4 > s.nonNullRows) return null;
-      const values = s.top;
-      const norm = (v: string) => v.trim().toLowerCase();
-      const rare = values.filter((v) => v.rows / s.nonNullRows < t.enumRareShare);
-      const suspect = rare.filter((v) => values.some((o) => o !== v && o.rows > v.rows && norm(o.value) === norm(v.value)));
-      const keep = values.filter((v) => !suspect.includes(v)).map((v) => v.value).sort();
-      const counts = values.map((v) => `${v.value}: ${v.rows}${suspect.includes(v) ? ' (suspect)' : rare.includes(v) ? ' (rare)' : ''}`).join(', ');
-      return {
-        code: 'VALUES',
-        severity: suspect.length ? 'medium' : 'low',
-        title: `${table.name}.${column} holds ${s.groups} distinct values and no CHECK limits them`,
-        playbook: 'allowed-values',
-        params: { table: tableParam(ctx.catalog, table), column: columnParam(column), values: keep },
-        evidence:
-          `${s.nonNullRows} non-null rows, ${s.groups} distinct values: ${counts}` +
-          (suspect.length ? `; ${suspect.map((v) => v.value).join(', ')} left out: a rarer spelling of another value` : '') +
-          (rare.length ? `; rare is under ${pct(t.enumRareShare)} of rows` : ''),
-      };
-    },
-  };
+  return keyProbe(`t.${quoteIdent(column)}`, (s) => {
+    if (s.nonNullRows < t.enumMinRows || s.groups < 2 || s.groups > t.enumMaxValues || s.groups * 4 > s.nonNullRows) return null;
+    const values = s.top;
+    const norm = (v: string) => v.trim().toLowerCase();
+    const rare = values.filter((v) => v.rows / s.nonNullRows < t.enumRareShare);
+    const suspect = rare.filter((v) => values.some((o) => o !== v && o.rows > v.rows && norm(o.value) === norm(v.value)));
+    const keep = values.filter((v) => !suspect.includes(v)).map((v) => v.value).sort();
+    const counts = values.map((v) => `${v.value}: ${v.rows}${suspect.includes(v) ? ' (suspect)' : rare.includes(v) ? ' (rare)' : ''}`).join(', ');
+    return {
+      code: 'VALUES',
+      severity: suspect.length ? 'medium' : 'low',
+      title: `${table.name}.${column} holds ${s.groups} distinct values and no CHECK limits them`,
+      playbook: 'allowed-values',
+      params: { table: tableParam(ctx.catalog, table), column: columnParam(column), values: keep },
+      evidence:
+        `${s.nonNullRows} non-null rows, ${s.groups} distinct values: ${counts}` +
+        (suspect.length ? `; ${suspect.map((v) => v.value).join(', ')} left out: a rarer spelling of another value` : '') +
+        (rare.length ? `; rare is under ${pct(t.enumRareShare)} of rows` : ''),
+    };
+  });
 }

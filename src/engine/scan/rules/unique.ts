@@ -1,7 +1,7 @@
 import { quoteIdent } from '../../../db/quote.js';
 import { indexesOf, type Column, type Table } from '../../../db/catalog.js';
 import { uniqueColumns } from '../relations.js';
-import { pct, type DataRule, type DataRuleContext, type Probe } from '../probe.js';
+import { keyProbe, pct, type DataRule, type DataRuleContext, type Probe } from '../probe.js';
 import type { KeyStats } from '../table-read.js';
 import type { Proposal } from '../model.js';
 import { columnParam, tableParam, words } from '../names.js';
@@ -65,36 +65,22 @@ export function preferPairs(proposals: Proposal[]): Proposal[] {
 }
 
 function single(ctx: DataRuleContext, table: Table, column: string, identifying: boolean): Probe {
-  let key: string | null = null;
-  return {
-    register(read) {
-      key = read.key(`t.${quoteIdent(column)}`);
-    },
-    evaluate(r) {
-      const s = key ? r.keys.get(key) : undefined;
-      if (!s || s.nonNullRows < ctx.thresholds.uniqueMinRows) return null;
-      const ratio = s.groups / s.nonNullRows;
-      if (s.dupRows > 0 ? ratio < ctx.thresholds.uniqueMinRatio : !identifying) return null;
-      return proposal(ctx, table, [column], s, ratio);
-    },
-  };
+  return keyProbe(`t.${quoteIdent(column)}`, (s) => {
+    if (s.nonNullRows < ctx.thresholds.uniqueMinRows) return null;
+    const ratio = s.groups / s.nonNullRows;
+    if (s.dupRows > 0 ? ratio < ctx.thresholds.uniqueMinRatio : !identifying) return null;
+    return proposal(ctx, table, [column], s, ratio);
+  });
 }
 
 function pair(ctx: DataRuleContext, table: Table, a: string, b: string): Probe {
-  let key: string | null = null;
-  return {
-    register(read) {
-      const [x, y] = [`t.${quoteIdent(a)}`, `t.${quoteIdent(b)}`];
-      key = read.key(`CASE WHEN ${x} IS NOT NULL AND ${y} IS NOT NULL THEN ROW(${x}, ${y}) END`);
-    },
-    evaluate(r) {
-      const s = key ? r.keys.get(key) : undefined;
-      if (!s || s.nonNullRows < ctx.thresholds.uniqueMinRows || s.dupRows === 0) return null;
-      const ratio = s.groups / s.nonNullRows;
-      if (ratio < ctx.thresholds.uniqueMinRatio) return null;
-      return proposal(ctx, table, [a, b], s, ratio);
-    },
-  };
+  const [x, y] = [`t.${quoteIdent(a)}`, `t.${quoteIdent(b)}`];
+  return keyProbe(`CASE WHEN ${x} IS NOT NULL AND ${y} IS NOT NULL THEN ROW(${x}, ${y}) END`, (s) => {
+    if (s.nonNullRows < ctx.thresholds.uniqueMinRows || s.dupRows === 0) return null;
+    const ratio = s.groups / s.nonNullRows;
+    if (ratio < ctx.thresholds.uniqueMinRatio) return null;
+    return proposal(ctx, table, [a, b], s, ratio);
+  });
 }
 
 function proposal(ctx: DataRuleContext, table: Table, columns: string[], s: KeyStats, ratio: number): Proposal {
