@@ -90,6 +90,7 @@ export function registerApply(program: Command): void {
         progress.done(plan);
       }
       const only = args.ready ? readyFindings(plan) : args.only?.split(',').map((s) => s.trim()).filter(Boolean);
+      if (!only) reportSignedOffSkips(plan);
       const { selected, already } = selectFindings(plan, only); // refuses blocked findings up front
       printWhatWillRun(plan, selected, already, mode, state.ms);
       if (selected.length > 0 && !args.yes && !(await confirm(target.database, `apply ${selected.length} finding(s) to ${describe(target)}`))) return 1;
@@ -116,6 +117,14 @@ function readyFindings(plan: Plan): string[] {
   }
   if (!ready.length && left.length) throw new PgmendError('refused: no finding is ready or resolved', 1, 'resolve blocked findings (pgmend review, or resolution: in the findings file), then apply again');
   return ready.map((f) => f.id);
+}
+
+/** Without --only, findings a reviewer signed off as skipped stay out of the run: say which. */
+function reportSignedOffSkips(plan: Plan): void {
+  const skipped = plan.findings.filter((f) => f.finding.review?.status === 'skipped' && f.status !== 'applied');
+  if (!skipped.length) return;
+  process.stderr.write(`pgmend: leaves out ${skipped.length} finding(s) signed off as skipped (name them in --only to apply them anyway):\n`);
+  for (const f of skipped) process.stderr.write(`  - ${f.id} ${skipReason(f)}\n`);
 }
 
 async function confirm(database: string, what: string): Promise<boolean> {

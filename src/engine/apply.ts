@@ -40,7 +40,8 @@ export function selectFindings(plan: ApplyOptions['plan'], only?: string[]): { s
       throw new PgmendError(`--only: no finding ${unknown.map((u) => `"${u}"`).join(', ')} in the plan`, 2, `findings: ${plan.findings.map((f) => f.id).join(', ')}`);
     }
   }
-  const chosen = plan.findings.filter((f) => !only || only.includes(f.id));
+  // A reviewer's skip sign-off keeps a finding out unless --only names it (an explicit override).
+  const chosen = plan.findings.filter((f) => (only ? only.includes(f.id) : f.finding.review?.status !== 'skipped'));
   const refused = chosen.filter((f) => f.status === 'blocked' || f.status === 'error');
   if (refused.length) {
     const list = refused

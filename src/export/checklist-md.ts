@@ -1,7 +1,7 @@
 import type { CascadeNode, CheckResult, FindingPlan, Plan, PlanStep } from '../engine/plan-model.js';
 import type { LockMode } from '../playbooks/model.js';
 import { lockRank } from '../playbooks/lock-modes.js';
-import { executionPhases, isRunnable, type IndexedStep, type Phase, type PhaseEntry } from './phases.js';
+import { executionPhases, isRunnable, isSignedOffSkipped, type IndexedStep, type Phase, type PhaseEntry } from './phases.js';
 import { cell, code, escapeInline, fence, table } from './markdown.js';
 import {
   describeResolution,
@@ -10,6 +10,7 @@ import {
   rehearsedLabel,
   resolutionRows,
   serverLabel,
+  skipReason,
   statusSummary,
 } from './summary.js';
 import { terminated } from './sql-text.js';
@@ -62,6 +63,8 @@ function runOrder(plan: Plan, phases: Phase[]): string[] {
   const notes: string[] = [];
   const blocked = left.filter((f) => f.status === 'blocked').length;
   const errors = left.filter((f) => f.status === 'error').length;
+  const signedSkip = left.filter(isSignedOffSkipped);
+  for (const f of signedSkip) notes.push(`${code(f.id)} ${escapeInline(skipReason(f))}`);
   if (blocked) notes.push(`${plural(blocked, 'blocked finding')} (see “Blocked — needs a resolution”)`);
   if (errors) notes.push(`${plural(errors, 'finding')} that could not be planned (see “Errors”)`);
   const out = ['## Run order', lines.length ? lines.join('\n') : 'Nothing to run: no finding is ready or resolved.'];

@@ -50,9 +50,16 @@ export function fixPhaseOf(playbook: string): PhaseKind {
   return KIND_OF_PLAYBOOK[playbook] ?? 'custom';
 }
 
-/** Only `ready` and `resolved` findings run; blocked, applied and failed ones never do. */
+/**
+ * Only `ready` and `resolved` findings run; blocked, applied and failed ones never do, nor one a
+ * reviewer signed off as skipped (the exports are what the window runs).
+ */
 export function isRunnable(f: FindingPlan): boolean {
-  return f.status === 'ready' || f.status === 'resolved';
+  return (f.status === 'ready' || f.status === 'resolved') && !isSignedOffSkipped(f);
+}
+
+export function isSignedOffSkipped(f: FindingPlan): boolean {
+  return f.finding.review?.status === 'skipped';
 }
 
 function stepsOf(f: FindingPlan, phase: PlanStep['phase']): IndexedStep[] {

@@ -73,6 +73,10 @@ export function resolutionRows(f: FindingPlan): { rows: number; table?: string }
 
 /** Why a finding is left out of a run. */
 export function skipReason(f: FindingPlan): string {
+  const review = f.finding.review;
+  if (review?.status === 'skipped' && (f.status === 'ready' || f.status === 'resolved')) {
+    return `signed off as skipped by ${review.by}${review.note ? `: ${review.note}` : ''}`;
+  }
   switch (f.status) {
     case 'blocked': {
       const blocking = f.checks.filter((c) => c.blocking && c.rows > 0);
