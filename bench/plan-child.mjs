@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { buildPlan, PLAN_DEFAULTS } from '../dist/engine/plan.js';
+import { buildPlan, PLAN_DEFAULTS } from '../dist/engine/plan/plan.js';
 import { resolveTarget } from '../dist/db/connection.js';
 import { loadPlaybooks } from '../dist/playbooks/load.js';
 import { loadFindingsFile } from '../dist/findings/load.js';

@@ -1,8 +1,8 @@
 import pg from 'pg';
 import { loadCatalog, type Catalog } from '../src/db/catalog.js';
-import { prepareFinding, type PreparedFinding } from '../src/engine/prepare.js';
-import { runPrechecks } from '../src/engine/prechecks.js';
-import { AggregateJoins } from '../src/engine/decorrelate.js';
+import { prepareFinding, type PreparedFinding } from '../src/engine/plan/prepare.js';
+import { runPrechecks } from '../src/engine/checks/prechecks.js';
+import { AggregateJoins } from '../src/engine/checks/decorrelate.js';
 import type { Finding } from '../src/findings/model.js';
 import type { PlaybookSet } from '../src/playbooks/load.js';
 import { ensureParser } from '../src/playbooks/expression.js';
@@ -15,7 +15,7 @@ import { median, round, timed } from './stats.js';
  * untimed pass of each first, which also counts the table reads in the plans it runs.
  *
  * Figure 1b: the counter checks alone, each as the correlated subquery the finding writes vs the
- * grouped join pgmend runs instead (src/engine/decorrelate.ts).
+ * grouped join pgmend runs instead (src/engine/checks/decorrelate.ts).
  */
 
 export interface PrechecksResult {

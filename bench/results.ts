@@ -177,7 +177,7 @@ export function markdown(r: Results): string {
         'takes ~0.45 s, of which ~0.3 s is deforming rows up to the checked columns and evaluating the predicate rather than reading pages, so ' +
         'twelve predicates in one scan still cost ~2 s against ~5 s for twelve scans. What brought it past 2×: counters of one table count ' +
         'another (`identities.total_licenses` counts `licenses`), and each of those grouped scans used to read the child again; now the child\'s ' +
-        'own scan is grouped by every key its counters join on and answers them too (src/engine/fused-scans.ts) — `licenses` and `usage_logs` ' +
+        'own scan is grouped by every key its counters join on and answers them too (src/engine/checks/fused-scans.ts) — `licenses` and `usage_logs` ' +
         'are read once each. Tried and measured slower, so not done: a WHERE keeping only rows some check counts (the predicates are evaluated ' +
         'either way), hashed subplans instead of parent joins (no gain), `GROUPING SETS` for the fused scan (4.5 s serial against 3.3 s: grouping ' +
         'sets do not run in parallel; a composite GROUP BY does).',
@@ -333,7 +333,7 @@ export function markdown(r: Results): string {
       'Online rehearsal runs the catalog-time steps for real and skips VALIDATE and index builds (their blocking rows are what the prechecks counted). ' +
         'A counter repair changes rows, and finding them means reading every child row it counts (seconds at millions of rows); online, the batched ' +
         'repair is planned instead (EXPLAIN: names, types, privileges) and its row count is the drift the prechecks counted in the same plan — ' +
-        'window mode runs it. The apply-order pass replays only findings whose row changes reach another\'s (src/engine/apply-order-interactions.ts); ' +
+        'window mode runs it. The apply-order pass replays only findings whose row changes reach another\'s (src/engine/plan/apply-order-interactions.ts); ' +
         'in these findings none do (repairs of different columns, no resolutions chosen), so it reads nothing. With resolutions chosen ' +
         '(findings-resolved.yaml) resolutions are rehearsed for real and the interacting findings replayed: that plan reads the tables it changes.',
     );

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { buildPlan, PLAN_DEFAULTS, type PlanEvent } from '../src/engine/plan.js';
+import { buildPlan, PLAN_DEFAULTS, type PlanEvent } from '../src/engine/plan/plan.js';
 import { resolveTarget } from '../src/db/connection.js';
 import type { Finding } from '../src/findings/model.js';
 import type { PlaybookSet } from '../src/playbooks/load.js';

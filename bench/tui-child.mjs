@@ -12,7 +12,7 @@ import { createStore } from '../dist/tui/store.js';
 import { makeTheme } from '../dist/tui/theme.js';
 import { resolveTarget } from '../dist/db/connection.js';
 import { loadPlaybooks } from '../dist/playbooks/load.js';
-import { parseWindow } from '../dist/engine/window.js';
+import { parseWindow } from '../dist/engine/apply/maintenance-window.js';
 
 /**
  * Run in its own process with plain node on the built dist/ (so its memory is the TUI's alone, as

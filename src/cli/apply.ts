@@ -1,22 +1,32 @@
-import { changedRowsText, rehearsedChanges } from '../engine/changed-rows.js';
+import {
+  changedRowsText,
+  rehearsedChanges,
+  buildPlan,
+  PLAN_DEFAULTS,
+  applyPlan,
+  selectFindings,
+  resumeRun,
+  parseWindow,
+  windowState,
+  formatDuration,
+  outsideText,
+  describeTableLocks,
+  type ApplyEvent,
+  type ApplyResult,
+  type Mode,
+  type Plan,
+} from '../engine/index.js';
 import { Option, type Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { action } from './run.js';
 import { dbOption, engineInputs, positiveInt } from './options.js';
 import { resolveTarget, describe } from '../db/connection.js';
 import { loadPlaybooks } from '../playbooks/load.js';
-import { buildPlan, PLAN_DEFAULTS } from '../engine/plan.js';
-import { applyPlan, selectFindings } from '../engine/apply.js';
-import { resumeRun } from '../engine/apply-online.js';
-import { parseWindow, windowState, formatDuration, outsideText } from '../engine/window.js';
 import { parsePlanJson } from '../export/index.js';
 import { skipReason } from '../export/summary.js';
-import type { ApplyEvent, ApplyResult } from '../engine/apply-model.js';
-import type { Mode, Plan } from '../engine/plan-model.js';
 import { PgmendError, UsageError } from '../util/errors.js';
 import { progressReporter } from './progress.js';
 import { confirmDatabaseName } from './confirm.js';
-import { describeTableLocks } from '../engine/step-locks.js';
 
 interface ApplyArgs {
   db?: string;

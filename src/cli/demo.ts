@@ -9,7 +9,7 @@ import { exampleDir, listExamples, loadExample } from '../demo/examples.js';
 import { resolveTarget } from '../db/connection.js';
 import { loadPlaybooks } from '../playbooks/load.js';
 import { loadFindingsFile } from '../findings/load.js';
-import { buildPlan, PLAN_DEFAULTS } from '../engine/plan.js';
+import { buildPlan, PLAN_DEFAULTS } from '../engine/index.js';
 import { exportPlan } from '../export/index.js';
 import { progressReporter } from './progress.js';
 import { nextHour } from './review.js';

@@ -3,7 +3,7 @@ import { action } from './run.js';
 import { dbOption } from './options.js';
 import { resolveTarget } from '../db/connection.js';
 import { withClient } from '../db/session.js';
-import { listRuns, runReviews, type RunRow } from '../engine/journal.js';
+import { listRuns, runReviews, type RunRow } from '../engine/index.js';
 
 /** `pgmend journal`: past runs, oldest first. */
 export function registerJournal(program: Command): void {

@@ -3,8 +3,7 @@ import { resolveTarget, type DbTarget } from '../db/connection.js';
 import { loadPlaybooks, type PlaybookSet } from '../playbooks/load.js';
 import { loadFindingsFile } from '../findings/load.js';
 import type { Finding } from '../findings/model.js';
-import type { Mode } from '../engine/plan-model.js';
-import { PLAN_DEFAULTS } from '../engine/plan.js';
+import { PLAN_DEFAULTS, type Mode } from '../engine/index.js';
 import { UsageError } from '../util/errors.js';
 
 /** Options several commands share, declared once. */

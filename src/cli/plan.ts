@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { writeFile } from 'node:fs/promises';
 import { action } from './run.js';
 import { dbOption, engineInputs, engineOptions, type EngineArgs } from './options.js';
-import { buildPlan } from '../engine/plan.js';
+import { buildPlan } from '../engine/index.js';
 import { exportPlan, type ExportFormat } from '../export/index.js';
 import { progressReporter } from './progress.js';
 

@@ -1,5 +1,4 @@
-import type { PlanEvent } from '../engine/plan.js';
-import type { Plan } from '../engine/plan-model.js';
+import type { PlanEvent, Plan } from '../engine/index.js';
 import { statusSummary } from '../export/summary.js';
 
 /**

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import path from 'node:path';
 import { action } from './run.js';
 import { dbOption, engineInputs, engineOptions, positiveInt, type EngineArgs } from './options.js';
-import { parseWindow, type MaintenanceWindow } from '../engine/window.js';
+import { parseWindow, type MaintenanceWindow } from '../engine/index.js';
 import { PgmendError, UsageError } from '../util/errors.js';
 import { writeFile } from 'node:fs/promises';
 import { resolveTarget } from '../db/connection.js';
@@ -20,7 +20,7 @@ interface ReviewArgs extends EngineArgs {
 /** `review --scan`: the scan result is written to a findings file first, so review decisions have a file to go to. */
 async function scanToFile(args: ReviewArgs): Promise<string> {
   const { runScan, scanDefaults } = await import('./scan.js');
-  const { renderScan } = await import('../engine/scan/output.js');
+  const { renderScan } = await import('../engine/index.js');
   const { result, database } = await runScan({ ...scanDefaults(), db: args.db, statementTimeout: args.statementTimeout, format: 'yaml' });
   if (result.findings.length === 0) throw new PgmendError('scan found nothing to review', 1, 'the data rules and catalog rules found no defect; see pgmend scan --help for thresholds');
   const file = args.findings ?? path.resolve(`scan-${resolveTarget(args.db).database.replace(/[^A-Za-z0-9_.-]/g, '_')}.yaml`);

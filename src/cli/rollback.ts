@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { action } from './run.js';
 import { dbOption, positiveInt } from './options.js';
 import { resolveTarget, describe } from '../db/connection.js';
-import { rollbackRun } from '../engine/rollback.js';
+import { rollbackRun } from '../engine/index.js';
 import { PgmendError, UsageError } from '../util/errors.js';
 import { confirmDatabaseName } from './confirm.js';
 

@@ -3,10 +3,15 @@ import { writeFile } from 'node:fs/promises';
 import { action } from './run.js';
 import { dbOption, positiveInt } from './options.js';
 import { describe, resolveTarget } from '../db/connection.js';
-import { PLAN_DEFAULTS } from '../engine/plan.js';
-import { scanDatabase } from '../engine/scan/scan.js';
-import { renderScan } from '../engine/scan/output.js';
-import { DEFAULT_THRESHOLDS, type ScanEvent, type ScanResult, type ScanThresholds } from '../engine/scan/model.js';
+import {
+  PLAN_DEFAULTS,
+  scanDatabase,
+  renderScan,
+  DEFAULT_THRESHOLDS,
+  type ScanEvent,
+  type ScanResult,
+  type ScanThresholds,
+} from '../engine/index.js';
 import { PgmendError, UsageError } from '../util/errors.js';
 
 export interface ScanArgs {

@@ -1,4 +1,4 @@
-import type { CascadeNode, CheckResult, FindingPlan, Plan, PlanStep } from '../engine/plan-model.js';
+import type { CascadeNode, CheckResult, FindingPlan, Plan, PlanStep } from '../engine/index.js';
 import type { LockMode } from '../playbooks/model.js';
 import { lockRank } from '../playbooks/lock-modes.js';
 import { executionPhases, isRunnable, isSignedOffSkipped, type IndexedStep, type Phase, type PhaseEntry } from './phases.js';

@@ -1,6 +1,6 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Plan } from '../engine/plan-model.js';
+import type { Plan } from '../engine/index.js';
 import { exportPlan, type ExportOptions } from './index.js';
 
 /**

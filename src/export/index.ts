@@ -1,4 +1,4 @@
-import type { Mode, Plan } from '../engine/plan-model.js';
+import type { Mode, Plan } from '../engine/index.js';
 import { planToChecklist } from './checklist-md.js';
 import { planToJson } from './plan-json.js';
 import { planToPsql } from './psql-script.js';

@@ -1,4 +1,4 @@
-import type { FindingPlan, Plan, PlanStep } from '../engine/plan-model.js';
+import type { FindingPlan, Plan, PlanStep } from '../engine/index.js';
 
 /**
  * The order a plan runs in, shared by the checklist and the psql script so the two never disagree.

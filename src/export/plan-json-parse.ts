@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { CascadeNode, FindingPlan, Plan } from '../engine/plan-model.js';
+import type { CascadeNode, FindingPlan, Plan } from '../engine/index.js';
 import { findingSchema, resolutionSchema, reviewSchema, SEVERITIES } from '../findings/model.js';
 import { LOCK_MODES } from '../playbooks/model.js';
 import { UsageError } from '../util/errors.js';

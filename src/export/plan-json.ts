@@ -7,7 +7,7 @@ import type {
   Rehearsal,
   ResolutionPreview,
   Row,
-} from '../engine/plan-model.js';
+} from '../engine/index.js';
 import type { Resolution } from '../findings/model.js';
 import { jsonValue } from './values.js';
 

@@ -1,4 +1,4 @@
-import type { FindingPlan, Mode, Plan } from '../engine/plan-model.js';
+import type { FindingPlan, Mode, Plan } from '../engine/index.js';
 import { PgmendError, UsageError } from '../util/errors.js';
 import { executionPhases, isRunnable, type IndexedStep } from './phases.js';
 import { asSubquery, dollarTag, psqlArgument, quoteLiteral, sqlComment, terminated } from './sql-text.js';

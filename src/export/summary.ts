@@ -1,4 +1,4 @@
-import type { FindingPlan, FindingStatus, Plan, Rehearsal } from '../engine/plan-model.js';
+import type { FindingPlan, FindingStatus, Plan, Rehearsal } from '../engine/index.js';
 import type { Resolution } from '../findings/model.js';
 import { plural } from './values.js';
 

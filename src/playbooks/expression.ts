@@ -85,7 +85,7 @@ export function parseExpression(text: string, opts: ExpressionOptions): ParsedEx
     if (type === 'SubLink' && !opts.subqueries) throw new SqlInputError(`${opts.what} must not contain a subquery`);
     if (WRITE_NODES.has(type)) throw new SqlInputError(`${opts.what} must not modify data`);
     if (type === 'SelectStmt' && node.lockingClause) throw new SqlInputError(`${opts.what} must not lock rows (FOR UPDATE / FOR SHARE)`);
-    // Functions are checked against the database, by volatility (engine/expression-safety.ts).
+    // Functions are checked against the database, by volatility (engine/checks/expression-safety.ts).
     if (type === 'ColumnRef') {
       const parts = stringsOf(node.fields);
       if (parts.length === 1) columns.add(parts[0]!);

@@ -2,7 +2,7 @@ import Mustache from 'mustache';
 import type { Playbook, StepSpec, CheckSpec } from './model.js';
 import type { View } from './view.js';
 import { addLock, strongestOf, type TableLocks } from './lock-modes.js';
-import type { Mode, PlanStep } from '../engine/plan-model.js';
+import type { Mode, PlanStep } from '../engine/plan/plan-model.js';
 
 /**
  * Renders a playbook's templates against a view. Every view value is already a safe SQL fragment,

@@ -20,7 +20,7 @@ import { quoteIdent } from '../db/quote.js';
 
 export type SqlVerdict = { kind: 'rehearse' } | { kind: 'outside'; reason: string } | { kind: 'opaque'; reason: string };
 
-/** What the catalog says about a function name a statement calls, or a view it reads (engine/function-facts.ts). */
+/** What the catalog says about a function name a statement calls, or a view it reads (engine/checks/function-facts.ts). */
 export type FunctionFact = 'harmless' | 'outside' | 'user-volatile';
 export interface CatalogFacts {
   fn(name: string): FunctionFact | undefined;

@@ -1,15 +1,19 @@
-import { changedRowsText } from '../engine/changed-rows.js';
+import {
+  changedRowsText,
+  formatDuration,
+  outsideText,
+  windowState,
+  describeTableLocks,
+  type FindingPlan,
+} from '../engine/index.js';
 import React, { useCallback } from 'react';
 import path from 'node:path';
 import { Box, Text, useInput } from 'ink';
 import { ProgressBar } from '@inkjs/ui';
 import { LineInput } from './LineInput.js';
-import type { FindingPlan } from '../engine/plan-model.js';
-import { formatDuration, outsideText, windowState } from '../engine/window.js';
 import { describeResolution, resolutionRows } from '../export/summary.js';
 import { plural } from '../export/values.js';
 import type { ReviewController } from './controller.js';
-import { describeTableLocks } from '../engine/step-locks.js';
 import { LinesView, LineView } from './LineView.js';
 import type { ApplyState, ReviewState } from './state.js';
 import { statusSeg } from './StatusBadge.js';

@@ -1,5 +1,5 @@
 import React from 'react';
-import type { CascadeNode } from '../engine/plan-model.js';
+import type { CascadeNode } from '../engine/index.js';
 import { plural } from '../export/values.js';
 import { LinesView } from './LineView.js';
 import { seg, type Line } from './text.js';

@@ -1,6 +1,6 @@
 import React from 'react';
 import { Box } from 'ink';
-import type { FindingPlan } from '../engine/plan-model.js';
+import type { FindingPlan } from '../engine/index.js';
 import type { ReviewController } from './controller.js';
 import { paneLines } from './detail-panes.js';
 import { LineView, ScrollView } from './LineView.js';

@@ -1,7 +1,7 @@
 import React, { useCallback } from 'react';
 import { Box, Text } from 'ink';
 import { LineInput } from './LineInput.js';
-import type { FindingPlan, Row } from '../engine/plan-model.js';
+import type { FindingPlan, Row } from '../engine/index.js';
 import { describeResolution } from '../export/summary.js';
 import { displayValue, oneLine, plural } from '../export/values.js';
 import { STRATEGIES } from '../findings/model.js';

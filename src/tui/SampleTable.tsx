@@ -1,5 +1,5 @@
 import React from 'react';
-import type { Row } from '../engine/plan-model.js';
+import type { Row } from '../engine/index.js';
 import { displayValue, oneLine } from '../export/values.js';
 import { LinesView } from './LineView.js';
 import { fit, padEnd, seg, type Line, type Seg } from './text.js';

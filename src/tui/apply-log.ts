@@ -1,4 +1,4 @@
-import type { ApplyEvent, ApplyResult } from '../engine/apply-model.js';
+import type { ApplyEvent, ApplyResult } from '../engine/index.js';
 import { plural } from '../export/values.js';
 import { seg, type Line } from './text.js';
 

@@ -1,7 +1,5 @@
 import path from 'node:path';
-import type { FindingPlan, ResolutionPreview } from '../engine/plan-model.js';
-import type { ApplyEvent, ApplyResult } from '../engine/apply-model.js';
-import { windowState } from '../engine/window.js';
+import { windowState, type FindingPlan, type ResolutionPreview, type ApplyEvent, type ApplyResult } from '../engine/index.js';
 import { skipReason, statusSummary } from '../export/summary.js';
 import { plural } from '../export/values.js';
 import type { Finding, Review } from '../findings/model.js';

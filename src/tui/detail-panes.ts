@@ -1,4 +1,4 @@
-import type { CheckResult, FindingPlan, PlanStep } from '../engine/plan-model.js';
+import type { CheckResult, FindingPlan, PlanStep } from '../engine/index.js';
 import { describeResolution, formatMs, rehearsedLabel, resolutionRows } from '../export/summary.js';
 import { displayValue, oneLine, plural } from '../export/values.js';
 import { cascadeLines } from './CascadeTree.js';

@@ -1,4 +1,4 @@
-import type { CheckResult, FindingPlan, FindingStatus } from '../engine/plan-model.js';
+import type { CheckResult, FindingPlan, FindingStatus } from '../engine/index.js';
 import type { Review, Severity } from '../findings/model.js';
 import { SEVERITIES } from '../findings/model.js';
 import { plural } from '../export/values.js';

@@ -1,4 +1,4 @@
-import type { FindingPlan } from '../engine/plan-model.js';
+import type { FindingPlan } from '../engine/index.js';
 import { resolutionSchema, STRATEGIES, type Literal, type Resolution } from '../findings/model.js';
 import type { KeepChoice, ResolveState } from './state.js';
 import { priorityColumns } from './SampleTable.js';

@@ -1,12 +1,19 @@
 import type { DbTarget } from '../db/connection.js';
 import { describe } from '../db/connection.js';
 import type { PlaybookSet } from '../playbooks/load.js';
-import { buildPlan, type PlanEvent } from '../engine/plan.js';
-import { previewResolution } from '../engine/preview.js';
-import { applyPlan } from '../engine/apply.js';
-import type { ApplyEvent, ApplyResult } from '../engine/apply-model.js';
-import type { Mode, Plan, ResolutionPreview, Row } from '../engine/plan-model.js';
-import type { MaintenanceWindow } from '../engine/window.js';
+import {
+  buildPlan,
+  previewResolution,
+  applyPlan,
+  type PlanEvent,
+  type ApplyEvent,
+  type ApplyResult,
+  type Mode,
+  type Plan,
+  type ResolutionPreview,
+  type Row,
+  type MaintenanceWindow,
+} from '../engine/index.js';
 import { writeExportFiles, type ExportedFiles } from '../export/export-files.js';
 import { parseFindingsText } from '../findings/load.js';
 import type { Finding, Resolution } from '../findings/model.js';

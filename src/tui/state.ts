@@ -1,6 +1,13 @@
-import type { PlanEvent } from '../engine/plan.js';
-import type { FindingPlan, Plan, ResolutionPreview, Row } from '../engine/plan-model.js';
-import type { ApplyEvent, ApplyPhase, ApplyResult } from '../engine/apply-model.js';
+import type {
+  PlanEvent,
+  FindingPlan,
+  Plan,
+  ResolutionPreview,
+  Row,
+  ApplyEvent,
+  ApplyPhase,
+  ApplyResult,
+} from '../engine/index.js';
 import type { Finding, Strategy } from '../findings/model.js';
 import type { Screen } from './keymap.js';
 import type { Line } from './text.js';

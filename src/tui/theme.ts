@@ -1,5 +1,5 @@
 import { createContext, useContext } from 'react';
-import type { FindingStatus } from '../engine/plan-model.js';
+import type { FindingStatus } from '../engine/index.js';
 import type { Severity } from '../findings/model.js';
 
 /**

@@ -8,16 +8,16 @@ import pg from 'pg';
 import { adminUrl } from '../support/db.js';
 import { dbState, type DbState } from '../support/checksum.js';
 import { loadExample, EXAMPLES_DIR } from '../../src/demo/examples.js';
-import { buildPlan, PLAN_DEFAULTS } from '../../src/engine/plan.js';
-import { applyPlan } from '../../src/engine/apply.js';
-import { rollbackRun } from '../../src/engine/rollback.js';
-import { parseWindow } from '../../src/engine/window.js';
+import { buildPlan, PLAN_DEFAULTS } from '../../src/engine/plan/plan.js';
+import { applyPlan } from '../../src/engine/apply/apply.js';
+import { rollbackRun } from '../../src/engine/rollback/rollback.js';
+import { parseWindow } from '../../src/engine/apply/maintenance-window.js';
 import { resolveTarget } from '../../src/db/connection.js';
 import { loadPlaybooks } from '../../src/playbooks/load.js';
 import { loadFindingsFile } from '../../src/findings/load.js';
 import type { Finding } from '../../src/findings/model.js';
-import type { ApplyResult } from '../../src/engine/apply-model.js';
-import type { FindingPlan, Mode, Plan } from '../../src/engine/plan-model.js';
+import type { ApplyResult } from '../../src/engine/apply/apply-model.js';
+import type { FindingPlan, Mode, Plan } from '../../src/engine/plan/plan-model.js';
 
 /**
  * One example system remediated end to end, as the issue asks: (1) plan and assert every count

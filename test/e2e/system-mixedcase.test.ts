@@ -9,13 +9,13 @@ import { dbState, type DbState } from '../support/checksum.js';
 import { applyApi } from '../support/apply-helpers.js';
 import { expectedOf } from './system-harness.js';
 import { loadExample, EXAMPLES_DIR } from '../../src/demo/examples.js';
-import { buildPlan, PLAN_DEFAULTS } from '../../src/engine/plan.js';
-import { rollbackRun } from '../../src/engine/rollback.js';
+import { buildPlan, PLAN_DEFAULTS } from '../../src/engine/plan/plan.js';
+import { rollbackRun } from '../../src/engine/rollback/rollback.js';
 import { resolveTarget } from '../../src/db/connection.js';
 import { loadPlaybooks } from '../../src/playbooks/load.js';
 import { loadFindingsFile } from '../../src/findings/load.js';
 import type { Finding } from '../../src/findings/model.js';
-import type { Mode, Plan } from '../../src/engine/plan-model.js';
+import type { Mode, Plan } from '../../src/engine/plan/plan-model.js';
 
 /**
  * The identifier-styles example (examples/mixedcase): Prisma's PascalCase tables and camelCase

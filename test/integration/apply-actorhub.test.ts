@@ -5,7 +5,7 @@ import { createTestDb } from '../support/db.js';
 import { dbState } from '../support/checksum.js';
 import { runCli, ROOT } from '../support/cli.js';
 import { workDir, openWindow, cliPlan, cliJournal, previewedRows, halfDone, runSteps, planFor } from '../support/apply-helpers.js';
-import type { Mode } from '../../src/engine/plan-model.js';
+import type { Mode } from '../../src/engine/plan/plan-model.js';
 import YAML from 'yaml';
 
 /**

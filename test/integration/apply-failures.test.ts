@@ -6,7 +6,7 @@ import { runCli } from '../support/cli.js';
 import { SHOP_SQL, SHOP_FINDINGS, SHOP_ROWS } from '../support/apply-shop.js';
 import { FAULTS_SQL, armFault, faultPoints } from '../support/apply-faults.js';
 import { makeTemplate, workDir, writeFindings, openWindow, cliPlan, cliJournal, expectOneLineError, applyApi, planFor, waitForQuery, terminate } from '../support/apply-helpers.js';
-import type { Plan } from '../../src/engine/plan-model.js';
+import type { Plan } from '../../src/engine/plan/plan-model.js';
 
 /**
  * Window mode is one transaction: a failure anywhere — at any statement of any step, in the middle

@@ -8,11 +8,11 @@ import { loadExampleInto } from '../support/templates.js';
 import { planFor } from '../support/apply-helpers.js';
 import { ROOT } from '../support/cli.js';
 import { loadCatalog, type Catalog } from '../../src/db/catalog.js';
-import { findingsToReplay } from '../../src/engine/apply-order-interactions.js';
-import { changesRows, rehearseRowCountsInApplyOrder } from '../../src/engine/rehearsal.js';
-import { PLAN_DEFAULTS } from '../../src/engine/plan.js';
+import { findingsToReplay } from '../../src/engine/plan/apply-order-interactions.js';
+import { changesRows, rehearseRowCountsInApplyOrder } from '../../src/engine/plan/rehearsal.js';
+import { PLAN_DEFAULTS } from '../../src/engine/plan/plan.js';
 import { ensureParser } from '../../src/playbooks/expression.js';
-import type { FindingPlan, Mode, PlanStep } from '../../src/engine/plan-model.js';
+import type { FindingPlan, Mode, PlanStep } from '../../src/engine/plan/plan-model.js';
 
 /**
  * The plan previews what each finding changes when the whole plan is applied by replaying row

@@ -7,8 +7,8 @@ import { dbState } from '../support/checksum.js';
 import { runCli } from '../support/cli.js';
 import { SHOP_SQL, SHOP_FINDINGS, SHOP_ROWS, SHOP_BLOCKING, blockingCount } from '../support/apply-shop.js';
 import { makeTemplate, workDir, writeFindings, openWindow, cliPlan, cliJournal, previewedRows, halfDone, runSteps, planFor } from '../support/apply-helpers.js';
-import { stepKey } from '../../src/engine/step-runner.js';
-import type { Mode } from '../../src/engine/plan-model.js';
+import { stepKey } from '../../src/engine/apply/step-runner.js';
+import type { Mode } from '../../src/engine/plan/plan-model.js';
 
 /**
  * Every playbook, in both modes, applied alone (`apply --plan … --only ID`) through the CLI on a

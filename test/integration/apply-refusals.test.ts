@@ -6,7 +6,7 @@ import { dbState } from '../support/checksum.js';
 import { runCli } from '../support/cli.js';
 import { SHOP_SQL, SHOP_FINDINGS, unresolved } from '../support/apply-shop.js';
 import { makeTemplate, workDir, writeFindings, openWindow, closedWindow, cliPlan, cliJournal, expectOneLineError, withSession, waitForQuery, applyApi, planFor } from '../support/apply-helpers.js';
-import { ADVISORY_KEY } from '../../src/engine/apply.js';
+import { ADVISORY_KEY } from '../../src/engine/apply/apply.js';
 
 /**
  * Every refusal changes nothing: schema and row checksums are the same before and after, the exit
@@ -81,7 +81,7 @@ describe('apply refuses, and changes nothing', () => {
     await withDb(async (db) => {
       const plan = await planFor(db.url, SHOP_FINDINGS, 'window');
       await expectNothingChanged(db, async () => {
-        const { parseWindow } = await import('../../src/engine/window.js');
+        const { parseWindow } = await import('../../src/engine/apply/maintenance-window.js');
         const r = await applyApi(db.url, plan, snapshots(), { window: parseWindow(closedWindow()) });
         expect(r).toMatchObject({ status: 'refused', runId: null, rowsChanged: 0 });
         expect(r.error).toMatch(/^refused: outside the maintenance window/);

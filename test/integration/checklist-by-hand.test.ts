@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { buildPlan, PLAN_DEFAULTS } from '../../src/engine/plan.js';
+import { buildPlan, PLAN_DEFAULTS } from '../../src/engine/plan/plan.js';
 import { planToChecklist } from '../../src/export/checklist-md.js';
 import { actorhubDb, actorhubFindings, type ActorHubDb } from '../tui/harness.js';
 import { runPsqlFile } from '../support/psql.js';

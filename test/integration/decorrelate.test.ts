@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../support/db.js';
-import { AggregateJoins, type UniqueKeys } from '../../src/engine/decorrelate.js';
+import { AggregateJoins, type UniqueKeys } from '../../src/engine/checks/decorrelate.js';
 import { ensureParser } from '../../src/playbooks/expression.js';
 import { loadPlaybooks } from '../../src/playbooks/load.js';
 import { loadCatalog } from '../../src/db/catalog.js';
-import { prepareFinding, type PreparedFinding } from '../../src/engine/prepare.js';
-import { runPrechecks } from '../../src/engine/prechecks.js';
+import { prepareFinding, type PreparedFinding } from '../../src/engine/plan/prepare.js';
+import { runPrechecks } from '../../src/engine/checks/prechecks.js';
 import type { Finding } from '../../src/findings/model.js';
 import pg from 'pg';
 

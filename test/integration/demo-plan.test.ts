@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { CascadeNode, CheckResult, FindingPlan, Plan } from '../../src/engine/plan-model.js';
+import type { CascadeNode, CheckResult, FindingPlan, Plan } from '../../src/engine/plan/plan-model.js';
 import { createTestDb, type TestDb } from '../support/db.js';
 import { ACTORHUB, planOf } from '../support/plan-engine.js';
 

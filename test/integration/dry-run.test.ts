@@ -5,7 +5,7 @@ import { createTestDb, type TestDb } from '../support/db.js';
 import { dbState, type DbState } from '../support/checksum.js';
 import { runCli } from '../support/cli.js';
 import { ACTORHUB, planOf } from '../support/plan-engine.js';
-import type { FindingPlan, Plan } from '../../src/engine/plan-model.js';
+import type { FindingPlan, Plan } from '../../src/engine/plan/plan-model.js';
 
 /**
  * `plan` is a dry run: whatever the format and mode, with resolutions rehearsed (deletes, updates,

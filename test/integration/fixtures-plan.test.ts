@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CheckResult, FindingPlan, Plan } from '../../src/engine/plan-model.js';
+import type { CheckResult, FindingPlan, Plan } from '../../src/engine/plan/plan-model.js';
 import { createTestDb, type TestDb } from '../support/db.js';
 import { planOf } from '../support/plan-engine.js';
 

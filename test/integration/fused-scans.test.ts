@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { catalogOf, createTestDb, type TestDb } from '../support/db.js';
-import { countFused, fuseBatches, MAX_FUSED_GROUPS, type TableBatch } from '../../src/engine/fused-scans.js';
+import { countFused, fuseBatches, MAX_FUSED_GROUPS, type TableBatch } from '../../src/engine/checks/fused-scans.js';
 import { ensureParser } from '../../src/playbooks/expression.js';
 import type { Catalog } from '../../src/db/catalog.js';
-import { AggregateJoins, type UniqueKeys } from '../../src/engine/decorrelate.js';
+import { AggregateJoins, type UniqueKeys } from '../../src/engine/checks/decorrelate.js';
 
 /**
  * A child table that other tables' counters count is read once for its own checks and theirs

@@ -11,9 +11,9 @@ import { openWindow, writeFindings } from '../support/apply-helpers.js';
 import { loadFindings } from '../support/plan-engine.js';
 import { loadPlaybooks } from '../../src/playbooks/load.js';
 import { resolveTarget } from '../../src/db/connection.js';
-import { parseWindow } from '../../src/engine/window.js';
+import { parseWindow } from '../../src/engine/apply/maintenance-window.js';
 import { engineServices } from '../../src/tui/services.js';
-import type { FindingPlan, Plan } from '../../src/engine/plan-model.js';
+import type { FindingPlan, Plan } from '../../src/engine/plan/plan-model.js';
 
 /**
  * A findings file nobody vetted, run as a superuser: `plan` (window and online) and the review

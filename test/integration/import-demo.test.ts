@@ -5,7 +5,7 @@ import YAML from 'yaml';
 import { importReport } from '../../src/findings/import/import-report.js';
 import { createTestDb, type TestDb } from '../support/db.js';
 import { planOf, ACTORHUB } from '../support/plan-engine.js';
-import type { FindingPlan, Plan } from '../../src/engine/plan-model.js';
+import type { FindingPlan, Plan } from '../../src/engine/plan/plan-model.js';
 
 /**
  * Issue 5's promise: importing seed 000 gives findings whose plan on the demo database has no

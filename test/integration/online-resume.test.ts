@@ -22,7 +22,7 @@ import {
   withSession,
   runSteps,
 } from '../support/apply-helpers.js';
-import type { Plan } from '../../src/engine/plan-model.js';
+import type { Plan } from '../../src/engine/plan/plan-model.js';
 
 /**
  * Online mode commits step by step and journals each step: a run stopped anywhere is left
@@ -260,7 +260,7 @@ describe('online mode: interrupted anywhere, resumed to completion', () => {
     const db = await createTestDb(template.name);
     try {
       // The journal exists already; recording the run's findings fails.
-      const { JOURNAL_DDL } = await import('../../src/engine/journal.js');
+      const { JOURNAL_DDL } = await import('../../src/engine/apply/journal.js');
       await db.query(JOURNAL_DDL);
       await db.query(`CREATE FUNCTION pgmend.refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'journal is read-only'; END $$;
                       CREATE TRIGGER refuse BEFORE INSERT ON pgmend.findings FOR EACH ROW EXECUTE FUNCTION pgmend.refuse()`);

@@ -4,7 +4,7 @@ import { createTestDb, type TestDb } from '../support/db.js';
 import { runCli } from '../support/cli.js';
 import { startWriter, type WriterStats } from '../support/writer.js';
 import { makeTemplate, workDir, writeFindings, openWindow, cliPlan, halfDone } from '../support/apply-helpers.js';
-import type { Mode } from '../../src/engine/plan-model.js';
+import type { Mode } from '../../src/engine/plan/plan-model.js';
 
 /**
  * A writer updating rows of the target table while the fixes are applied. Online mode holds its

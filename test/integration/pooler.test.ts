@@ -8,7 +8,7 @@ import { SHOP_SQL, SHOP_FINDINGS } from '../support/apply-shop.js';
 import { makeTemplate, workDir, writeFindings, openWindow, cliPlan, cliJournal, expectOneLineError } from '../support/apply-helpers.js';
 import { startPaused } from '../reliability/support/fault-run.js';
 import { startPgbouncer, type Pooler } from '../support/pgbouncer.js';
-import type { Plan } from '../../src/engine/plan-model.js';
+import type { Plan } from '../../src/engine/plan/plan-model.js';
 
 /**
  * Through a real pgbouncer, in transaction and in session pooling: nothing of pgmend's session is

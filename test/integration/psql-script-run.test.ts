@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { planToPsql } from '../../src/export/psql-script.js';
-import type { FindingPlan, Mode, Plan } from '../../src/engine/plan-model.js';
+import type { FindingPlan, Mode, Plan } from '../../src/engine/plan/plan-model.js';
 import { createTestDb, type TestDb } from '../support/db.js';
 import { runPsqlFile } from '../support/psql.js';
 import { backupAndDelete, findingPlan, step } from '../support/sample-plan.js';

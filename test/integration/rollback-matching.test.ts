@@ -5,7 +5,7 @@ import path from 'node:path';
 import { createTestDb, queryOnce } from '../support/db.js';
 import { dbState } from '../support/checksum.js';
 import { applyApi, makeTemplate, planFor } from '../support/apply-helpers.js';
-import { rollbackRun } from '../../src/engine/rollback.js';
+import { rollbackRun } from '../../src/engine/rollback/rollback.js';
 import { resolveTarget } from '../../src/db/connection.js';
 
 /**

@@ -6,7 +6,7 @@ import { runCli } from '../support/cli.js';
 import { readFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { workDir, writeFindings, openWindow, cliPlan, expectOneLineError } from '../support/apply-helpers.js';
-import type { Plan } from '../../src/engine/plan-model.js';
+import type { Plan } from '../../src/engine/plan/plan-model.js';
 
 /**
  * Row-level security never hides rows from pgmend: a table whose policy filters what the role sees

@@ -5,10 +5,10 @@ import { createTestDb, type TestDb } from '../support/db.js';
 import { loadCatalog } from '../../src/db/catalog.js';
 import { ensureParser } from '../../src/playbooks/expression.js';
 import { statementLocks } from '../../src/playbooks/statement-locks.js';
-import { heldLocks, takenBetween } from '../../src/engine/observed-locks.js';
-import { declareStepLocks } from '../../src/engine/step-locks.js';
-import { checkPrivileges } from '../../src/engine/privileges.js';
-import type { FindingPlan, PlanStep } from '../../src/engine/plan-model.js';
+import { heldLocks, takenBetween } from '../../src/engine/plan/observed-locks.js';
+import { declareStepLocks } from '../../src/engine/plan/step-locks.js';
+import { checkPrivileges } from '../../src/engine/apply/privileges.js';
+import type { FindingPlan, PlanStep } from '../../src/engine/plan/plan-model.js';
 import { planOf } from '../support/plan-engine.js';
 
 /**

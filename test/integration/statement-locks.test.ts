@@ -4,7 +4,7 @@ import pg from 'pg';
 import { loadCatalog } from '../../src/db/catalog.js';
 import { ensureParser } from '../../src/playbooks/expression.js';
 import { statementLocks } from '../../src/playbooks/statement-locks.js';
-import { heldLocks, takenBetween } from '../../src/engine/observed-locks.js';
+import { heldLocks, takenBetween } from '../../src/engine/plan/observed-locks.js';
 import { mergeLocks, undeclared, type TableLocks } from '../../src/playbooks/lock-modes.js';
 import { LOCK_CORPUS, LOCK_SCHEMA } from '../support/lock-corpus.js';
 

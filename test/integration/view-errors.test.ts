@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
-import type { FindingPlan, Plan } from '../../src/engine/plan-model.js';
+import type { FindingPlan, Plan } from '../../src/engine/plan/plan-model.js';
 import { createTestDb, type TestDb } from '../support/db.js';
 import { dbState, type DbState } from '../support/checksum.js';
 import { runCli } from '../support/cli.js';

@@ -9,7 +9,7 @@ import { FAULT_FINDINGS } from './support/fault-matrix.js';
 import { journalStatuses } from './support/fault-run.js';
 import { startWriter, type WriterStats } from '../support/writer.js';
 import { recordSection } from './support/figures.js';
-import type { Mode } from '../../src/engine/plan-model.js';
+import type { Mode } from '../../src/engine/plan/plan-model.js';
 
 /**
  * Contention: a long transaction holds a lock on a table the apply must alter (prices). The apply

@@ -3,7 +3,7 @@ import { SHOP_SQL } from '../support/apply-shop.js';
 import { prepareMatrix, injectOne, summarize, type Matrix, type Outcome } from './support/fault-matrix.js';
 import { startOwnServer, type OwnServer } from './support/own-server.js';
 import { recordSection } from './support/figures.js';
-import type { Mode } from '../../src/engine/plan-model.js';
+import type { Mode } from '../../src/engine/plan/plan-model.js';
 
 /**
  * The server restarted under a running apply, at every point of the run, in both modes: on a

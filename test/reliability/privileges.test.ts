@@ -10,7 +10,7 @@ import { makeTemplate, workDir, writeFindings, openWindow, expectOneLineError, h
 import { FAULT_FINDINGS } from './support/fault-matrix.js';
 import { journalStatuses } from './support/fault-run.js';
 import { recordSection } from './support/figures.js';
-import type { Plan } from '../../src/engine/plan-model.js';
+import type { Plan } from '../../src/engine/plan/plan-model.js';
 
 /**
  * Least privilege. `plan --no-rehearse` works for a role that can only read (also with a journal

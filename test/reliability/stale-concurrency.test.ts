@@ -8,7 +8,7 @@ import { SHOP_SQL, SHOP_FINDINGS, BLOCKING_SQL } from '../support/apply-shop.js'
 import { makeTemplate, workDir, writeFindings, openWindow, cliPlan, expectOneLineError } from '../support/apply-helpers.js';
 import { journalStatuses, startPaused } from './support/fault-run.js';
 import { recordSection } from './support/figures.js';
-import type { Mode, Plan } from '../../src/engine/plan-model.js';
+import type { Mode, Plan } from '../../src/engine/plan/plan-model.js';
 
 /**
  * Stale plans: what changed between plan and apply — new duplicates, violations, orphans, fewer of

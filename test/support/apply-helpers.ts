@@ -7,15 +7,15 @@ import YAML from 'yaml';
 import { expect } from 'vitest';
 import { adminUrl, urlFor } from './db.js';
 import { runCli, type CliResult } from './cli.js';
-import { buildPlan, PLAN_DEFAULTS } from '../../src/engine/plan.js';
-import { applyPlan } from '../../src/engine/apply.js';
-import { resumeRun } from '../../src/engine/apply-online.js';
-import { parseWindow } from '../../src/engine/window.js';
+import { buildPlan, PLAN_DEFAULTS } from '../../src/engine/plan/plan.js';
+import { applyPlan } from '../../src/engine/apply/apply.js';
+import { resumeRun } from '../../src/engine/apply/apply-online.js';
+import { parseWindow } from '../../src/engine/apply/maintenance-window.js';
 import { resolveTarget } from '../../src/db/connection.js';
 import { loadPlaybooks } from '../../src/playbooks/load.js';
 import { parseFindingsText } from '../../src/findings/load.js';
-import type { ApplyOptions, ApplyResult } from '../../src/engine/apply-model.js';
-import type { FindingPlan, Mode, Plan } from '../../src/engine/plan-model.js';
+import type { ApplyOptions, ApplyResult } from '../../src/engine/apply/apply-model.js';
+import type { FindingPlan, Mode, Plan } from '../../src/engine/plan/plan-model.js';
 
 /** Shared pieces of the apply / online / rollback integration tests. */
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { buildPlan, PLAN_DEFAULTS, type PlanOptions } from '../../src/engine/plan.js';
-import type { Plan } from '../../src/engine/plan-model.js';
+import { buildPlan, PLAN_DEFAULTS, type PlanOptions } from '../../src/engine/plan/plan.js';
+import type { Plan } from '../../src/engine/plan/plan-model.js';
 import { resolveTarget } from '../../src/db/connection.js';
 import { loadPlaybooks } from '../../src/playbooks/load.js';
 import { loadFindingsFile, parseFindingsText } from '../../src/findings/load.js';

@@ -1,4 +1,4 @@
-import type { FindingPlan, Plan, PlanStep } from '../../src/engine/plan-model.js';
+import type { FindingPlan, Plan, PlanStep } from '../../src/engine/plan/plan-model.js';
 import type { Finding } from '../../src/findings/model.js';
 
 /**

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import React from 'react';
 import { render } from 'ink-testing-library';
 import chalk from 'chalk';
-import type { FindingPlan, Plan } from '../../src/engine/plan-model.js';
+import type { FindingPlan, Plan } from '../../src/engine/plan/plan-model.js';
 import { actorhubDb, actorhubFindings, actorhubPlan, session, stripAnsi, type ActorHubDb } from './harness.js';
 import type { Finding } from '../../src/findings/model.js';
 import type { PlaybookSet } from '../../src/playbooks/load.js';

@@ -4,7 +4,7 @@ import { EXAMPLES_DIR } from '../../src/demo/examples.js';
 import os from 'node:os';
 import path from 'node:path';
 import type { Finding } from '../../src/findings/model.js';
-import type { Plan } from '../../src/engine/plan-model.js';
+import type { Plan } from '../../src/engine/plan/plan-model.js';
 import type { PlaybookSet } from '../../src/playbooks/load.js';
 import { actorhubDb, actorhubFindings, actorhubPlan, KEYS, session, type ActorHubDb, type Session } from './harness.js';
 

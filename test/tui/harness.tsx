@@ -7,8 +7,8 @@ import { loadPlaybooks, type PlaybookSet } from '../../src/playbooks/load.js';
 import { loadFindingsFile } from '../../src/findings/load.js';
 import { EXAMPLES_DIR } from '../../src/demo/examples.js';
 import type { Finding } from '../../src/findings/model.js';
-import type { Plan } from '../../src/engine/plan-model.js';
-import { parseWindow, type MaintenanceWindow } from '../../src/engine/window.js';
+import type { Plan } from '../../src/engine/plan/plan-model.js';
+import { parseWindow, type MaintenanceWindow } from '../../src/engine/apply/maintenance-window.js';
 import { engineServices, type ReviewServices } from '../../src/tui/services.js';
 import { createStore, type Store } from '../../src/tui/store.js';
 import { initialState } from '../../src/tui/state.js';
@@ -189,6 +189,6 @@ export function liveLines(frame: string, rows: number): string[] {
 
 /** The whole ActorHub plan, built by the real engine (no TUI involved). */
 export async function actorhubPlan(db: ActorHubDb, findings: Finding[], playbooks: PlaybookSet): Promise<Plan> {
-  const { buildPlan, PLAN_DEFAULTS } = await import('../../src/engine/plan.js');
+  const { buildPlan, PLAN_DEFAULTS } = await import('../../src/engine/plan/plan.js');
   return buildPlan({ target: db.target, findings, playbooks, mode: 'window', rehearse: true, ...PLAN_DEFAULTS });
 }

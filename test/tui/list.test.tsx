@@ -6,7 +6,7 @@ import { statusSummary } from '../../src/export/summary.js';
 import { visibleItems } from '../../src/tui/list-view.js';
 import type { Finding } from '../../src/findings/model.js';
 import type { PlaybookSet } from '../../src/playbooks/load.js';
-import type { Plan } from '../../src/engine/plan-model.js';
+import type { Plan } from '../../src/engine/plan/plan-model.js';
 import { actorhubDb, actorhubFindings, actorhubPlan, KEYS, liveLines, session, type ActorHubDb, type Session } from './harness.js';
 
 /** The finding list: first frame, statuses filling in, navigation, filter, sort, marks, help, export, quit. */

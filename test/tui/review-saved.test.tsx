@@ -7,7 +7,7 @@ import { loadFindingsFile } from '../../src/findings/load.js';
 import type { PlaybookSet } from '../../src/playbooks/load.js';
 import { planToJson, parsePlanJson } from '../../src/export/plan-json.js';
 import { planToChecklist } from '../../src/export/checklist-md.js';
-import { applyPlan } from '../../src/engine/apply.js';
+import { applyPlan } from '../../src/engine/apply/apply.js';
 import { maxContext } from '../../src/tui/diff-context.js';
 import { actorhubDb, actorhubFindings, KEYS, openWindow, session, type ActorHubDb, type Session } from './harness.js';
 

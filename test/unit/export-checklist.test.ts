@@ -5,7 +5,7 @@ import { toString } from 'mdast-util-to-string';
 import type { Root, RootContent } from 'mdast';
 import { planToChecklist } from '../../src/export/checklist-md.js';
 import { cell, escapeInline, fence } from '../../src/export/markdown.js';
-import type { Plan } from '../../src/engine/plan-model.js';
+import type { Plan } from '../../src/engine/plan/plan-model.js';
 import { findingPlan, onlinePlan, samplePlan, step } from '../support/sample-plan.js';
 
 const now = new Date('2025-10-20T09:00:00Z');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { planToPsql } from '../../src/export/psql-script.js';
 import { exportPlan } from '../../src/export/index.js';
 import { PgmendError, UsageError } from '../../src/util/errors.js';
-import type { Plan } from '../../src/engine/plan-model.js';
+import type { Plan } from '../../src/engine/plan/plan-model.js';
 import { backupAndDelete, findingPlan, onlinePlan, samplePlan, step } from '../support/sample-plan.js';
 
 const now = new Date('2025-10-20T09:00:00Z');

@@ -7,7 +7,7 @@ import { SHOP_FINDINGS } from '../../support/apply-shop.js';
 import { workDir, writeFindings, openWindow, expectOneLineError, applyApi, halfDone } from '../../support/apply-helpers.js';
 import { applyWithFault, backupTables, journalStatuses, noPgmendSessions, type Fault } from './fault-run.js';
 import { parsePlanJson } from '../../../src/export/index.js';
-import type { Mode, Plan } from '../../../src/engine/plan-model.js';
+import type { Mode, Plan } from '../../../src/engine/plan/plan-model.js';
 
 /**
  * Faults at every point of an apply run, one fresh database per (point, fault): the seam's named

@@ -4,7 +4,7 @@ import { CLI, ROOT, type CliResult } from '../../support/cli.js';
 
 /**
  * Drives `pgmend apply` to one point of its run and injects a fault there. The CLI runs with
- * PGMEND_FAULT=<point> (src/engine/fault-seam.ts): at that point it prints
+ * PGMEND_FAULT=<point> (src/engine/apply/fault-seam.ts): at that point it prints
  * `pgmend-fault: paused at <point>` on stderr and waits for SIGCONT. The fault happens while it
  * waits: its backend terminated, the process killed with SIGKILL, or the server restarted; then
  * it is let go (SIGCONT) to meet the consequences.

@@ -4,7 +4,7 @@ import { SHOP_SQL } from '../../support/apply-shop.js';
 import { makeTemplate } from '../../support/apply-helpers.js';
 import { prepareMatrix, injectOne, expectPointsComplete, summarize, type Matrix, type Outcome } from './fault-matrix.js';
 import { recordSection, type SectionId } from './figures.js';
-import type { Mode } from '../../../src/engine/plan-model.js';
+import type { Mode } from '../../../src/engine/plan/plan-model.js';
 
 /**
  * One sweep: the shop's three findings applied in `mode`, and at every point of the run the

@@ -77,7 +77,7 @@ export function renderReport(sections: Section[]): string {
     `| longest writer stall observed | ${worst ? `${Math.round(worst.writerStallMs!)} ms (lock_timeout ${worst.lockTimeoutMs} ms)` : 'not measured'} |`,
     `| secrets leaked | ${sum(h.map((x) => x.secretsLeaked))} (in ${sum(h.map((x) => x.secretPlacesChecked))} outputs, files, journal rows, snapshots and logs checked) |`,
     '',
-    'How faults are placed: `PGMEND_FAULT=<point>` (a test-only seam in src/engine/fault-seam.ts, inert unless set) makes `pgmend apply` stop at that point of its run, print `pgmend-fault: paused at <point>` and wait; the test then terminates its backend (`pg_terminate_backend`), kills the process (SIGKILL) or restarts the server, and lets it go on. Every run uses a fresh copy of the database; "intact" means every check listed in its section passed.',
+    'How faults are placed: `PGMEND_FAULT=<point>` (a test-only seam in src/engine/apply/fault-seam.ts, inert unless set) makes `pgmend apply` stop at that point of its run, print `pgmend-fault: paused at <point>` and wait; the test then terminates its backend (`pg_terminate_backend`), kills the process (SIGKILL) or restarts the server, and lets it go on. Every run uses a fresh copy of the database; "intact" means every check listed in its section passed.',
     '',
   ];
   for (const s of sections) out.push(`## ${s.title}`, '', ...s.lines, '');

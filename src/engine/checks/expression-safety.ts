@@ -1,0 +1,114 @@
+import type pg from 'pg';
+import { quoteIdent, quoteQualified } from '../../db/quote.js';
+import type { PreparedFinding } from '../plan/prepare.js';
+import { parseSync } from 'pgsql-parser';
+import { functionsRunByViews } from './view-functions.js';
+
+/**
+ * Findings' expressions (check, counter, unique/index keys and WHERE predicates…) run in the
+ * prechecks and the rehearsal, so they may only call what cannot act: functions PostgreSQL
+ * resolves to IMMUTABLE or STABLE — operators and casts by the function behind them, and
+ * functions inside any view the expression reads, transitively. An allow-list by volatility, not
+ * a deny-list of names: a VOLATILE function is refused with its name, whatever it is called.
+ *
+ * PostgreSQL itself resolves: each expression becomes a temporary view in a transaction that
+ * rolls back (defining a view runs nothing), and the functions its stored rule calls are read
+ * (view-functions.ts).
+ */
+
+/** Params whose values are SQL expressions the playbook splices into its queries. */
+const EXPRESSION_TYPES = new Set(['expression', 'predicate', 'keys']);
+
+/** The expressions of a prepared finding by param, as rendered (already parenthesised and quoted). */
+export function expressionsOf(p: PreparedFinding): { param: string; what: string; sql: string }[] {
+  const out: { param: string; what: string; sql: string }[] = [];
+  for (const [name, spec] of Object.entries(p.playbook.params)) {
+    if (!EXPRESSION_TYPES.has(spec.type) || p.finding.params[name] === undefined) continue;
+    const sql = (p.view as Record<string, unknown>)[name];
+    const what = spec.type === 'predicate' ? 'WHERE predicate' : spec.type === 'keys' ? 'key expression' : 'expression';
+    if (typeof sql === 'string' && sql.trim()) out.push({ param: name, what, sql });
+  }
+  return out;
+}
+
+/** For each finding an expression of which calls a volatile function: the message saying which. */
+const RULE = "a finding's expressions may only call IMMUTABLE or STABLE functions (operators and casts likewise)";
+
+export async function refuseVolatileExpressions(client: pg.Client, prepared: PreparedFinding[], timeouts: { lockTimeoutMs: number; statementTimeoutMs: number }): Promise<Map<string, string>> {
+  const refused = new Map<string, string>();
+  const todo = prepared.filter((p) => p.target).flatMap((p) => expressionsOf(p).map((e) => ({ p, ...e })));
+  if (todo.length === 0) return refused;
+  let locked = false;
+  await client.query('BEGIN');
+  try {
+    // The temporary view takes ACCESS SHARE on the table: never queue behind another session for it.
+    await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(timeouts.lockTimeoutMs))}`);
+    await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(timeouts.statementTimeoutMs))}`);
+    for (const { p, param, what, sql } of todo) {
+      if (refused.has(p.finding.id)) continue;
+      let volatile: string[];
+      let byName = false;
+      await client.query('SAVEPOINT pgmend_expression_probe');
+      try {
+        if (locked) throw new Error('a table is locked by another session');
+        await client.query(`CREATE TEMP VIEW pgmend_expression_probe AS SELECT ${sql} FROM ${quoteQualified(p.target!.schema, p.target!.name)}`);
+        const { rows } = await client.query<{ oid: number }>(`SELECT 'pg_temp.pgmend_expression_probe'::regclass::oid AS oid`);
+        volatile = (await functionsRunByViews(client, [rows[0]!.oid])).filter((f) => f.volatile).map((f) => f.signature);
+      } catch (e) {
+        // Another session holds a table locked: not waited for again, the rest are decided by name.
+        if ((e as { code?: string }).code === '55P03') locked = true;
+        // No temporary view here (a read-only database or role, a table locked by another session,
+        // or PostgreSQL cannot resolve it in a view): decide by name instead — catalog reads only,
+        // as the worst function any name could resolve to.
+        await client.query('ROLLBACK TO SAVEPOINT pgmend_expression_probe');
+        volatile = await volatileByName(client, sql);
+        byName = true;
+      } finally {
+        await client.query('ROLLBACK TO SAVEPOINT pgmend_expression_probe');
+      }
+      if (volatile.length > 0) {
+        refused.set(p.finding.id, `${p.finding.id}.params.${param}: ${what} calls ${volatile.join(', ')}, which ${volatile.length > 1 ? 'are' : 'is'} VOLATILE${byName ? ' (by name: PostgreSQL could not resolve it here)' : ''} — ${RULE}`);
+      }
+    }
+  } finally {
+    await client.query('ROLLBACK').catch(() => {});
+  }
+  return refused;
+}
+
+/** Every VOLATILE function a name in the expression could resolve to: functions, operators, casts, views it reads. */
+async function volatileByName(client: pg.Client, sql: string): Promise<string[]> {
+  const fns = new Set<string>();
+  const ops = new Set<string>();
+  const types = new Set<string>();
+  const relations = new Set<string>();
+  const last = (list: unknown) => ((Array.isArray(list) ? list.at(-1) : undefined) as { String?: { sval?: string } } | undefined)?.String?.sval;
+  const visit = (v: unknown): void => {
+    if (Array.isArray(v)) return v.forEach(visit);
+    if (!v || typeof v !== 'object') return;
+    const node = v as Record<string, unknown>;
+    const fn = (node.FuncCall as { funcname?: unknown } | undefined)?.funcname;
+    if (fn) fns.add(last(fn) ?? '');
+    const op = (node.A_Expr as { name?: unknown } | undefined)?.name;
+    if (op) ops.add(last(op) ?? '');
+    const type = (node.TypeCast as { typeName?: { names?: unknown } } | undefined)?.typeName?.names;
+    if (type) types.add(last(type) ?? '');
+    if (typeof node.relname === 'string') relations.add(node.schemaname ? quoteQualified(String(node.schemaname), node.relname) : quoteIdent(node.relname));
+    Object.values(node).forEach(visit);
+  };
+  visit(parseSync(`SELECT ${sql}`));
+  const { rows } = await client.query<{ signature: string }>(
+    `SELECT p.oid::regprocedure::text AS signature FROM pg_proc p
+      WHERE p.provolatile = 'v' AND (p.proname = ANY($1::text[])
+         OR p.oid IN (SELECT oprcode FROM pg_operator WHERE oprname = ANY($2::text[]))
+         OR p.oid IN (SELECT c.castfunc FROM pg_cast c JOIN pg_type t ON t.oid = c.casttarget WHERE t.typname = ANY($3::text[])))
+      ORDER BY 1`,
+    [[...fns], [...ops], [...types]],
+  );
+  const { rows: views } = await client.query<{ oid: number }>(
+    `SELECT c.oid FROM unnest($1::text[]) n JOIN pg_class c ON c.oid = to_regclass(n) WHERE c.relkind = 'v'`,
+    [[...relations]],
+  );
+  const throughViews = (await functionsRunByViews(client, views.map((v) => v.oid))).filter((f) => f.volatile).map((f) => f.signature);
+  return [...new Set([...rows.map((r) => r.signature), ...throughViews])];
+}

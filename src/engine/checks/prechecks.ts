@@ -1,0 +1,216 @@
+import type pg from 'pg';
+import type { CheckResult, Row } from '../plan/plan-model.js';
+import type { PreparedFinding } from '../plan/prepare.js';
+import type { RenderedCheck } from '../../playbooks/render.js';
+import { quoteIdent } from '../../db/quote.js';
+import { errorMessage } from '../../util/errors.js';
+import { AggregateJoins, type UniqueKeys } from './decorrelate.js';
+import { countFused, type TableBatch } from './fused-scans.js';
+import { batchCountSelect } from './batch-count.js';
+import { constraintsOf, findTable, indexesOf, type Catalog } from '../../db/catalog.js';
+
+/**
+ * Prechecks: exact counts of the rows that block each fix, and bounded samples. Every predicate
+ * check of one table — across all findings — is counted in ONE scan of that table with
+ * `count(*) FILTER (WHERE …)`; samples and value breakdowns are fetched only for checks that
+ * found rows, with LIMIT.
+ */
+
+export interface PrecheckOptions {
+  sampleSize: number;
+  /** Lets orphan checks join their parent by its unique key instead of probing it per row. */
+  catalog?: Catalog;
+  /** For a check that ran out of lock_timeout: the tables other sessions held when the plan began, and the timeout. */
+  heldTables?: string[];
+  lockTimeoutMs?: number;
+  /** Called as each finding's checks complete, for progress display. */
+  onFinding?: (id: string) => void;
+}
+
+/** A lock another session holds past lock_timeout is said as such (the server says only "canceling statement"). */
+export function queryError(e: unknown, opts: Pick<PrecheckOptions, "heldTables" | "lockTimeoutMs">): string {
+  if ((e as { code?: string }).code !== '55P03') return errorMessage(e);
+  const held = opts.heldTables?.length ? ` (held now: ${opts.heldTables.join(', ')})` : '';
+  const after = opts.lockTimeoutMs ? `lock_timeout ${opts.lockTimeoutMs} ms` : 'lock_timeout';
+  return `a table it reads is locked by another session${held}: gave up after ${after}, not waited for — retry once that session has finished, or raise --lock-timeout`;
+}
+
+export type PrecheckOutcome = { ok: true; checks: CheckResult[] } | { ok: false; error: string };
+
+interface PendingCheck {
+  p: PreparedFinding;
+  check: RenderedCheck;
+  result: CheckResult;
+}
+
+/** The columns of sample rows: primary key first, internal pgmend_* helpers dropped. */
+function orderSample(p: PreparedFinding, rows: Row[]): Row[] {
+  const pk = p.target?.primaryKey ?? [];
+  return rows.map((r) => {
+    const out: Row = {};
+    for (const k of pk) if (k in r) out[k] = r[k];
+    for (const [k, v] of Object.entries(r)) if (!(k in out) && (k === 'pgmend_group' || !k.startsWith('pgmend_'))) out[k] = v;
+    return out;
+  });
+}
+
+/** Sample order: the primary key, else the row's ctid — `ORDER BY 1` fails when the first column has no ordering (json, point). */
+const pkOrder = (p: PreparedFinding, t: string) => (p.target?.primaryKey.length ? p.target.primaryKey.map(quoteIdent).join(', ') : `${t}.ctid`);
+
+async function fillDetails(client: pg.Client, pending: PendingCheck, sampleSize: number, presampled?: Row[]): Promise<void> {
+  const { p, check, result } = pending;
+  if (result.rows === 0 || sampleSize <= 0) return;
+  const t = p.view.table as string;
+  const pk = pkOrder(p, t);
+  if (presampled) {
+    result.sample = orderSample(p, presampled);
+  } else if (check.sample) {
+    // The playbook's sample bounds itself (duplicates: the first N whole groups); cap it anyway.
+    const { rows } = await client.query(`${check.sample} LIMIT 1000`);
+    result.sample = orderSample(p, rows);
+  } else if (check.predicate) {
+    const joins = aggregateJoins(p);
+    const predicate = joins.rewrite(check.predicate);
+    const { rows } = await client.query(`${joins.with()}SELECT ${t}.* FROM ${t}${joins.joins()} WHERE ${predicate} ORDER BY ${pk} LIMIT ${sampleSize}`);
+    result.sample = orderSample(p, rows);
+  }
+  if (check.values) {
+    const { rows } = await client.query(`${check.values} LIMIT 50`);
+    result.values = rows.map((r) => ({ value: r.value, rows: Number(r.rows) }));
+  }
+}
+
+/**
+ * Samples of a table's checks that read grouped child tables (counters): one query for all of
+ * them, so each child table is grouped once rather than once per check. Each check gets the rows
+ * its own query would (`ORDER BY pk LIMIT n` among its matches). On any error, nothing: the
+ * per-check queries run instead.
+ */
+async function groupedSamples(client: pg.Client, byTable: Map<string, PendingCheck[]>, failed: Map<string, string>, n: number): Promise<Map<PendingCheck, Row[]>> {
+  const out = new Map<PendingCheck, Row[]>();
+  for (const [table, checks] of byTable) {
+    const joins = aggregateJoins(checks[0]!.p);
+    const grouped = checks
+      .filter((c) => c.result.rows > 0 && !c.check.sample && !failed.has(c.p.finding.id))
+      .map((c) => ({ c, predicate: joins.rewrite(c.check.predicate!) }))
+      .filter((g) => g.predicate !== g.c.check.predicate);
+    if (grouped.length < 2) continue;
+    const pk = pkOrder(grouped[0]!.c.p, table);
+    // The outer ORDER BY reads the subquery's columns: the ctid comes along as a pgmend_ helper.
+    const cols = grouped.map(
+      (g, i) => `(${g.predicate}) AS pgmend_s${i}, CASE WHEN (${g.predicate}) THEN row_number() OVER (PARTITION BY (${g.predicate}) IS TRUE ORDER BY ${pk}) END AS pgmend_r${i}`,
+    );
+    const wanted = grouped.map((_, i) => `(pgmend_s${i} AND pgmend_r${i} <= ${n})`).join(' OR ');
+    try {
+      const { rows } = await client.query(`${joins.with()}SELECT * FROM (SELECT ${table}.*, ${pk.endsWith('.ctid') ? `${pk} AS pgmend_ctid, ` : ''}${cols.join(', ')} FROM ${table}${joins.joins()}) AS pgmend_x WHERE ${wanted} ORDER BY ${pk.endsWith('.ctid') ? 'pgmend_ctid' : pk}`);
+      grouped.forEach((g, i) => out.set(g.c, rows.filter((r) => r[`pgmend_s${i}`] === true && Number(r[`pgmend_r${i}`]) <= n)));
+    } catch {
+      await client.query('ROLLBACK TO SAVEPOINT pgmend_precheck').catch(() => {});
+    }
+  }
+  return out;
+}
+
+/** Correlated aggregate subqueries of the finding's table, answered by one grouped scan each (see decorrelate.ts). */
+function aggregateJoins(p: PreparedFinding, catalog?: Catalog, prefix?: string): AggregateJoins {
+  return new AggregateJoins(p.target ? { schema: p.target.schema, name: p.target.name } : { schema: '', name: '' }, catalog && uniqueKeys(catalog), prefix);
+}
+
+/** Primary keys, unique constraints and plain unique indexes (valid, no predicate, no expression). */
+function uniqueKeys(catalog: Catalog): UniqueKeys {
+  return ({ schema, name }) => {
+    const t = findTable(catalog, schema ? `${quoteIdent(schema)}.${quoteIdent(name)}` : quoteIdent(name));
+    if (!t) return undefined;
+    const keys = constraintsOf(catalog, t).filter((c) => c.type === 'p' || c.type === 'u').map((c) => c.columns);
+    for (const i of indexesOf(catalog, t)) {
+      if (i.unique && i.valid && i.predicate === null && i.columns.every((c) => c !== null)) keys.push(i.columns as string[]);
+    }
+    return keys;
+  };
+}
+
+export async function runPrechecks(client: pg.Client, prepared: PreparedFinding[], opts: PrecheckOptions): Promise<Map<string, PrecheckOutcome>> {
+  const outcomes = new Map<string, PrecheckOutcome>();
+  const pendingByFinding = new Map<string, PendingCheck[]>();
+  const byTable = new Map<string, PendingCheck[]>();
+  const standalone: PendingCheck[] = [];
+
+  for (const p of prepared) {
+    const list: PendingCheck[] = [];
+    for (const check of p.checks) {
+      if (check.spec.extra) continue; // engine-computed (cascade), not a row count
+      const pending: PendingCheck = { p, check, result: { id: check.spec.id, rows: 0, blocking: check.spec.blocking, sample: [] } };
+      list.push(pending);
+      if (check.predicate && !check.count) {
+        const key = p.view.table as string;
+        byTable.set(key, [...(byTable.get(key) ?? []), pending]);
+      } else {
+        standalone.push(pending);
+      }
+    }
+    pendingByFinding.set(p.finding.id, list);
+  }
+
+  const failed = new Map<string, string>();
+  // One scan per table for all its predicate checks; tables that counters of other tables count
+  // are read once for both (fused-scans.ts). If a table's batch fails (one bad expression), fall
+  // back to one query per check so only the faulty finding errors.
+  const batches: TableBatch[] = [...byTable].map(([table, checks], i) => {
+    const p = checks[0]!.p;
+    const joins = aggregateJoins(p, opts.catalog, `pgmend_t${i}_d`);
+    return { table, target: { schema: p.target?.schema ?? '', name: p.target?.name ?? '' }, joins, predicates: checks.map((c) => joins.rewrite(c.check.predicate!)) };
+  });
+  const fused = opts.catalog ? await countFused(client, batches, opts.catalog) : new Map<number, number[]>();
+  for (const [b, [table, checks]] of [...byTable].entries()) {
+    const counted = fused.get(b);
+    if (counted) {
+      checks.forEach((c, i) => (c.result.rows = counted[i]!));
+      continue;
+    }
+    const { joins, predicates } = batches[b]!;
+    const sql = joins.with() + batchCountSelect(table, joins, predicates);
+    try {
+      const { rows } = await client.query(sql);
+      checks.forEach((c, i) => (c.result.rows = Number(rows[0][`c${i}`])));
+    } catch {
+      await client.query('ROLLBACK TO SAVEPOINT pgmend_precheck').catch(() => {});
+      for (const c of checks) {
+        try {
+          const { rows } = await client.query(`SELECT count(*) AS n FROM ${table} WHERE ${c.check.predicate}`);
+          c.result.rows = Number(rows[0].n);
+        } catch (e) {
+          failed.set(c.p.finding.id, `check ${c.check.spec.id}: ${queryError(e, opts)}`);
+          await client.query('ROLLBACK TO SAVEPOINT pgmend_precheck').catch(() => {});
+        }
+      }
+    }
+  }
+  for (const c of standalone) {
+    try {
+      const { rows } = await client.query(c.check.count!);
+      c.result.rows = Number(rows[0].rows);
+      if (rows[0].groups !== undefined) c.result.groups = Number(rows[0].groups);
+    } catch (e) {
+      failed.set(c.p.finding.id, `check ${c.check.spec.id}: ${queryError(e, opts)}`);
+      await client.query('ROLLBACK TO SAVEPOINT pgmend_precheck').catch(() => {});
+    }
+  }
+
+  const presampled = opts.sampleSize > 0 ? await groupedSamples(client, byTable, failed, opts.sampleSize) : new Map<PendingCheck, Row[]>();
+  for (const p of prepared) {
+    const id = p.finding.id;
+    const list = pendingByFinding.get(id) ?? [];
+    if (!failed.has(id)) {
+      try {
+        for (const c of list) await fillDetails(client, c, opts.sampleSize, presampled.get(c));
+      } catch (e) {
+        failed.set(id, `sample: ${queryError(e, opts)}`);
+        await client.query('ROLLBACK TO SAVEPOINT pgmend_precheck').catch(() => {});
+      }
+    }
+    const error = failed.get(id);
+    outcomes.set(id, error ? { ok: false, error } : { ok: true, checks: list.map((c) => c.result) });
+    opts.onFinding?.(id);
+  }
+  return outcomes;
+}

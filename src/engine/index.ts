@@ -1,0 +1,34 @@
+/**
+ * The engine's one door: `cli/`, `tui/` and `export/` import the engine from here only (a
+ * dependency-cruiser rule holds it). The stages behind it: `checks/` (prechecks: batched, fused,
+ * decorrelated counts), `plan/` (build, rehearsal, cascade, order, the plan model), `apply/` (window
+ * and online runs, guard, journal, lease), `rollback/`, and `scan/` (findings from a live database).
+ */
+export { buildPlan, PLAN_DEFAULTS, type PlanEvent } from './plan/plan.js';
+export type {
+  Mode,
+  Plan,
+  FindingPlan,
+  FindingStatus,
+  PlanStep,
+  CheckResult,
+  CascadeNode,
+  Rehearsal,
+  ResolutionPreview,
+  Row,
+} from './plan/plan-model.js';
+export { describeTableLocks } from './plan/step-locks.js';
+export { previewResolution } from './plan/preview.js';
+
+export { applyPlan, selectFindings } from './apply/apply.js';
+export { resumeRun } from './apply/apply-online.js';
+export type { ApplyEvent, ApplyResult, ApplyPhase } from './apply/apply-model.js';
+export { parseWindow, windowState, formatDuration, outsideText, type MaintenanceWindow } from './apply/maintenance-window.js';
+export { changedRowsText, rehearsedChanges } from './apply/changed-rows.js';
+export { listRuns, runReviews, type RunRow } from './apply/journal.js';
+
+export { rollbackRun } from './rollback/rollback.js';
+
+export { scanDatabase } from './scan/scan.js';
+export { renderScan } from './scan/output.js';
+export { DEFAULT_THRESHOLDS, type ScanEvent, type ScanResult, type ScanThresholds } from './scan/model.js';

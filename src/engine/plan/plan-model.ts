@@ -1,0 +1,150 @@
+import type { LockMode } from '../../playbooks/model.js';
+import type { TableLocks } from '../../playbooks/lock-modes.js';
+import type { RowMatch } from './row-match.js';
+import type { Finding, Resolution, Severity } from '../../findings/model.js';
+
+/** The plan: everything the checklist, the JSON export, the TUI and apply read. Shape per design.md. */
+
+export type FindingStatus = 'ready' | 'blocked' | 'resolved' | 'applied' | 'error';
+export type Mode = 'window' | 'online';
+
+export type Row = Record<string, unknown>;
+
+export interface CheckResult {
+  id: string;
+  rows: number;
+  /** Duplicates only. */
+  groups?: number;
+  blocking: boolean;
+  /** Bounded sample, primary key first. */
+  sample: Row[];
+  /** allowed-values: the offending values and their counts. */
+  values?: { value: unknown; rows: number }[];
+  /** foreign-key: the transitive ON DELETE blast radius after the change. */
+  cascade?: CascadeNode[];
+}
+
+/** One table reached from a parent delete, following CASCADE / SET NULL edges. */
+export interface CascadeNode {
+  table: string;
+  via: string;
+  action: 'cascade' | 'set-null' | 'set-default' | 'restrict' | 'no-action';
+  /** The most rows one parent delete touches in this table. */
+  maxPerParent: number;
+  /** Rows referencing any parent in total. */
+  total: number;
+  children: CascadeNode[];
+}
+
+export interface PlanStep {
+  sql: string;
+  lock: LockMode;
+  tables: string[];
+  transactional: boolean;
+  /** Declared lock per table (qualified): `lock` is the strongest of them, `tables` all of them. */
+  locks?: TableLocks;
+  /** The locks rehearsal saw PostgreSQL take in this step (pg_locks of its own session), per table. */
+  observed?: TableLocks;
+  /** How long rehearsal held this step's locks, ms: from the step's start to the finding's rollback. */
+  heldMs?: number;
+  /** `rules`: the declaration comes from the rules alone (rehearsal could not run the step in a transaction, or did not run it). */
+  lockSource?: 'rules' | 'observed';
+  /** Rehearsal saw PostgreSQL take a stronger lock or an undeclared table: what was declared and what it took. */
+  lockNote?: string;
+  /** `resolution`, `fix` — resolutions run before fixes. */
+  phase: 'resolution' | 'fix';
+  description?: string;
+  progress?: 'create-index';
+  /** Row-changing steps the engine runs with a backup: the check whose rows change, and how. */
+  rowsOf?: string;
+  set?: string;
+  /** Backup table (qualified) for row-changing steps. */
+  backupTable?: string;
+  /** Online mode: this backup step and the change after it repeat, one transaction per batch, until no row is left. */
+  repeat?: boolean;
+  /** Backup steps: how rollback matches the backed-up rows to the changed ones (journaled with the backup). */
+  match?: RowMatch;
+}
+
+export interface Rehearsal {
+  ok: boolean;
+  ms: number;
+  /** Rows each step touched, in step order. */
+  rowCounts: number[];
+  /** Rows each step touches when every runnable finding of the plan is applied together, in order. */
+  rowCountsTogether?: number[];
+  /** Per-step timings, in step order. */
+  stepMs?: number[];
+  /** Per step, the relation locks PostgreSQL took (null: the step was not run in the transaction). */
+  observed?: (TableLocks | null)[];
+  /** Per step, ms from its start to the rollback that released its locks. */
+  heldMs?: (number | null)[];
+  /** Online mode: steps planned (EXPLAIN), not run — a batched repair whose rows are exactly a precheck's; rowCounts holds that count. */
+  counted?: number[];
+  /** Why it failed: lock not granted in time, a constraint error… */
+  error?: string;
+  skipped?: string;
+  /** A `sql` finding a dry run does not execute, and why (statements acting outside the transaction, unapproved opaque code). */
+  held?: string;
+  /** Opaque code rehearsed as this role, which cannot reach outside the database. */
+  sandbox?: string;
+}
+
+/** What a resolution will change, before it is chosen: recounted and sampled. */
+export interface ResolutionPreview {
+  resolution: Resolution;
+  check: string;
+  table: string;
+  rows: number;
+  sample: Row[];
+}
+
+export interface FindingPlan {
+  id: string;
+  title: string;
+  severity: Severity;
+  source?: string;
+  /** Why `pgmend scan` proposed it (shown in review; not part of the plan JSON). */
+  evidence?: string;
+  playbook: string;
+  /** Main table, qualified, unquoted (`public.identities`). */
+  table?: string;
+  status: FindingStatus;
+  error?: string;
+  /** Why a finding is `applied`. */
+  appliedReason?: string;
+  checks: CheckResult[];
+  resolution?: Resolution;
+  resolutionPreview?: ResolutionPreview;
+  steps: PlanStep[];
+  rollback: string[];
+  verify: { sql: string; says: string }[];
+  diff: string;
+  rehearsal?: Rehearsal;
+  /** The finding as loaded, so apply can re-render it. */
+  finding: Finding;
+}
+
+export interface PlanDatabase {
+  host: string;
+  port?: number;
+  name: string;
+  user?: string;
+  server: string;
+}
+
+export interface Plan {
+  version: 1;
+  /** Short id; names the backup tables this plan's resolutions write. */
+  id: string;
+  createdAt: string;
+  mode: Mode;
+  database: PlanDatabase;
+  fingerprint: string;
+  /** The tables the plan involves, and their DDL when planned: apply says what changed since. */
+  tables?: string[];
+  ddl?: string;
+  findings: FindingPlan[];
+  /** Timings of plan phases, ms. */
+  timings?: Record<string, number>;
+}

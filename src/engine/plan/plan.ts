@@ -1,0 +1,385 @@
+import { randomBytes } from 'node:crypto';
+import type pg from 'pg';
+import type { Catalog } from '../../db/catalog.js';
+import { connect } from '../../db/session.js';
+import type { DbTarget } from '../../db/connection.js';
+import { fingerprint } from '../../db/fingerprint.js';
+import { schemaDdl } from '../../db/ddl.js';
+import type { Finding } from '../../findings/model.js';
+import type { PlaybookSet } from '../../playbooks/load.js';
+import { ensureParser } from '../../playbooks/expression.js';
+import type { CheckResult, FindingPlan, Mode, Plan, PlanStep } from './plan-model.js';
+import { prepareFinding, type PreparedFinding } from './prepare.js';
+import { queryError, runPrechecks } from '../checks/prechecks.js';
+import { blastRadius, type CascadeCounts } from './cascade.js';
+import { backupTableName, resolutionSteps, rowChangingFixSteps, ONLINE_BATCH } from './row-changes.js';
+import { beginPlanSnapshot } from './plan-snapshot.js';
+import { declareStepLocks, applyObserved } from './step-locks.js';
+import { rehearse, rehearseRowCountsInApplyOrder, type RehearsalItem } from './rehearsal.js';
+import { tablesHidingRows, hiddenRowsMessage } from '../../db/row-security.js';
+import { errorMessage, PgmendError } from '../../util/errors.js';
+import { orderFindings } from './order.js';
+import { sqlHash } from '../apply/sql-hash.js';
+import { journalExists } from '../apply/journal.js';
+import { guardSqlFindings } from './dry-run-guard.js';
+import { expressionsOf, refuseVolatileExpressions } from '../checks/expression-safety.js';
+
+/**
+ * The plan: catalog → prepared findings → prechecks (one read-only snapshot) → cascade blast
+ * radius → resolution steps → rehearsal (a transaction that always rolls back) → statuses.
+ * The CLI, the exports and the TUI all read what this returns.
+ */
+
+export interface PlanOptions {
+  target: DbTarget;
+  findings: Finding[];
+  playbooks: PlaybookSet;
+  mode: Mode;
+  rehearse: boolean;
+  lockTimeoutMs: number;
+  statementTimeoutMs: number;
+  sampleSize: number;
+  /** Reuse an id (apply --plan) so backup table names match the reviewed plan. */
+  planId?: string;
+  onProgress?: (e: PlanEvent) => void;
+}
+
+export type PlanEvent =
+  | { kind: 'phase'; phase: 'connect' | 'catalog' | 'prechecks' | 'cascade' | 'rehearsal' | 'done'; total?: number }
+  | { kind: 'finding'; id: string; phase: 'prechecks' | 'rehearsal'; finding?: FindingPlan };
+
+export const PLAN_DEFAULTS = { lockTimeoutMs: 1000, statementTimeoutMs: 5 * 60_000, sampleSize: 5 };
+
+function keyCount(c: CheckResult): number {
+  return c.blocking ? c.rows : 0;
+}
+
+export async function buildPlan(opts: PlanOptions): Promise<Plan> {
+  const emit = opts.onProgress ?? (() => {});
+  const timings: Record<string, number> = {};
+  const time = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      timings[name] = Math.round(performance.now() - t0);
+    }
+  };
+  await ensureParser();
+  emit({ kind: 'phase', phase: 'connect' });
+  const client = await time('connect', () => connect(opts.target, 'pgmend'));
+  try {
+    return await planWith(client, opts, emit, time, timings);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+async function planWith(
+  client: pg.Client,
+  opts: PlanOptions,
+  emit: (e: PlanEvent) => void,
+  time: <T>(name: string, fn: () => Promise<T>) => Promise<T>,
+  timings: Record<string, number>,
+): Promise<Plan> {
+  const planId = opts.planId ?? randomBytes(4).toString('hex');
+  const plans = new Map<string, FindingPlan>();
+  const prepared: PreparedFinding[] = [];
+  // Prechecks read one consistent snapshot and can write nothing (see plan-snapshot.ts).
+  emit({ kind: 'phase', phase: 'catalog' });
+  const { catalog, notGranted, held, unopened } = await time('catalog', () =>
+    beginPlanSnapshot(client, opts, (c) => {
+      prepared.length = 0;
+      plans.clear();
+      for (const f of opts.findings) {
+        const p = prepareFinding(c, opts.playbooks, f, opts.mode, opts.sampleSize);
+        if (p.ok) prepared.push(p.value);
+        else plans.set(f.id, errorPlan(f, p.error));
+      }
+      return prepared.flatMap((p) => p.tables);
+    }),
+  );
+  const server = catalog.server.version;
+  // A table another session holds locked fails only the findings that read it.
+  for (const p of [...prepared]) {
+    const locked = p.tables.find((t) => notGranted.has(t));
+    if (locked === undefined) continue;
+    plans.set(p.finding.id, errorPlan(p.finding, notGranted.get(locked)!, p));
+    prepared.splice(prepared.indexOf(p), 1);
+  }
+  try {
+    await refuseVolatile(opts, prepared, plans);
+    await hideNoRows(client, catalog, prepared, plans);
+    emit({ kind: 'phase', phase: 'prechecks', total: prepared.length });
+    const outcomes = await time('prechecks', () =>
+      runPrechecks(client, prepared, { sampleSize: opts.sampleSize, catalog, heldTables: held, lockTimeoutMs: opts.lockTimeoutMs, onFinding: (id) => emit({ kind: 'finding', id, phase: 'prechecks' }) }),
+    );
+
+    emit({ kind: 'phase', phase: 'cascade' });
+    const cascadeCounts: CascadeCounts = new Map();
+    await time('cascade', async () => {
+      for (const p of prepared) {
+        const outcome = outcomes.get(p.finding.id)!;
+        if (!outcome.ok) {
+          plans.set(p.finding.id, errorPlan(p.finding, outcome.error, p));
+          continue;
+        }
+        const checks = outcome.checks;
+        if (p.checks.some((c) => c.spec.extra === 'cascade')) {
+          try {
+            checks.push(await cascadeCheck(client, catalog, p, cascadeCounts));
+          } catch (e) {
+            await client.query('ROLLBACK TO SAVEPOINT pgmend_precheck').catch(() => {});
+            plans.set(p.finding.id, errorPlan(p.finding, `cascade: ${queryError(e, { heldTables: held, lockTimeoutMs: opts.lockTimeoutMs })}`, p));
+            continue;
+          }
+        }
+        plans.set(p.finding.id, findingPlan(catalog, p, checks, planId, opts.mode === 'online' ? ONLINE_BATCH : undefined));
+      }
+    });
+    // Without a rehearsal, "already applied" still shows: verification already passes (read-only
+    // queries), or a repair has nothing to repair.
+    if (!opts.rehearse) await markAppliedReadOnly(client, plans, prepared);
+  } finally {
+    await client.query('COMMIT').catch(() => {});
+  }
+
+  if (opts.rehearse) {
+    const items: RehearsalItem[] = prepared
+      .map((p) => plans.get(p.finding.id)!)
+      .filter((fp) => fp.status === 'ready' || fp.status === 'resolved')
+      .map((fp) => {
+        const p = prepared.find((x) => x.finding.id === fp.id)!;
+        return {
+          id: fp.id,
+          tables: p.tables,
+          steps: fp.steps,
+          verify: fp.status === 'ready' && !checksFoundRows(p, fp) ? fp.verify : [],
+          detectApplied: fp.playbook !== 'sql',
+          checkRows: Object.fromEntries(fp.checks.map((c) => [c.id, c.rows])),
+        };
+      });
+    // A dry run never executes what acts outside its transaction, nor unvetted opaque code.
+    const guards = await guardSqlFindings(client, catalog, items.flatMap((item) => {
+      const p = prepared.find((x) => x.finding.id === item.id)!;
+      if (p.playbook.name !== 'sql') return [];
+      return [{ finding: p.finding, statements: [...item.steps.map((s) => s.sql), ...p.rollback], tables: [...new Set([...p.tables, ...item.steps.flatMap((s) => s.tables)])] }];
+    }));
+    for (const item of items) item.guard = guards.get(item.id);
+    emit({ kind: 'phase', phase: 'rehearsal', total: items.length });
+    const results = await time('rehearsal', () =>
+      rehearse(client, catalog, items, {
+        mode: opts.mode,
+        lockTimeoutMs: opts.lockTimeoutMs,
+        statementTimeoutMs: opts.statementTimeoutMs,
+        unopened,
+        onFinding: (id) => emit({ kind: 'finding', id, phase: 'rehearsal', finding: plans.get(id) }),
+      }),
+    );
+    for (const [id, r] of results) {
+      const fp = plans.get(id)!;
+      fp.rehearsal = r.rehearsal;
+      fp.diff = r.diff;
+      fp.steps = fp.steps.map((s, i) => applyObserved(s, r.rehearsal.observed?.[i], r.rehearsal.heldMs?.[i]));
+      if (r.applied) {
+        fp.status = 'applied';
+        fp.appliedReason = r.applied;
+      }
+    }
+  } else {
+    for (const fp of plans.values()) if (fp.status === 'ready' || fp.status === 'resolved') fp.rehearsal = { ok: true, ms: 0, rowCounts: [], skipped: '--no-rehearse' };
+  }
+
+  await time('journal', () => markJournaled(client, plans));
+  const ordered = orderFindings(opts.findings.map((f) => plans.get(f.id)!));
+  if (opts.rehearse) {
+    await time('rehearsal-apply-order', () =>
+      rehearseRowCountsInApplyOrder(client, catalog, ordered, { mode: opts.mode, lockTimeoutMs: opts.lockTimeoutMs, statementTimeoutMs: opts.statementTimeoutMs }),
+    );
+  }
+  const tables = [...new Set(prepared.flatMap((p) => p.tables))];
+  emit({ kind: 'phase', phase: 'done' });
+  return {
+    version: 1,
+    id: planId,
+    createdAt: new Date().toISOString(),
+    mode: opts.mode,
+    database: { host: opts.target.host, port: opts.target.port, name: opts.target.database, user: opts.target.user, server },
+    fingerprint: fingerprint(catalog, tables),
+    tables,
+    ddl: schemaDdl(catalog, tables),
+    findings: ordered,
+    timings,
+  };
+}
+
+/**
+ * Expressions calling VOLATILE functions never reach the prechecks (expression-safety.ts). Checked
+ * on a connection of its own: the plan's snapshot is read-only, the probe defines a temporary view.
+ */
+async function refuseVolatile(opts: PlanOptions, prepared: PreparedFinding[], plans: Map<string, FindingPlan>): Promise<void> {
+  if (!prepared.some((p) => p.target && expressionsOf(p).length > 0)) return;
+  const probe = await connect(opts.target, 'pgmend');
+  try {
+    const refused = await refuseVolatileExpressions(probe, prepared, opts);
+    for (const [id, why] of refused) {
+      const i = prepared.findIndex((p) => p.finding.id === id);
+      plans.set(id, errorPlan(prepared[i]!.finding, why, prepared[i]));
+      prepared.splice(i, 1);
+    }
+  } finally {
+    await probe.end().catch(() => {});
+  }
+}
+
+async function cascadeCheck(client: pg.Client, catalog: Catalog, p: PreparedFinding, counts: CascadeCounts): Promise<CheckResult> {
+  const params = p.finding.params as { columns: string[]; references: { columns: string[] }; onDelete: string };
+  const refTable = p.view.tableNames.references![0]!;
+  const parent = catalog.tables.find((t) => t.qualified === refTable)!;
+  const child = p.target!;
+  const resolveName = (t: typeof child, n: string) => t.columns.find((c) => c.name === n || c.name === n.replace(/^"(.*)"$/s, '$1'))?.name ?? n;
+  const cascade = await blastRadius(client, catalog, {
+    childOid: child.oid,
+    childColumns: params.columns.map((c) => resolveName(child, c)),
+    parentOid: parent.oid,
+    parentColumns: params.references.columns.map((c) => resolveName(parent, c)),
+    action: params.onDelete as never,
+  }, counts);
+  // Rows a parent delete would delete or change, transitively (RESTRICT / NO ACTION rows block it instead).
+  const reached = (nodes: typeof cascade): number =>
+    nodes.reduce((a, n) => a + (n.action === 'restrict' || n.action === 'no-action' ? 0 : n.total + reached(n.children)), 0);
+  const total = reached(cascade);
+  return { id: 'cascade', rows: total, blocking: false, sample: [], cascade };
+}
+
+function errorPlan(f: Finding, error: string, p?: PreparedFinding): FindingPlan {
+  return {
+    id: f.id,
+    title: f.title,
+    severity: f.severity,
+    ...(f.source ? { source: f.source } : {}),
+    ...(f.evidence ? { evidence: f.evidence } : {}),
+    playbook: f.playbook,
+    ...(p?.target ? { table: p.target.qualified } : {}),
+    status: 'error',
+    error,
+    checks: [],
+    ...(f.resolution ? { resolution: f.resolution } : {}),
+    steps: [],
+    rollback: [],
+    verify: [],
+    diff: '',
+    finding: f,
+  };
+}
+
+export function findingPlan(catalog: Catalog, p: PreparedFinding, checks: CheckResult[], planId: string, batch?: number): FindingPlan {
+  const f = p.finding;
+  const blocking = checks.filter((c) => keyCount(c) > 0);
+  const backup = backupTableName(planId, f.id);
+  let steps: PlanStep[] = [];
+  let status: FindingPlan['status'] = 'ready';
+  try {
+    const fix = p.fixSteps.flatMap((s) => (s.rowsOf ? rowChangingFixSteps(catalog, p, s, backup, batch) : [s]));
+    if (blocking.length > 0) {
+      if (f.resolution) {
+        status = 'resolved';
+        steps = [...resolutionSteps(catalog, p, f.resolution, backup, blocking.map((c) => c.id), batch), ...fix];
+      } else {
+        status = 'blocked';
+        steps = fix;
+      }
+    } else {
+      steps = fix;
+    }
+    steps = steps.map((s) => declareStepLocks(catalog, s));
+  } catch (e) {
+    return errorPlan(f, errorMessage(e), p);
+  }
+  return {
+    id: f.id,
+    title: f.title,
+    severity: f.severity,
+    ...(f.source ? { source: f.source } : {}),
+    ...(f.evidence ? { evidence: f.evidence } : {}),
+    playbook: f.playbook,
+    ...(p.target ? { table: p.target.qualified } : {}),
+    status,
+    checks,
+    ...(f.resolution ? { resolution: f.resolution } : {}),
+    steps,
+    rollback: p.rollback,
+    verify: p.verify,
+    diff: '',
+    finding: f,
+  };
+}
+
+/** Hand-written SQL is "applied" when the journal records the same SQL applied by a run still in force. */
+async function markJournaled(client: pg.Client, plans: Map<string, FindingPlan>): Promise<void> {
+  const sqlFindings = [...plans.values()].filter((f) => f.playbook === 'sql' && (f.status === 'ready' || f.status === 'resolved'));
+  if (sqlFindings.length === 0 || !(await journalExists(client).catch(() => false))) return;
+  // A journal this role cannot read leaves hand-written SQL ready (apply re-checks), not the plan failed.
+  const { rows } = await client.query(
+    `SELECT f.finding_id, f.sql_hash, max(r.id) AS run FROM pgmend.findings f JOIN pgmend.runs r ON r.id = f.run_id
+     WHERE r.status = 'committed' AND f.outcome = 'applied' GROUP BY 1, 2`,
+  ).catch(() => ({ rows: [] as { finding_id: string; sql_hash: string; run: number }[] }));
+  for (const f of sqlFindings) {
+    const hit = rows.find((r) => r.finding_id === f.id && r.sql_hash === sqlHash(f));
+    if (hit) {
+      f.status = 'applied';
+      f.appliedReason = `the journal records this SQL as applied by run ${hit.run}`;
+    }
+  }
+}
+
+/**
+ * A counted check (not an engine-computed extra such as the cascade) found rows: there is something
+ * to fix, so the verification cannot pass yet. Not running it saves a query that, for a counter,
+ * evaluates its correlated subquery over the whole table.
+ */
+function checksFoundRows(p: PreparedFinding, fp: FindingPlan): boolean {
+  const counted = new Set(p.checks.filter((c) => !c.spec.extra).map((c) => c.spec.id));
+  return fp.checks.some((c) => counted.has(c.id) && c.rows > 0);
+}
+
+async function markAppliedReadOnly(client: pg.Client, plans: Map<string, FindingPlan>, prepared: PreparedFinding[]): Promise<void> {
+  for (const fp of plans.values()) {
+    if (fp.status !== 'ready') continue;
+    const repairsOnly = fp.steps.length > 0 && fp.steps.every((s) => s.phase === 'fix' && (s.rowsOf !== undefined || s.backupTable !== undefined || /^CREATE (SCHEMA|TABLE) IF NOT EXISTS/.test(s.sql) || /^UPDATE\b/.test(s.sql)));
+    if (repairsOnly && fp.checks.every((c) => c.rows === 0)) {
+      fp.status = 'applied';
+      fp.appliedReason = 'nothing to repair';
+      continue;
+    }
+    const p = prepared.find((x) => x.finding.id === fp.id);
+    if (fp.verify.length === 0 || (p && checksFoundRows(p, fp))) continue;
+    try {
+      let ok = true;
+      for (const v of fp.verify) ok &&= (await client.query(v.sql)).rows[0]?.ok === true;
+      if (ok) {
+        fp.status = 'applied';
+        fp.appliedReason = fp.verify.map((v) => v.says).join('; ');
+      }
+    } catch {
+      await client.query('ROLLBACK TO SAVEPOINT pgmend_precheck').catch(() => {});
+    }
+  }
+}
+
+/**
+ * A finding whose tables a row-level-security policy filters for this role is an error, not a
+ * count of the visible rows; it leaves `prepared` so nothing else reads its tables.
+ */
+async function hideNoRows(client: pg.Client, catalog: Catalog, prepared: PreparedFinding[], plans: Map<string, FindingPlan>): Promise<void> {
+  const oidOf = (q: string) => catalog.tables.find((t) => t.qualified === q)?.oid;
+  const oids = [...new Set(prepared.flatMap((p) => p.tables.map(oidOf)).filter((o): o is number => o !== undefined))];
+  const hidden = await tablesHidingRows(client, oids);
+  if (hidden.length === 0) return;
+  for (const p of [...prepared]) {
+    const t = hidden.find((h) => p.tables.some((q) => oidOf(q) === h.oid));
+    if (!t) continue;
+    plans.set(p.finding.id, errorPlan(p.finding, hiddenRowsMessage(t), p));
+    prepared.splice(prepared.indexOf(p), 1);
+  }
+}

@@ -1,0 +1,296 @@
+import type pg from 'pg';
+import { ROW_SECURITY_OFF } from '../../db/row-security.js';
+import { createTwoFilesPatch } from 'diff';
+import { tableByLabel, type Catalog } from '../../db/catalog.js';
+import { statementTarget } from '../../playbooks/statement-locks.js';
+import { loadCatalogAroundLocks } from '../../db/catalog-around-locks.js';
+import { sqlName } from '../../db/quote.js';
+import { schemaDdl } from '../../db/ddl.js';
+import type { FindingPlan, Mode, PlanStep, Rehearsal } from './plan-model.js';
+import { errorMessage } from '../../util/errors.js';
+import { findingsToReplay } from './apply-order-interactions.js';
+import { heldLocks, takenBetween } from './observed-locks.js';
+import type { TableLocks } from '../../playbooks/lock-modes.js';
+import type { DryRunGuard } from './dry-run-guard.js';
+import { installSandbox, runSandboxed } from './sandbox.js';
+
+/**
+ * Rehearsal: run a finding's steps for real inside a transaction that always rolls back, with a
+ * short lock_timeout so it never queues behind (or in front of) production traffic. Reads the
+ * DDL of the tables involved before and after, inside that transaction, for the schema diff.
+ */
+
+export interface RehearsalItem {
+  id: string;
+  tables: string[];
+  /** Infer "already applied" from a rehearsal that changes nothing (not for hand-written SQL, whose effects may lie outside the tables). */
+  detectApplied: boolean;
+  steps: PlanStep[];
+  verify: { sql: string; says: string }[];
+  /** Rows each of the finding's checks counted (by check id), from the prechecks. */
+  checkRows: Record<string, number>;
+  /** `sql` findings: held back, or run in a sandbox role (dry-run-guard.ts). */
+  guard?: DryRunGuard;
+}
+
+export interface RehearsalResult {
+  rehearsal: Rehearsal;
+  diff: string;
+  /** Why the fix is already in place, when it is. */
+  applied?: string;
+}
+
+export interface RehearsalOptions {
+  mode: Mode;
+  lockTimeoutMs: number;
+  statementTimeoutMs: number;
+  /** Tables other sessions hold (their definitions are not read): catalog reads skip them without waiting; grows as more are found. */
+  unopened?: number[];
+  onFinding?: (id: string) => void;
+}
+
+/** Steps too heavy to rehearse online (they scan or build); prechecks already counted their blockers. */
+const isHeavyOnline = (s: PlanStep) => !s.transactional || /\bVALIDATE\s+CONSTRAINT\b/i.test(s.sql);
+
+/**
+ * Online mode: a batched repair (the backup step and the change after it) whose rows are exactly
+ * the rows one of the finding's checks counted — a counter's drift. Running it would read the whole
+ * child table it counts (seconds at millions of rows) to learn a number the prechecks already
+ * have, in the same plan; so it is planned instead (EXPLAIN: names, types, privileges), and that
+ * count is its row count. Window mode runs it.
+ */
+function countedRows(item: RehearsalItem, i: number): number | undefined {
+  const step = item.steps[i]!;
+  const change = step.backupTable && step.repeat ? item.steps[i + 1] : step.rowsOf && item.steps[i - 1]?.repeat ? step : undefined;
+  return change?.rowsOf !== undefined ? item.checkRows[change.rowsOf] : undefined;
+}
+
+/** CONCURRENTLY cannot run in a transaction block; the rehearsal builds the plain equivalent. */
+const transactionalForm = (sql: string) => sql.replace(/\b(INDEX)\s+CONCURRENTLY\b/i, '$1');
+
+/** DDL lines with object names blanked: an equivalent object under another name compares equal. */
+function normalizedLines(ddl: string): Set<string> {
+  return new Set(
+    ddl
+      .split('\n')
+      .map((l) =>
+        l
+          .trim()
+          .replace(/,$/, '')
+          .replace(/^CONSTRAINT \S+ /, 'CONSTRAINT _ ')
+          .replace(/^CREATE (UNIQUE )?INDEX \S+ ON /, 'CREATE $1INDEX _ ON ')
+          .replace(/^CREATE (CONSTRAINT )?TRIGGER \S+ /, 'CREATE $1TRIGGER _ '),
+      )
+      .filter(Boolean),
+  );
+}
+
+/**
+ * Same schema, names aside. Index definitions of every index (also those backing a UNIQUE or
+ * PRIMARY KEY constraint) join the comparison, so a new unique index equivalent to an existing
+ * unique constraint counts as already there.
+ */
+function sameSchema(before: string, after: string, catalogBefore: Catalog, catalogAfter: Catalog, tables: string[]): boolean {
+  const indexLines = (c: Catalog) => c.indexes.filter((i) => tables.includes(i.table)).map((i) => `${i.definition};${i.valid ? '' : ' -- INVALID'}`).join('\n');
+  const a = normalizedLines(before + '\n' + indexLines(catalogBefore));
+  const b = normalizedLines(after + '\n' + indexLines(catalogAfter));
+  return a.size === b.size && [...a].every((l) => b.has(l));
+}
+
+function lockMessage(e: unknown, lockTimeoutMs: number): string {
+  const err = e as { code?: string };
+  if (err.code === '55P03') return `could not get a lock within lock_timeout ${lockTimeoutMs} ms (another session holds it); not waited for`;
+  if (err.code === '57014') return `statement timed out: ${errorMessage(e)}`;
+  return errorMessage(e);
+}
+
+/**
+ * The settings of a rehearsal transaction. Deferred FKs (Django makes every FK DEFERRABLE
+ * INITIALLY DEFERRED) would leave pending trigger events that make a later ALTER TABLE in this
+ * transaction fail: constraints are checked per statement.
+ */
+async function setUpRehearsal(client: pg.Client, opts: RehearsalOptions): Promise<void> {
+  await client.query('SET CONSTRAINTS ALL IMMEDIATE');
+  await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(opts.lockTimeoutMs))}`);
+  await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(opts.statementTimeoutMs))}`);
+  await client.query(ROW_SECURITY_OFF); // resolutions and repairs change every row, or raise
+}
+
+export async function rehearse(client: pg.Client, catalogBefore: Catalog, items: RehearsalItem[], opts: RehearsalOptions): Promise<Map<string, RehearsalResult>> {
+  const results = new Map<string, RehearsalResult>();
+  await client.query('BEGIN');
+  try {
+    await setUpRehearsal(client, opts);
+    for (const item of items) {
+      results.set(item.id, await rehearseOne(client, catalogBefore, item, opts));
+      opts.onFinding?.(item.id);
+    }
+  } finally {
+    await client.query('ROLLBACK').catch(() => {});
+  }
+  return results;
+}
+
+async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: RehearsalItem, opts: RehearsalOptions): Promise<RehearsalResult> {
+  if (item.guard && 'held' in item.guard) return { rehearsal: { ok: true, ms: 0, rowCounts: [], skipped: item.guard.held, held: item.guard.held }, diff: '' };
+  const sandbox = item.guard && 'sandboxRole' in item.guard ? item.guard.sandboxRole : undefined;
+  const before = schemaDdl(catalogBefore, item.tables);
+  const rowCounts: number[] = [];
+  const stepMs: number[] = [];
+  const started = performance.now();
+  let skipped = 0;
+  let equivalentProbes = 0;
+  const counted: number[] = [];
+  // pg_locks of this session around each step run in the transaction: what PostgreSQL took (observed-locks.ts).
+  const observed: (TableLocks | null)[] = item.steps.map(() => null);
+  const stepStart: (number | null)[] = item.steps.map(() => null);
+  let outside = 0;
+  const heldUntilNow = () => stepStart.map((t0) => (t0 === null ? null : Math.round(performance.now() - t0)));
+  await client.query('SAVEPOINT pgmend_rehearsal');
+  try {
+    if (sandbox) await installSandbox(client, sandbox);
+    // Verification passing before anything runs: the fix is already in place.
+    if (item.verify.length > 0) {
+      let allOk = true;
+      for (const v of item.verify) {
+        const { rows } = await client.query(v.sql);
+        if (rows[0]?.ok !== true) allOk = false;
+      }
+      if (allOk) {
+        return { rehearsal: { ok: true, ms: 0, rowCounts: [], skipped: 'fix already in place' }, diff: '', applied: item.verify.map((v) => v.says).join('; ') };
+      }
+    }
+    for (const [i, step] of item.steps.entries()) {
+      const precounted = opts.mode === 'online' ? countedRows(item, i) : undefined;
+      if (precounted !== undefined) {
+        const t0 = performance.now();
+        await client.query(`EXPLAIN ${step.sql}`);
+        stepMs.push(Math.round((performance.now() - t0) * 10) / 10);
+        rowCounts.push(precounted);
+        counted.push(i);
+        continue;
+      }
+      if (opts.mode === 'online' && isHeavyOnline(step)) {
+        rowCounts.push(0);
+        stepMs.push(0);
+        // An index build is skipped, but whether an equivalent index exists is cheap to know.
+        if (!(await equivalentIndexExists(client, catalogBefore, step))) skipped++;
+        else equivalentProbes++;
+        continue;
+      }
+      if (!step.transactional && transactionalForm(step.sql) === step.sql) {
+        // VACUUM, REINDEX … CONCURRENTLY: no transactional form to rehearse; the lock comes from the rules.
+        rowCounts.push(0);
+        stepMs.push(0);
+        outside++;
+        continue;
+      }
+      const before = step.transactional ? await heldLocks(client, catalogBefore) : undefined;
+      const t0 = performance.now();
+      const rows = sandbox ? await runSandboxed(client, transactionalForm(step.sql)) : ((await client.query(transactionalForm(step.sql))).rowCount ?? 0);
+      stepMs.push(Math.round((performance.now() - t0) * 10) / 10);
+      rowCounts.push(rows);
+      if (before) {
+        observed[i] = takenBetween(before, await heldLocks(client, catalogBefore));
+        stepStart[i] = t0;
+      }
+    }
+    const read = await loadCatalogAroundLocks(client, opts.unopened);
+    opts.unopened = read.unopened;
+    const catalogAfter = read.catalog;
+    const after = schemaDdl(catalogAfter, item.tables);
+    const diff = before === after ? '' : createTwoFilesPatch('before', 'after', before, after, undefined, undefined, { context: 3 });
+    const rehearsal: Rehearsal = { ok: true, ms: Math.round(performance.now() - started), rowCounts, stepMs, ...(counted.length ? { counted } : {}), observed, heldMs: heldUntilNow() };
+    if (outside > 0) rehearsal.skipped = `${outside} step(s) cannot run inside a transaction (VACUUM, CONCURRENTLY…): not rehearsed, their locks come from the rules`;
+    if (sandbox) rehearsal.sandbox = sandbox;
+    if (skipped > 0) rehearsal.skipped = `${skipped} step(s) not rehearsed online (VALIDATE / CONCURRENTLY scan or build the table; prechecks counted their blocking rows)`;
+    const changedRows = rowCounts.reduce((a, b) => a + b, 0);
+    const result: RehearsalResult = { rehearsal, diff };
+    if (item.detectApplied && item.steps.length > 0 && changedRows === 0 && skipped === 0 && outside === 0 && sameSchema(before, after, catalogBefore, catalogAfter, item.tables)) {
+      result.applied = equivalentProbes > 0 ? 'an equivalent valid index already exists' : diff ? 'an equivalent object already exists' : 'rehearsal changes nothing';
+    }
+    return result;
+  } catch (e) {
+    return {
+      rehearsal: { ok: false, ms: Math.round(performance.now() - started), rowCounts, stepMs, observed, heldMs: heldUntilNow(), error: `step ${rowCounts.length + 1}: ${lockMessage(e, opts.lockTimeoutMs)}${sandbox ? ` (opaque code, rehearsed as role ${sandbox}, which cannot reach outside the database)` : ''}`, ...(sandbox ? { sandbox } : {}) },
+      diff: '',
+    };
+  } finally {
+    await client.query('ROLLBACK TO SAVEPOINT pgmend_rehearsal').catch(() => {});
+  }
+}
+
+/** Steps whose row counts depend on what ran before them: backups and the changes they guard. */
+export const changesRows = (s: PlanStep) =>
+  s.backupTable !== undefined || /^\s*(DELETE|UPDATE)\b/i.test(s.sql) || /^CREATE (SCHEMA|TABLE) IF NOT EXISTS\b/.test(s.sql);
+
+/**
+ * Each finding is rehearsed alone, but apply runs them together: resolutions of every finding
+ * first, then the fixes, in plan order — so a resolution can already have fixed rows another
+ * finding counted (two findings on the same bad status), or a counter repair can see rows a
+ * resolution changed. One more rolled-back pass replays the row-changing steps of the findings
+ * that interact so (apply-order-interactions.ts) in apply order and records the counts apply will
+ * see when it applies the whole plan (`rowCountsTogether`); for the others those are the counts
+ * alone. `rowCounts` stay what the finding changes applied alone (`apply --only`).
+ */
+export async function rehearseRowCountsInApplyOrder(client: pg.Client, catalog: Catalog, findings: FindingPlan[], opts: RehearsalOptions & { replayAll?: boolean }): Promise<void> {
+  // Held-back and sandboxed findings are not replayed: the replay runs as the session's own role.
+  const runnable = findings.filter((f) => (f.status === 'ready' || f.status === 'resolved') && f.rehearsal?.ok && !f.rehearsal.held && !f.rehearsal.sandbox && f.steps.some(changesRows));
+  if (runnable.length === 0) return;
+  const replay = opts.replayAll ? new Set(runnable) : findingsToReplay(runnable, catalog, changesRows);
+  const counts = new Map<FindingPlan, number[]>();
+  if (replay.size > 0) {
+    const replayed = runnable.filter((f) => replay.has(f));
+    await client.query('BEGIN');
+    try {
+      await setUpRehearsal(client, opts);
+      for (const phase of ['resolution', 'fix'] as const) {
+        for (const f of replayed) {
+          const c = counts.get(f) ?? [...f.rehearsal!.rowCounts];
+          for (const [i, s] of f.steps.entries()) {
+            if (s.phase !== phase || !changesRows(s)) continue;
+            c[i] = (await client.query(s.sql)).rowCount ?? 0;
+          }
+          counts.set(f, c);
+        }
+      }
+    } catch {
+      // Together unknown: the per-finding counts stand; the per-finding rehearsals already report any failure.
+      return;
+    } finally {
+      await client.query('ROLLBACK').catch(() => {});
+    }
+  }
+  for (const f of runnable) f.rehearsal = { ...f.rehearsal!, rowCountsTogether: counts.get(f) ?? [...f.rehearsal!.rowCounts] };
+}
+
+/**
+ * Online mode does not build indexes in rehearsal, yet a reviewer must know when an equivalent one
+ * exists under another name (or backs a UNIQUE constraint). Build the same index on an empty
+ * temporary copy of the table — catalog time, whatever the table's size — and compare
+ * PostgreSQL's own definition text with the existing valid indexes', names aside.
+ */
+async function equivalentIndexExists(client: pg.Client, catalog: Catalog, step: PlanStep): Promise<boolean> {
+  // Identifiers as PostgreSQL prints them: "quoted" (spaces, dots, "" inside) or bare.
+  const ident = String.raw`(?:"(?:[^"]|"")+"|[^\s".]+)`;
+  const m = new RegExp(String.raw`^\s*CREATE\s+(UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+(?:IF\s+NOT\s+EXISTS\s+)?(${ident})\s+ON\s+(?:ONLY\s+)?(${ident}(?:\.${ident})?)\s`, 'i').exec(step.sql);
+  const label = statementTarget(step.sql, catalog) ?? step.tables[0]; // `tables` may list read-only tables first
+  const table = label ? tableByLabel(catalog, label) : undefined;
+  if (!m || !table) return false;
+  const onRef = sqlName(table);
+  const definition = new RegExp(String.raw`^CREATE (UNIQUE )?INDEX ${ident} ON (ONLY )?${ident}(?:\.${ident})? `);
+  const normalize = (def: string) => def.replace(definition, 'CREATE $1INDEX _ ON _ ');
+  try {
+    await client.query('SAVEPOINT pgmend_probe');
+    await client.query(`CREATE TEMP TABLE pgmend_probe (LIKE ${onRef})`);
+    const probeSql = step.sql.slice(0, m.index) + step.sql.slice(m.index).replace(m[0], `CREATE ${m[1] ?? ''}INDEX pgmend_probe_idx ON pg_temp.pgmend_probe `);
+    await client.query(probeSql);
+    const { rows } = await client.query(`SELECT pg_get_indexdef('pg_temp.pgmend_probe_idx'::regclass) AS def`);
+    const probe = normalize(String(rows[0].def));
+    return catalog.indexes.some((i) => i.tableOid === table.oid && i.valid && normalize(i.definition) === probe);
+  } catch {
+    return false;
+  } finally {
+    await client.query('ROLLBACK TO SAVEPOINT pgmend_probe').catch(() => {});
+  }
+}

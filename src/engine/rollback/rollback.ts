@@ -1,0 +1,176 @@
+import type pg from 'pg';
+import { ROW_SECURITY_OFF } from '../../db/row-security.js';
+import { connect } from '../../db/session.js';
+import { loadCatalog, tableByRef, triggersOf, type Table } from '../../db/catalog.js';
+import { displayName, quoteIdent, quoteLiteral, sqlName } from '../../db/quote.js';
+import type { RowMatch } from '../plan/row-match.js';
+import { journalExists, osUser } from '../apply/journal.js';
+import { takeAdvisoryLock } from '../apply/apply.js';
+import { claimLease, newHolder } from '../apply/lease.js';
+import type { DbTarget } from '../../db/connection.js';
+import { PgmendError, errorMessage } from '../../util/errors.js';
+
+/**
+ * Undo a run in ONE transaction: drop what it added (in reverse order), put back every row it
+ * backed up (deleted rows re-inserted with the same keys and values, changed rows set back), then
+ * restore what needs the old rows in place first (a NOT NULL that SET NULL had dropped).
+ */
+
+export interface RollbackResult {
+  runId: number;
+  statements: number;
+  rowsRestored: number;
+}
+
+interface FindingRow {
+  finding_id: string;
+  tables: string[];
+  rollback: string[];
+}
+
+interface BackupRow {
+  finding_id: string;
+  source_table: string;
+  backup_table: string;
+  change: 'delete' | 'update';
+  key_columns: string[];
+  /** Null for runs journaled before matches were recorded: those match by key_columns. */
+  match: RowMatch | null;
+  txid: string;
+  rows: number;
+}
+
+/** Re-adding NOT NULL has to wait until the old values are back. */
+const needsRowsBack = (sql: string) => /\bSET\s+NOT\s+NULL\b/i.test(sql);
+
+export async function rollbackRun(target: DbTarget, runId: number, opts: { force?: boolean; onStep?: (text: string) => void; onNote?: (text: string) => void } = {}): Promise<RollbackResult> {
+  const client = await connect(target, 'pgmend');
+  try {
+    await client.query('BEGIN');
+    try {
+      // Deferred FKs (Django makes every FK DEFERRABLE INITIALLY DEFERRED) would leave pending trigger
+      // events that make a later ALTER TABLE in this transaction fail: check constraints per statement.
+      await client.query('SET CONSTRAINTS ALL IMMEDIATE');
+      await client.query(ROW_SECURITY_OFF); // rows go back in full, or it raises
+      const result = await rollbackIn(client, runId, opts);
+      await client.query('COMMIT');
+      return result;
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => {});
+      if (e instanceof PgmendError) throw e;
+      throw new PgmendError(`rollback of run ${runId} failed: ${errorMessage(e)} — nothing was changed`);
+    }
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+async function rollbackIn(client: pg.Client, runId: number, opts: { force?: boolean; onStep?: (text: string) => void; onNote?: (text: string) => void }): Promise<RollbackResult> {
+  const say = opts.onStep ?? (() => {});
+  await takeAdvisoryLock(client);
+  // An online apply between two of its transactions holds no lock, only its lease.
+  await claimLease(client, newHolder(), { hold: false, say: opts.onNote ?? (() => {}) });
+  if (!(await journalExists(client))) throw new PgmendError(`no run ${runId}: this database has no pgmend journal`, 1, 'see pgmend journal');
+  const { rows: runs } = await client.query(`SELECT id, status FROM pgmend.runs WHERE id = $1 FOR UPDATE`, [runId]);
+  const run = runs[0];
+  if (!run) throw new PgmendError(`no run ${runId} in the journal`, 1, 'see pgmend journal for run ids');
+  if (run.status === 'rolled-back') throw new PgmendError(`run ${runId} is already rolled back`, 1);
+  if (run.status === 'failed') throw new PgmendError(`run ${runId} failed and changed nothing: there is nothing to roll back`, 1);
+
+  const { rows: findings } = await client.query<FindingRow>(`SELECT finding_id, tables, rollback FROM pgmend.findings WHERE run_id = $1 ORDER BY ord DESC`, [runId]);
+  const touched = [...new Set(findings.flatMap((f) => f.tables))];
+  const { rows: later } = await client.query(
+    `SELECT DISTINCT r.id FROM pgmend.runs r JOIN pgmend.findings f ON f.run_id = r.id
+     WHERE r.id > $1 AND r.status IN ('committed', 'interrupted', 'running') AND f.tables && $2::text[] ORDER BY r.id`,
+    [runId, touched],
+  );
+  if (later.length && !opts.force) {
+    throw new PgmendError(
+      `refused: later run(s) ${later.map((r) => r.id).join(', ')} touched the same tables as run ${runId}`,
+      1,
+      'roll those back first, or pass --force to roll back anyway',
+    );
+  }
+
+  let statements = 0;
+  const exec = async (sql: string) => {
+    say(sql);
+    await client.query(sql);
+    statements++;
+  };
+  // 1. Drop what the run added, last finding first.
+  for (const f of findings) for (const sql of f.rollback) if (!needsRowsBack(sql)) await exec(sql);
+
+  // 2. Rows back, newest backup first, with the tables' own triggers held off (they'd rewrite the old values).
+  const { rows: backups } = await client.query<BackupRow>(
+    `SELECT b.finding_id, b.source_table, b.backup_table, b.change, b.key_columns, b.match, b.txid::text AS txid, b.rows
+     FROM pgmend.backups b LEFT JOIN pgmend.findings f ON f.run_id = b.run_id AND f.finding_id = b.finding_id
+     WHERE b.run_id = $1 ORDER BY f.ord DESC NULLS LAST, b.txid DESC`,
+    [runId],
+  );
+  const catalog = await loadCatalog(client);
+  let rowsRestored = 0;
+  for (const b of backups) {
+    if (b.rows === 0) continue;
+    // source_table is the plan's `schema.name` label (older journals: the same, which findTable also reads).
+    const table = tableByRef(catalog, b.source_table);
+    if (!table) throw new PgmendError(`rollback of run ${runId}: table ${b.source_table} no longer exists`, 1, 'restore it from the snapshot first');
+    const t = sqlName(table);
+    const cols = table.columns.filter((c) => !c.generated).map((c) => quoteIdent(c.name));
+    const triggers = triggersOf(catalog, table).filter((tg) => tg.firing === 'origin' && !tg.inherited);
+    for (const tg of triggers) await exec(`ALTER TABLE ${t} DISABLE TRIGGER ${quoteIdent(tg.name)}`);
+    const fromBackup = `${b.backup_table} WHERE pgmend_txid = '${b.txid}'::xid8`;
+    let n: number;
+    if (b.change === 'delete') {
+      const hasIdentityAlways = table.columns.some((c) => c.identity === 'always');
+      say(`restore ${b.rows} deleted row(s) into ${displayName(table)}`);
+      const r = await client.query(`INSERT INTO ${t} (${cols.join(', ')})${hasIdentityAlways ? ' OVERRIDING SYSTEM VALUE' : ''} SELECT ${cols.join(', ')} FROM ${fromBackup}`);
+      n = r.rowCount ?? 0;
+    } else {
+      const match: RowMatch | null = b.match ?? (b.key_columns.length ? { kind: 'primary-key', columns: b.key_columns } : null);
+      if (!match) throw new PgmendError(`rollback of run ${runId}: ${displayName(table)} has no primary key, so changed rows cannot be matched back`, 1);
+      say(`restore ${b.rows} changed row(s) of ${displayName(table)}, matched by ${match.kind === 'whole-row' ? 'the whole row' : `${match.kind} (${match.columns.join(', ')})`}`);
+      const r = await client.query(restoreChangedSql(table, t, fromBackup, match));
+      n = r.rowCount ?? 0;
+    }
+    if (n !== b.rows) throw new PgmendError(`rollback of run ${runId}: expected to restore ${b.rows} row(s) of ${displayName(table)}, restored ${n}`, 1, 'the rows changed since the run; nothing was changed');
+    rowsRestored += n;
+    statements++;
+    for (const tg of triggers) await exec(`ALTER TABLE ${t} ENABLE TRIGGER ${quoteIdent(tg.name)}`);
+  }
+
+  // 3. What needed the old rows back first.
+  for (const f of findings) for (const sql of f.rollback) if (needsRowsBack(sql)) await exec(sql);
+
+  await client.query(`UPDATE pgmend.runs SET status = 'rolled-back', rolled_back_at = clock_timestamp(), rolled_back_by = $2 WHERE id = $1`, [runId, `${osUser()} as ${(await client.query('SELECT current_user AS u')).rows[0].u}`]);
+  return { runId, statements, rowsRestored };
+}
+
+
+/**
+ * Sets changed rows back to their backed-up values. By a key: the row with the same key. By the
+ * whole row: current rows equal to a backed-up row in every column the change left alone and
+ * holding the values it set, paired one to one (row_number within equal rows), since rows equal in
+ * every column are interchangeable.
+ */
+function restoreChangedSql(table: Table, t: string, fromBackup: string, match: RowMatch): string {
+  const cols = table.columns.filter((c) => !c.generated).map((c) => c.name);
+  const q = quoteIdent;
+  if (match.kind !== 'whole-row') {
+    const keys = new Set(match.columns);
+    const setCols = cols.filter((c) => !keys.has(c)).map(q);
+    const on = match.columns.map((k) => `${t}.${q(k)} = pgmend_b.${q(k)}`).join(' AND ');
+    // ROW(…): with a single column, `SET (c) = (x)` is a syntax error.
+    return `UPDATE ${t} SET (${setCols.join(', ')}) = ROW(${setCols.map((c) => `pgmend_b.${c}`).join(', ')}) FROM (SELECT * FROM ${fromBackup}) AS pgmend_b WHERE ${on}`;
+  }
+  const same = match.columns.map(q);
+  const partition = same.length ? `PARTITION BY ${same.join(', ')}` : '';
+  const holds = Object.entries(match.set ?? {}).map(([c, v]) => `pgmend_x.${q(c)} IS NOT DISTINCT FROM ${quoteLiteral(v)}`);
+  const on = [...same.map((c) => `pgmend_c.${c} IS NOT DISTINCT FROM pgmend_b.${c}`), 'pgmend_c.pgmend_rn = pgmend_b.pgmend_rn'].join(' AND ');
+  const setCols = cols.map(q);
+  return `UPDATE ${t} SET (${setCols.join(', ')}) = ROW(${setCols.map((c) => `pgmend_b.${c}`).join(', ')})
+    FROM (SELECT pgmend_x.tableoid AS pgmend_o, pgmend_x.ctid AS pgmend_id${same.map((c) => `, pgmend_x.${c}`).join('')}, row_number() OVER (${partition}) AS pgmend_rn
+          FROM ${t} AS pgmend_x${holds.length ? ` WHERE ${holds.join(' AND ')}` : ''}) AS pgmend_c
+    JOIN (SELECT *, row_number() OVER (${partition}) AS pgmend_rn FROM ${fromBackup}) AS pgmend_b ON ${on}
+    WHERE ${t}.tableoid = pgmend_c.pgmend_o AND ${t}.ctid = pgmend_c.pgmend_id`;
+}
