@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { planToChecklist } from '../../src/export/checklist-md.js';
 import { planToPsql } from '../../src/export/psql-script.js';
-import { selectFindings } from '../../src/engine/apply.js';
-import type { Plan } from '../../src/engine/plan-model.js';
+import { selectFindings } from '../../src/engine/apply/apply.js';
+import type { Plan } from '../../src/engine/plan/plan-model.js';
 import { samplePlan } from '../support/sample-plan.js';
 
 /**
