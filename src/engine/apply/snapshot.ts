@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Plan } from '../plan/plan-model.js';
 
 /** Schema snapshots of the touched tables, written before anything changes (snapshots/ is gitignored). */
-export const DEFAULT_SNAPSHOT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../snapshots');
+export const DEFAULT_SNAPSHOT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../snapshots'); // dist/engine/apply/ → the checkout
 
 export async function writeSnapshot(dir: string | undefined, data: { plan: Plan; tables: string[]; ddl: string; catalog: unknown }): Promise<string> {
   const target = dir ?? DEFAULT_SNAPSHOT_DIR;
