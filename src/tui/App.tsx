@@ -2,14 +2,11 @@ import React, { useMemo } from 'react';
 import { Box, Static } from 'ink';
 import { ThemeProvider } from '@inkjs/ui';
 import type { ReviewController } from './controller.js';
-import { ApplyScreen } from './ApplyScreen.js';
 import { EDIT_ERROR_ROWS, EditErrorPrompt } from './EditErrorPrompt.js';
-import { FindingDetail } from './FindingDetail.js';
-import { FindingList } from './FindingList.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { KeyBar } from './KeyBar.js';
 import { LineView } from './LineView.js';
-import { ResolvePanel } from './ResolvePanel.js';
+import { SCREENS } from './screens/index.js';
 import { SIGN_OFF_ROWS, SignOffPrompt } from './SignOffPrompt.js';
 import type { ReviewState } from './state.js';
 import { useReviewState, type Store } from './store.js';
@@ -23,6 +20,7 @@ import { TickContext, useTick } from './use-tick.js';
 /**
  * The review session. The live area is always shorter than the terminal (so Ink redraws in place
  * instead of clearing the screen); finished output (applied steps, exports) goes to <Static>.
+ * The screen in the middle is the registered one (screens/index.ts).
  */
 
 export interface AppProps {
@@ -65,24 +63,13 @@ export function App({ store, controller, theme = makeTheme(), size, logFrom = 0 
   const ui = useMemo(() => uiTheme(theme), [theme]);
   const term = useTerminalSize(size);
   const frame = useTick(busy(s));
-  useKeys(controller, store, s);
   const width = Math.max(20, term.columns);
   // One row spare: a live area as tall as the terminal makes Ink clear the screen on each frame.
   const height = Math.max(6, term.rows - 1);
   const body = height - CHROME - (s.editError ? EDIT_ERROR_ROWS : 0) - (s.prompt ? SIGN_OFF_ROWS : 0);
-  const screen = s.help ? (
-    <HelpOverlay screen={s.screen} width={width} height={body} scroll={s.helpScroll} controller={controller} />
-  ) : s.screen === 'list' ? (
-    <FindingList state={s} controller={controller} store={store} width={width} height={body} />
-  ) : s.screen === 'detail' ? (
-    <FindingDetail state={s} controller={controller} width={width} height={body} />
-  ) : s.screen === 'resolve' ? (
-    <ResolvePanel state={s} controller={controller} width={width} height={body} />
-  ) : (
-    <ApplyScreen state={s} controller={controller} width={width} height={body} />
-  );
-  const fixedHeight = s.screen !== 'apply' || s.help;
-  const extra = s.screen === 'resolve' ? [{ keys: '←/→', word: 'change' }, { keys: 'Enter', word: 'choose' }] : [];
+  useKeys(controller, s, { width, height: body });
+  const screen = SCREENS[s.screen];
+  const fixedHeight = screen.fixedHeight || s.help;
   return (
     <ThemeContext.Provider value={theme}>
       <ThemeProvider theme={ui}>
@@ -90,11 +77,11 @@ export function App({ store, controller, theme = makeTheme(), size, logFrom = 0 
           <Static items={s.log.slice(logFrom)}>{(line, i) => <LineView key={logFrom + i} line={line} width={width} />}</Static>
           <Box flexDirection="column" width={width} {...(fixedHeight ? { height } : {})}>
             <LineView line={headerLine(s, controller)} width={width} />
-            {screen}
-            {s.editError ? <EditErrorPrompt error={s.editError} controller={controller} width={width} /> : null}
-            {s.prompt ? <SignOffPrompt prompt={s.prompt} controller={controller} /> : null}
+            {s.help ? <HelpOverlay screen={s.screen} width={width} height={body} scroll={s.helpScroll} /> : <screen.View state={s} ctx={controller} width={width} height={body} />}
+            {s.editError ? <EditErrorPrompt error={s.editError} ctx={controller} width={width} /> : null}
+            {s.prompt ? <SignOffPrompt prompt={s.prompt} ctx={controller} /> : null}
             <LineView line={messageLine(s)} width={width} />
-            <KeyBar screen={s.screen} width={width} extra={extra} />
+            <KeyBar screen={s.screen} width={width} extra={s.help ? [] : (screen.bar ?? [])} />
           </Box>
         </TickContext.Provider>
       </ThemeProvider>

@@ -1,9 +1,9 @@
 import React from 'react';
 import { Box } from 'ink';
-import { bindingsFor, keyLabel, type Screen } from './keymap.js';
+import { bindingsFor, keyLabel, type Action, type Screen } from './keymap.js';
 import { ScrollView } from './LineView.js';
 import { padEnd, seg, wrap, type Line } from './text.js';
-import type { ReviewController } from './controller.js';
+import type { Layout, ReviewController } from './controller.js';
 
 /** `?`: every key of this screen, from the keymap. */
 export function helpLines(screen: Screen, width: number): Line[] {
@@ -18,10 +18,37 @@ export function helpLines(screen: Screen, width: number): Line[] {
   ];
 }
 
-export function HelpOverlay({ screen, width, height, scroll, controller }: { screen: Screen; width: number; height: number; scroll: number; controller: ReviewController }) {
+/** Keys while the overlay shows: scrolling, and closing it. */
+export function helpKey(ctx: ReviewController, action: Action, layout: Layout): void {
+  const s = ctx.state;
+  const max = Math.max(0, helpLines(s.screen, layout.width).length - layout.height);
+  const page = Math.max(1, layout.height - 1);
+  const at = s.helpScroll;
+  const to = (n: number) => ctx.store.dispatch({ type: 'helpScroll', to: Math.max(0, Math.min(max, n)) });
+  switch (action) {
+    case 'up':
+      return to(at - 1);
+    case 'down':
+      return to(at + 1);
+    case 'pageUp':
+      return to(at - page);
+    case 'pageDown':
+      return to(at + page);
+    case 'top':
+      return to(0);
+    case 'bottom':
+      return to(max);
+    case 'help':
+    case 'back':
+    case 'open':
+      return ctx.store.dispatch({ type: 'help', show: false });
+    default:
+      return;
+  }
+}
+
+export function HelpOverlay({ screen, width, height, scroll }: { screen: Screen; width: number; height: number; scroll: number }) {
   const lines = helpLines(screen, width);
-  controller.metrics.helpLines = lines.length;
-  controller.metrics.helpPage = height;
   const offset = Math.min(scroll, Math.max(0, lines.length - height));
   return (
     <Box flexDirection="column" height={height}>

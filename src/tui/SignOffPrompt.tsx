@@ -1,6 +1,7 @@
 import React from 'react';
 import { Box, Text } from 'ink';
 import type { ReviewController } from './controller.js';
+import { cancelPrompt, submitPrompt } from './effects/sign-off.js';
 import { LineInput } from './LineInput.js';
 import type { NotePrompt } from './state.js';
 
@@ -14,12 +15,12 @@ const ASK: Record<NotePrompt['kind'], string> = {
 };
 
 /** `v` / `w` / `n`: a one-line note for the sign-off; Enter writes it to the findings file, Esc cancels. */
-export function SignOffPrompt({ prompt, controller }: { prompt: NotePrompt; controller: ReviewController }) {
+export function SignOffPrompt({ prompt, ctx }: { prompt: NotePrompt; ctx: ReviewController }) {
   const hint = prompt.kind === 'skipped' ? 'why (Enter saves, Esc cancels)' : 'note, optional (Enter saves, Esc cancels)';
   return (
     <Box>
       <Text bold>{`${ASK[prompt.kind]} ${prompt.id}: `}</Text>
-      <LineInput initial={prompt.initial} placeholder={hint} onSubmit={(t) => void controller.submitPrompt(t)} onCancel={() => controller.cancelPrompt()} />
+      <LineInput initial={prompt.initial} placeholder={hint} onSubmit={(t) => void submitPrompt(ctx, t)} onCancel={() => cancelPrompt(ctx)} />
     </Box>
   );
 }

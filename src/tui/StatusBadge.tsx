@@ -1,6 +1,6 @@
 import React from 'react';
 import { Text } from 'ink';
-import type { ItemStatus } from './list-view.js';
+import type { ItemStatus } from './screens/list/list-view.js';
 import { SEVERITY_LOOK, STATUS_LOOK, spinnerGlyph, useTheme, type Look } from './theme.js';
 import type { Severity } from '../findings/model.js';
 import { seg, type Seg } from './text.js';

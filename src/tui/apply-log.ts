@@ -1,8 +1,12 @@
-import type { ApplyEvent, ApplyResult } from '../engine/index.js';
+import type { ApplyEvent, ApplyResult, Mode } from '../engine/index.js';
 import { plural } from '../export/values.js';
 import { seg, type Line } from './text.js';
 
-/** What an apply leaves in the scrollback (<Static>): each finished step, then the outcome. */
+/**
+ * What an apply says: each finished step and the outcome (left in the scrollback, <Static>), and
+ * what a failure changed — which differs by mode: window mode's one transaction rolls back whole;
+ * online mode's steps commit one by one, so a failure leaves the steps before it in place.
+ */
 
 export function stepLine(e: Extract<ApplyEvent, { kind: 'step' }>): Line {
   const ok = e.status === 'done';
@@ -14,7 +18,31 @@ export function stepLine(e: Extract<ApplyEvent, { kind: 'step' }>): Line {
   ];
 }
 
-export function resultLines(r: ApplyResult): Line[] {
+/** The engine's error without the sentence the lines below say in full. */
+export function failureText(r: ApplyResult): string {
+  return (r.error ?? 'unknown error')
+    .replace(/^refused:\s*/, '')
+    .replace(/ — the steps before it are committed; resume with: pgmend apply --resume \d+$/, '')
+    .replace(/ — nothing was changed$/, '');
+}
+
+/** After a failed or refused apply: what is in the database now, and what to do about it. */
+export function failureLines(r: ApplyResult, mode: Mode): Line[] {
+  if (r.status === 'refused' || r.rolledBack) {
+    const why = r.status === 'refused' ? ' — refused before any step ran' : mode === 'window' ? ' — the transaction rolled back' : ' — no step had committed';
+    return [[seg('  nothing was changed', 'bad', { bold: true }), seg(why, 'muted')]];
+  }
+  if (mode === 'online' && r.runId !== null) {
+    return [
+      [seg('  the steps before the failure are committed', 'bad', { bold: true }), seg(` (online mode commits each step) — journal run ${r.runId}`, 'muted')],
+      [seg(`  finish it: pgmend apply --resume ${r.runId} · undo it: pgmend rollback --run ${r.runId}`, 'muted')],
+    ];
+  }
+  return [[seg('  online mode: steps may have committed before the failure — see pgmend journal', 'bad', { bold: true })]];
+}
+
+/** The outcome in the scrollback, once the apply screen closes. */
+export function resultLines(r: ApplyResult, mode: Mode): Line[] {
   if (r.status === 'committed') {
     const n = r.findings.filter((f) => f.outcome === 'applied').length;
     return [
@@ -22,9 +50,5 @@ export function resultLines(r: ApplyResult): Line[] {
     ];
   }
   if (r.status === 'nothing-to-do') return [[seg('● nothing to apply: every selected finding is already in place', 'muted')]];
-  return [
-    [seg(r.status === 'refused' ? '✖ refused: ' : '✖ failed: ', 'bad', { bold: true }), seg((r.error ?? 'unknown error').replace(/^refused:\s*/, ''))],
-    [seg('  nothing was changed', 'bad')],
-  ];
+  return [[seg(r.status === 'refused' ? '✖ refused: ' : '✖ failed: ', 'bad', { bold: true }), seg(failureText(r))], ...failureLines(r, mode)];
 }
-

@@ -276,15 +276,13 @@ export function keyBarItems(screen: Screen, width: number): { keys: string; word
   return out.map(({ keys, word }) => ({ keys, word }));
 }
 
-const SCREEN_NAMES: Record<Screen, string> = { list: 'list', detail: 'detail', resolve: 'resolve', apply: 'apply' };
-
 /** The README's key section, rendered from the same table. */
 export function keymapMarkdown(): string {
   const rows = KEYMAP.map((b) => {
     const keys = b.keys.map((k) => `\`${k}\``).join(' ');
     const where = ALL.filter((s) => b.does[s]);
     // Screens that share a wording are listed together: `quit (list, detail); apply: …`.
-    const groups = [...new Set(where.map((s) => b.does[s]!))].map((d) => ({ d, screens: where.filter((s) => b.does[s] === d).map((s) => SCREEN_NAMES[s]) }));
+    const groups = [...new Set(where.map((s) => b.does[s]!))].map((d) => ({ d, screens: where.filter((s) => b.does[s] === d) }));
     const text = groups.length === 1 ? `${groups[0]!.d} (${groups[0]!.screens.join(', ')})` : groups.map((g) => `${g.screens.join(', ')}: ${g.d}`).join('; ');
     return `| ${keys} | ${text.replaceAll('|', '\\|')} |`;
   });

@@ -1,12 +1,16 @@
 import { useInput, type Key } from 'ink';
 import { actionFor } from './keymap.js';
-import type { ReviewController } from './controller.js';
+import type { Layout, ReviewController } from './controller.js';
+import { helpKey } from './HelpOverlay.js';
+import { SCREENS } from './screens/index.js';
 import type { ReviewState } from './state.js';
-import type { Store } from './store.js';
 
-/** While a text input has the keyboard (filter, values, typed confirmation), keys are text. */
+/** A prompt over any screen (a sign-off note, an edit's error) has the keyboard while it shows. */
+const promptOpen = (s: ReviewState): boolean => Boolean(s.editError) || Boolean(s.prompt);
+
+/** While an input has the keyboard (a prompt, or the screen's own: filter, values, typed confirmation), keys are text. */
 export function textInputActive(s: ReviewState): boolean {
-  return s.filtering || Boolean(s.resolve?.editing) || (s.screen === 'apply' && s.apply?.phase === 'confirm') || Boolean(s.editError) || Boolean(s.prompt);
+  return promptOpen(s) || (!s.help && Boolean(SCREENS[s.screen].typing?.(s)));
 }
 
 const NO_KEY: Key = {
@@ -48,23 +52,22 @@ export function splitKeys(input: string, key: Key): [string, Key][] {
   );
 }
 
-/** Keys → keymap actions → the controller. One handler for the whole app. */
-export function useKeys(controller: ReviewController, store: Store, s: ReviewState): void {
+/**
+ * Keys → keymap actions → the router, which hands them to the screen that shows. One hook for
+ * the whole app: a chunk of keys that changes screens goes on on the new one.
+ */
+export function useKeys(ctx: ReviewController, s: ReviewState, layout: Layout): void {
   useInput(
     (input, key) => {
       const keys = splitKeys(input, key);
       for (let i = 0; i < keys.length; i++) {
         const [ch, k] = keys[i]!;
-        const now = store.getState();
-        if (now.filtering) {
-          // `/` opened the filter within this chunk: the rest is filter text, up to Enter.
-          if (k.return) store.dispatch({ type: 'filtering', on: false });
-          else store.dispatch({ type: 'filter', text: now.filter + ch });
-          continue;
-        }
+        const now = ctx.state;
+        const screen = SCREENS[now.screen];
+        if (!now.help && screen.text?.(ctx, ch, k)) continue;
         if (textInputActive(now)) return;
         const action = actionFor(now.screen, ch, k);
-        if (action) controller.command(action);
+        if (action) ctx.route(action, screen.onKey, helpKey, layout);
       }
     },
     { isActive: !textInputActive(s) },

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Plan } from '../../src/engine/plan/plan-model.js';
-import { changedRows } from '../../src/tui/ApplyScreen.js';
+import { changedRows } from '../../src/tui/screens/apply/batch-lines.js';
 import { actorhubDb, actorhubFindings, actorhubPlan, KEYS, liveLines, session, type ActorHubDb, type Session } from './harness.js';
 
 /**

@@ -16,11 +16,11 @@ import { KeyBar } from '../../src/tui/KeyBar.js';
 import { HelpOverlay, helpLines } from '../../src/tui/HelpOverlay.js';
 import { readFileSync } from 'node:fs';
 import { KEYMAP, keyBarItems, keymapMarkdown, actionFor } from '../../src/tui/keymap.js';
-import { keyCount } from '../../src/tui/list-view.js';
+import { keyCount } from '../../src/tui/screens/list/list-view.js';
 import { lineText, wrap, fit } from '../../src/tui/text.js';
 import { makeTheme, ThemeContext } from '../../src/tui/theme.js';
-import { paneLines } from '../../src/tui/detail-panes.js';
-import { parseSet, draftResolution } from '../../src/tui/resolve-draft.js';
+import { paneLines } from '../../src/tui/screens/detail/detail-panes.js';
+import { parseSet, draftResolution } from '../../src/tui/screens/resolve/resolve-draft.js';
 
 /**
  * The small pieces of the TUI, rendered from a plan the real engine built against the ActorHub
@@ -213,7 +213,7 @@ describe('keymap', () => {
     const barUi = render(<KeyBar screen="detail" width={100} />);
     expect(stripAnsi(barUi.lastFrame()!)).toContain('Tab pane');
     barUi.unmount();
-    const helpUi = render(<HelpOverlay screen="list" width={100} height={30} scroll={0} controller={{ metrics: {} } as never} />);
+    const helpUi = render(<HelpOverlay screen="list" width={100} height={30} scroll={0} />);
     expect(stripAnsi(helpUi.lastFrame()!)).toContain('mark / unmark for the batch');
     helpUi.unmount();
   });

@@ -7,7 +7,7 @@ import { loadPlaybooks, type PlaybookSet } from '../../src/playbooks/load.js';
 import { loadFindingsFile } from '../../src/findings/load.js';
 import { EXAMPLES_DIR } from '../../src/demo/examples.js';
 import type { Finding } from '../../src/findings/model.js';
-import type { Plan } from '../../src/engine/plan/plan-model.js';
+import type { Mode, Plan } from '../../src/engine/plan/plan-model.js';
 import { parseWindow, type MaintenanceWindow } from '../../src/engine/apply/maintenance-window.js';
 import { engineServices, type ReviewServices } from '../../src/tui/services.js';
 import { createStore, type Store } from '../../src/tui/store.js';
@@ -118,6 +118,8 @@ export interface SessionOptions {
   /** The findings file decisions are written to. */
   findingsFile?: string;
   reviewer?: string;
+  /** Window (default) or online mode: the apply screens say what each really does. */
+  mode?: Mode;
 }
 
 export function session(opts: SessionOptions): Session {
@@ -126,7 +128,7 @@ export function session(opts: SessionOptions): Session {
     target: opts.db.target,
     databaseName: opts.db.name,
     playbooks: opts.playbooks,
-    mode: 'window',
+    mode: opts.mode ?? 'window',
     window: opts.window ?? openWindow(),
     lockTimeoutMs: 1000,
     lockRetries: opts.lockRetries ?? 3,
@@ -188,7 +190,7 @@ export function liveLines(frame: string, rows: number): string[] {
 }
 
 /** The whole ActorHub plan, built by the real engine (no TUI involved). */
-export async function actorhubPlan(db: ActorHubDb, findings: Finding[], playbooks: PlaybookSet): Promise<Plan> {
+export async function actorhubPlan(db: ActorHubDb, findings: Finding[], playbooks: PlaybookSet, mode: Mode = 'window'): Promise<Plan> {
   const { buildPlan, PLAN_DEFAULTS } = await import('../../src/engine/plan/plan.js');
-  return buildPlan({ target: db.target, findings, playbooks, mode: 'window', rehearse: true, ...PLAN_DEFAULTS });
+  return buildPlan({ target: db.target, findings, playbooks, mode, rehearse: true, ...PLAN_DEFAULTS });
 }

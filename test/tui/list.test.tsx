@@ -3,7 +3,8 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { statusSummary } from '../../src/export/summary.js';
-import { visibleItems } from '../../src/tui/list-view.js';
+import { visibleItems } from '../../src/tui/screens/list/list-view.js';
+import { listViewport } from '../../src/tui/screens/list/ListScreen.js';
 import type { Finding } from '../../src/findings/model.js';
 import type { PlaybookSet } from '../../src/playbooks/load.js';
 import type { Plan } from '../../src/engine/plan/plan-model.js';
@@ -75,7 +76,8 @@ describe('finding list', () => {
     expect(footerId(s!.frame())).toBe(order.at(-1));
     expect(s!.frame()).toContain(`${order.length}/${order.length}`);
     await s!.press('g', KEYS.pageDown);
-    const page = s!.controller.metrics.listPage;
+    // The page is the list's viewport: 30 rows less the spare row, header, message line and key bar.
+    const page = listViewport(30 - 1 - 3);
     expect(footerId(s!.frame())).toBe(order[page]);
   });
 

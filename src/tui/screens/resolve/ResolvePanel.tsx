@@ -1,20 +1,24 @@
 import React, { useCallback } from 'react';
 import { Box, Text } from 'ink';
-import { LineInput } from './LineInput.js';
-import type { FindingPlan, Row } from '../engine/index.js';
-import { describeResolution } from '../export/summary.js';
-import { displayValue, oneLine, plural } from '../export/values.js';
-import { STRATEGIES } from '../findings/model.js';
-import type { ReviewController } from './controller.js';
-import { findingHeader } from './FindingDetail.js';
-import { LineView, ScrollView } from './LineView.js';
-import { checkCount } from './list-view.js';
+import { LineInput } from '../../LineInput.js';
+import type { FindingPlan, Row } from '../../../engine/index.js';
+import { describeResolution } from '../../../export/summary.js';
+import { displayValue, oneLine, plural } from '../../../export/values.js';
+import { STRATEGIES } from '../../../findings/model.js';
+import type { ReviewController } from '../../controller.js';
+import { chooseResolution, setResolveText } from '../../effects/resolve.js';
+import { findingHeader } from '../detail/DetailScreen.js';
+import { LineView, ScrollView } from '../../LineView.js';
+import { checkCount } from '../list/list-view.js';
 import { draftResolution, fieldsFor, type Field } from './resolve-draft.js';
-import { priorityColumns, sampleTableLines } from './SampleTable.js';
-import type { ResolveState, ReviewState } from './state.js';
-import { padEnd, seg, wrap, type Line, type Seg } from './text.js';
-import { spinnerGlyph } from './theme.js';
-import { useFrame } from './use-tick.js';
+import { priorityColumns, sampleTableLines } from '../../SampleTable.js';
+import type { ResolveState } from './resolve-slice.js';
+import { findingPlan } from '../../selectors.js';
+import type { ScreenProps } from '../screen.js';
+import { padEnd, seg, wrap, type Line, type Seg } from '../../text.js';
+import { spinnerGlyph } from '../../theme.js';
+import { useFrame } from '../../use-tick.js';
+import { resolveKey } from './resolve-keys.js';
 
 /**
  * Resolve a blocked finding: pick what happens to its blocking rows, and see — before choosing —
@@ -82,11 +86,11 @@ export function previewLines(rs: ResolveState, fp: FindingPlan, frame: number, w
 }
 
 /** The values of an update: typed in place; Enter chooses, ↑/↓ move to the other fields. */
-function SetInput({ controller, value }: { controller: ReviewController; value: string }) {
-  const onChange = useCallback((t: string) => controller.setText(t), [controller]);
-  const onSubmit = useCallback(() => void controller.chooseResolution(), [controller]);
-  const onCancel = useCallback(() => controller.command('back'), [controller]);
-  const onNavigate = useCallback((d: -1 | 1) => controller.command(d < 0 ? 'up' : 'down'), [controller]);
+function SetInput({ ctx, value, width, height }: { ctx: ReviewController; value: string; width: number; height: number }) {
+  const onChange = useCallback((t: string) => setResolveText(ctx, t), [ctx]);
+  const onSubmit = useCallback(() => void chooseResolution(ctx), [ctx]);
+  const onCancel = useCallback(() => resolveKey(ctx, 'back', { width, height }), [ctx, width, height]);
+  const onNavigate = useCallback((d: -1 | 1) => resolveKey(ctx, d < 0 ? 'up' : 'down', { width, height }), [ctx, width, height]);
   return (
     <Box>
       <Text bold>{'▸ set       '}</Text>
@@ -95,10 +99,10 @@ function SetInput({ controller, value }: { controller: ReviewController; value: 
   );
 }
 
-export function ResolvePanel({ state, controller, width, height }: { state: ReviewState; controller: ReviewController; width: number; height: number }) {
+export function ResolvePanel({ state, ctx, width, height }: ScreenProps) {
   const frame = useFrame();
   const rs = state.resolve;
-  const fp = rs && controller.findingPlan(rs.id);
+  const fp = rs && findingPlan(state, rs.id);
   if (!rs || !fp) return null;
   const fields = fieldsFor(rs, fp);
   const focus = Math.min(rs.field, fields.length - 1);
@@ -110,7 +114,7 @@ export function ResolvePanel({ state, controller, width, height }: { state: Revi
       <LineView line={findingHeader(fp, frame, state.marked.includes(fp.id))} width={width} />
       <LineView line={intro} width={width} />
       {fields.map((f, i) =>
-        f === 'set' && i === focus ? <SetInput key={f} controller={controller} value={rs.setText} /> : <LineView key={f} line={fieldLine(f, rs, fp, i === focus)} width={width} />,
+        f === 'set' && i === focus ? <SetInput key={f} ctx={ctx} value={rs.setText} width={width} height={height} /> : <LineView key={f} line={fieldLine(f, rs, fp, i === focus)} width={width} />,
       )}
       <LineView line={[]} />
       <ScrollView lines={previewLines(rs, fp, frame, width)} offset={0} height={body} width={width} />

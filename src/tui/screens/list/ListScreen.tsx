@@ -1,16 +1,15 @@
 import React, { useRef } from 'react';
 import { Box } from 'ink';
-import { statusSummary } from '../export/summary.js';
-import type { ReviewController } from './controller.js';
+import { statusSummary } from '../../../export/summary.js';
 import { FilterInput } from './FilterInput.js';
-import { LineView } from './LineView.js';
+import { LineView } from '../../LineView.js';
 import { cursorIndex, keyCount, visibleItems, type ListItem } from './list-view.js';
-import type { ReviewState } from './state.js';
-import { severitySeg, statusSeg } from './StatusBadge.js';
-import type { Store } from './store.js';
-import { padEnd, seg, type Line } from './text.js';
-import { spinnerGlyph } from './theme.js';
-import { useFrame } from './use-tick.js';
+import type { ReviewState } from '../../state.js';
+import { severitySeg, statusSeg } from '../../StatusBadge.js';
+import { padEnd, seg, type Line } from '../../text.js';
+import { spinnerGlyph } from '../../theme.js';
+import { useFrame } from '../../use-tick.js';
+import type { ScreenProps } from '../screen.js';
 
 /**
  * The finding list: severity, id, status, key count, title; a summary line; the selected
@@ -20,6 +19,9 @@ import { useFrame } from './use-tick.js';
 
 /** Rows the list takes besides its viewport: summary, column header, two footer lines. */
 export const LIST_CHROME = 4;
+
+/** Rows of the list's viewport (also its page for PgUp/PgDn). */
+export const listViewport = (height: number): number => Math.max(1, height - LIST_CHROME);
 
 interface Columns {
   id: number;
@@ -102,12 +104,11 @@ function footerLines(item: ListItem | undefined, width: number): Line[] {
   return [[seg(`${item.id} `, 'accent', { bold: true }), seg(about), ...error, ...signed], [seg(item.title.slice(0, width * 2))]];
 }
 
-export function FindingList({ state, controller, store, width, height }: { state: ReviewState; controller: ReviewController; store: Store; width: number; height: number }) {
+export function ListScreen({ state, ctx, width, height }: ScreenProps) {
   const frame = useFrame();
   const list = visibleItems(state);
   const cursor = cursorIndex(state, list);
-  const viewport = Math.max(1, height - LIST_CHROME);
-  controller.metrics.listPage = viewport;
+  const viewport = listViewport(height);
   // Keep the previous top unless the cursor left the window: no jumping while moving.
   const top = useRef(0);
   if (cursor < top.current) top.current = cursor;
@@ -118,7 +119,7 @@ export function FindingList({ state, controller, store, width, height }: { state
   const rows = list.slice(top.current, top.current + viewport);
   return (
     <Box flexDirection="column" height={height}>
-      {state.filtering ? <FilterInput store={store} initial={state.filter} /> : <LineView line={summaryLine(state, frame, list.length)} width={width} />}
+      {state.filtering ? <FilterInput store={ctx.store} initial={state.filter} /> : <LineView line={summaryLine(state, frame, list.length)} width={width} />}
       <LineView line={headerLine(c, list.length > viewport ? `${cursor + 1}/${list.length}` : '')} width={width} />
       <Box flexDirection="column" height={viewport}>
         {rows.map((item, i) => (

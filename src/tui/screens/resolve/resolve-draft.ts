@@ -1,7 +1,7 @@
-import type { FindingPlan } from '../engine/index.js';
-import { resolutionSchema, STRATEGIES, type Literal, type Resolution } from '../findings/model.js';
-import type { KeepChoice, ResolveState } from './state.js';
-import { priorityColumns } from './SampleTable.js';
+import type { FindingPlan } from '../../../engine/index.js';
+import { resolutionSchema, STRATEGIES, type Literal, type Resolution } from '../../../findings/model.js';
+import type { KeepChoice, ResolveState } from './resolve-slice.js';
+import { priorityColumns } from '../../SampleTable.js';
 
 /**
  * The resolve panel's draft: which fields it has for a finding, their options, and the

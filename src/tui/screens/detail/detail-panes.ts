@@ -1,13 +1,13 @@
-import type { CheckResult, FindingPlan, PlanStep } from '../engine/index.js';
-import { describeResolution, formatMs, rehearsedLabel, resolutionRows } from '../export/summary.js';
-import { displayValue, oneLine, plural } from '../export/values.js';
-import { cascadeLines } from './CascadeTree.js';
-import { diffLines } from './DiffView.js';
-import { checkCount } from './list-view.js';
-import { priorityColumns, sampleTableLines } from './SampleTable.js';
-import { sqlLines } from './SqlView.js';
-import type { Pane } from './state.js';
-import { seg, textLines, wrap, wrapMarked, type Line } from './text.js';
+import type { CheckResult, FindingPlan, PlanStep } from '../../../engine/index.js';
+import { describeResolution, formatMs, rehearsedLabel, resolutionRows } from '../../../export/summary.js';
+import { displayValue, oneLine, plural } from '../../../export/values.js';
+import { cascadeLines } from '../../CascadeTree.js';
+import { diffLines } from '../../DiffView.js';
+import { checkCount } from '../list/list-view.js';
+import { priorityColumns, sampleTableLines } from '../../SampleTable.js';
+import { sqlLines } from '../../SqlView.js';
+import type { Pane } from './detail-slice.js';
+import { seg, textLines, wrap, wrapMarked, type Line } from '../../text.js';
 
 /** The lines of each detail pane, built from the finding's plan only. */
 

@@ -1,14 +1,16 @@
 import React from 'react';
 import { Box } from 'ink';
-import type { FindingPlan } from '../engine/index.js';
-import type { ReviewController } from './controller.js';
-import { paneLines } from './detail-panes.js';
-import { LineView, ScrollView } from './LineView.js';
-import { keyCount } from './list-view.js';
-import { PANES, PANE_TITLES, type ReviewState } from './state.js';
-import { severitySeg, statusSeg } from './StatusBadge.js';
-import { seg, type Line } from './text.js';
-import { useFrame } from './use-tick.js';
+import type { FindingPlan } from '../../../engine/index.js';
+import { LineView, ScrollView } from '../../LineView.js';
+import { keyCount } from '../list/list-view.js';
+import type { ReviewState } from '../../state.js';
+import { severitySeg, statusSeg } from '../../StatusBadge.js';
+import { seg, type Line } from '../../text.js';
+import { useFrame } from '../../use-tick.js';
+import { findingPlan } from '../../selectors.js';
+import type { ScreenProps } from '../screen.js';
+import { detailLayout } from './detail-layout.js';
+import { PANES, PANE_TITLES } from './detail-slice.js';
 
 /**
  * One finding: a header (severity, id, status, key count), its title, and panes switched with
@@ -16,8 +18,6 @@ import { useFrame } from './use-tick.js';
  */
 
 /** Header, title and tab rows above the pane. */
-export const DETAIL_CHROME = 3;
-
 export function findingHeader(f: FindingPlan, frame: number, marked: boolean, busy?: string): Line {
   const count = keyCount(f);
   return [
@@ -46,16 +46,12 @@ function tabsLine(active: string, position: string): Line {
   return [...tabs, seg(position ? `   ${position}` : '', 'muted')];
 }
 
-export function FindingDetail({ state, controller, width, height }: { state: ReviewState; controller: ReviewController; width: number; height: number }) {
+export function DetailScreen({ state, width, height }: ScreenProps) {
   const frame = useFrame();
-  const { id, pane, scroll, context } = state.detail;
-  const f = controller.findingPlan(id);
+  const { id, pane, scroll } = state.detail;
+  const f = findingPlan(state, id);
   if (!f) return <LineView line={[seg(`${id}: not in the plan`, 'bad')]} width={width} />;
-  const lines = paneLines(f, pane, width, context);
-  // A scanned finding says why it was proposed, on one line under its title.
-  const viewport = Math.max(1, height - DETAIL_CHROME - (f.evidence ? 1 : 0));
-  controller.metrics.detailLines = lines.length;
-  controller.metrics.detailPage = viewport;
+  const { lines, viewport } = detailLayout(f, state.detail, width, height);
   const offset = Math.min(scroll, Math.max(0, lines.length - viewport));
   const position = lines.length > viewport ? `lines ${offset + 1}–${Math.min(lines.length, offset + viewport)} of ${lines.length}` : '';
   return (

@@ -1,8 +1,8 @@
-import type { CheckResult, FindingPlan, FindingStatus } from '../engine/index.js';
-import type { Review, Severity } from '../findings/model.js';
-import { SEVERITIES } from '../findings/model.js';
-import { plural } from '../export/values.js';
-import type { ReviewState, SortKey } from './state.js';
+import type { CheckResult, FindingPlan, FindingStatus } from '../../../engine/index.js';
+import type { Review, Severity } from '../../../findings/model.js';
+import { SEVERITIES } from '../../../findings/model.js';
+import { plural } from '../../../export/values.js';
+import type { ReviewState, SortKey } from '../../state.js';
 
 /**
  * The finding list as the reviewer sees it: one item per finding, from the plan when it is there

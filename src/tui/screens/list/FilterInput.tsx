@@ -1,7 +1,7 @@
 import React, { useCallback } from 'react';
 import { Box, Text } from 'ink';
-import { LineInput } from './LineInput.js';
-import type { Store } from './store.js';
+import { LineInput } from '../../LineInput.js';
+import type { Store } from '../../store.js';
 
 /** `/`: the filter, narrowing the list as it is typed. Enter keeps it, Esc clears it. */
 export function FilterInput({ store, initial }: { store: Store; initial: string }) {

@@ -1,0 +1,57 @@
+import { plural } from '../../../export/values.js';
+import type { Action } from '../../keymap.js';
+import type { Layout, ReviewController } from '../../controller.js';
+import { maxContext } from '../../diff-context.js';
+import { say } from '../../effects/context.js';
+import { findingPlan } from '../../selectors.js';
+import { findingKey } from '../finding-keys.js';
+import { detailLayout } from './detail-layout.js';
+import type { Pane } from './detail-slice.js';
+
+/** What keys do on a finding's detail. */
+
+export function openDetail(ctx: ReviewController, id: string): void {
+  const fp = findingPlan(ctx.state, id);
+  if (!fp) return say(ctx, `${id}: still being checked — its detail opens when the engine has answered`);
+  const pane: Pane = fp.status === 'blocked' || fp.status === 'resolved' ? 'rows' : fp.status === 'error' ? 'steps' : 'sql';
+  ctx.store.dispatch({ type: 'openDetail', id, pane, context: maxContext(fp.diff) });
+}
+
+export function detailKey(ctx: ReviewController, action: Action, layout: Layout): void {
+  const s = ctx.state;
+  const { scroll, context, id } = s.detail;
+  const f = findingPlan(s, id);
+  const { lines, viewport } = f ? detailLayout(f, s.detail, layout.width, layout.height) : { lines: [], viewport: 1 };
+  const max = Math.max(0, lines.length - viewport);
+  const page = Math.max(1, viewport - 1);
+  const to = (n: number) => ctx.store.dispatch({ type: 'scroll', to: Math.max(0, Math.min(max, n)) });
+  switch (action) {
+    case 'up':
+      return to(scroll - 1);
+    case 'down':
+      return to(scroll + 1);
+    case 'top':
+      return to(0);
+    case 'bottom':
+      return to(max);
+    case 'pageUp':
+      return to(scroll - page);
+    case 'pageDown':
+      return to(scroll + page);
+    case 'nextPane':
+      return ctx.store.dispatch({ type: 'pane', delta: 1 });
+    case 'prevPane':
+      return ctx.store.dispatch({ type: 'pane', delta: -1 });
+    case 'moreContext':
+    case 'lessContext': {
+      const most = maxContext(f?.diff ?? '');
+      const next = Math.max(0, Math.min(most, context + (action === 'moreContext' ? 1 : -1)));
+      ctx.store.dispatch({ type: 'context', to: next });
+      return say(ctx, `diff context: ${plural(next, 'line')}${next === most ? ' (all the plan holds)' : ''}`);
+    }
+    case 'back':
+      return ctx.store.dispatch({ type: 'screen', screen: 'list' });
+    default:
+      findingKey(ctx, action);
+  }
+}

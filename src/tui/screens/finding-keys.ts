@@ -1,0 +1,37 @@
+import type { Action } from '../keymap.js';
+import { currentId } from '../selectors.js';
+import type { ReviewController } from '../controller.js';
+import { openApply } from '../effects/apply.js';
+import { edit } from '../effects/edit.js';
+import { exportPlanFiles } from '../effects/export.js';
+import { openResolve } from '../effects/resolve.js';
+import { openPrompt } from '../effects/sign-off.js';
+
+/** Keys that act on a finding the same way from the list and from its detail. Returns whether it was one. */
+export function findingKey(ctx: ReviewController, action: Action): boolean {
+  const id = currentId(ctx.state);
+  switch (action) {
+    case 'mark':
+      if (id) ctx.store.dispatch({ type: 'toggleMark', id });
+      return true;
+    case 'resolve':
+      if (id) openResolve(ctx, id);
+      return true;
+    case 'edit':
+      if (id) void edit(ctx, id);
+      return true;
+    case 'apply':
+      openApply(ctx);
+      return true;
+    case 'export':
+      void exportPlanFiles(ctx);
+      return true;
+    case 'approve':
+    case 'skip':
+    case 'note':
+      if (id) openPrompt(ctx, id, action);
+      return true;
+    default:
+      return false;
+  }
+}
