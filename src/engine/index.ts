@@ -16,7 +16,9 @@ export type {
   Rehearsal,
   ResolutionPreview,
   Row,
+  CatalogAnswer,
 } from './plan/plan-model.js';
+export { catalogAnswerText } from './checks/catalog-answers.js';
 export { describeTableLocks } from './plan/step-locks.js';
 export { previewResolution } from './plan/preview.js';
 

@@ -1,4 +1,4 @@
-import type { CascadeNode, CheckResult, FindingPlan, Plan, PlanStep } from '../engine/index.js';
+import { catalogAnswerText, type CascadeNode, type CheckResult, type FindingPlan, type Plan, type PlanStep } from '../engine/index.js';
 import type { LockMode } from '../playbooks/model.js';
 import { lockRank } from '../playbooks/lock-modes.js';
 import { executionPhases, isRunnable, isSignedOffSkipped, type IndexedStep, type Phase, type PhaseEntry } from './phases.js';
@@ -237,7 +237,8 @@ function rehearsalWarning(f: FindingPlan): string[] {
 
 function checkBlocks(c: CheckResult): string[] {
   const groups = c.groups !== undefined ? ` in ${plural(c.groups, 'duplicate group')}` : '';
-  const out = [`**Check ${escapeInline(c.id)}**${c.blocking ? ' (blocking)' : ''}: ${plural(c.rows, 'row')}${groups}`];
+  const answered = c.answeredBy ? ` — ${escapeInline(catalogAnswerText(c.answeredBy))}` : '';
+  const out = [`**Check ${escapeInline(c.id)}**${c.blocking ? ' (blocking)' : ''}: ${plural(c.rows, 'row')}${groups}${answered}`];
   if (c.values?.length) {
     out.push(
       ['| value | rows |', '|---|---:|', ...c.values.map((v) => `| ${cell(v.value)} | ${v.rows} |`)].join('\n'),

@@ -33,6 +33,15 @@ const checkSchema = z.object({
   sample: z.array(rowSchema),
   values: z.array(z.object({ value: z.unknown(), rows: count })).optional(),
   cascade: z.array(cascadeSchema).optional(),
+  answeredBy: z
+    .object({
+      kind: z.enum(['primary key', 'unique constraint', 'unique index', 'not null', 'foreign key']),
+      object: z.string(),
+      table: z.string(),
+      columns: z.array(z.string()),
+      says: z.string(),
+    })
+    .optional(),
 });
 
 const stepSchema = z.object({

@@ -92,6 +92,7 @@ function checkDocument(c: CheckResult): Record<string, unknown> {
     sample: c.sample.map(rowDocument),
     values: c.values?.map((v) => ({ value: jsonValue(v.value), rows: v.rows })),
     cascade: c.cascade?.map(cascadeDocument),
+    answeredBy: c.answeredBy && { ...c.answeredBy, columns: [...c.answeredBy.columns] },
   };
 }
 

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { CheckResult, Row } from '../plan/plan-model.js';
+import type { CatalogAnswer, CheckResult, Row } from '../plan/plan-model.js';
 import type { PreparedFinding } from '../plan/prepare.js';
 import type { RenderedCheck } from '../../playbooks/render.js';
 import { quoteIdent } from '../../db/quote.js';
@@ -8,6 +8,7 @@ import { AggregateJoins, type UniqueKeys } from './decorrelate.js';
 import { countFused, type TableBatch } from './fused-scans.js';
 import { batchCountSelect } from './batch-count.js';
 import { constraintsOf, findTable, indexesOf, type Catalog } from '../../db/catalog.js';
+import { catalogAnswers } from './catalog-answers.js';
 
 /**
  * Prechecks: exact counts of the rows that block each fix, and bounded samples. Every predicate
@@ -134,6 +135,14 @@ export async function runPrechecks(client: pg.Client, prepared: PreparedFinding[
   const pendingByFinding = new Map<string, PendingCheck[]>();
   const byTable = new Map<string, PendingCheck[]>();
   const standalone: PendingCheck[] = [];
+  const none = new Map<string, Map<string, CatalogAnswer>>();
+  // Should the two catalog reads fail, every check is counted as before.
+  const answered = opts.catalog
+    ? await catalogAnswers(client, opts.catalog, prepared).catch(async () => {
+        await client.query('ROLLBACK TO SAVEPOINT pgmend_precheck').catch(() => {});
+        return none;
+      })
+    : none;
 
   for (const p of prepared) {
     const list: PendingCheck[] = [];
@@ -141,7 +150,12 @@ export async function runPrechecks(client: pg.Client, prepared: PreparedFinding[
       if (check.spec.extra) continue; // engine-computed (cascade), not a row count
       const pending: PendingCheck = { p, check, result: { id: check.spec.id, rows: 0, blocking: check.spec.blocking, sample: [] } };
       list.push(pending);
-      if (check.predicate && !check.count) {
+      const answer = answered.get(p.finding.id)?.get(check.spec.id);
+      if (answer) {
+        // Proved zero by a constraint or index: nothing to read (a duplicates count still says its groups).
+        pending.result.answeredBy = answer;
+        if (check.count && p.playbook.name === 'unique') pending.result.groups = 0;
+      } else if (check.predicate && !check.count) {
         const key = p.view.table as string;
         byTable.set(key, [...(byTable.get(key) ?? []), pending]);
       } else {

@@ -22,6 +22,8 @@ export interface CheckResult {
   values?: { value: unknown; rows: number }[];
   /** foreign-key: the transitive ON DELETE blast radius after the change. */
   cascade?: CascadeNode[];
+  /** Not counted: the catalog proves there is no such row (rows is 0). */
+  answeredBy?: CatalogAnswer;
 }
 
 /** One table reached from a parent delete, following CASCADE / SET NULL edges. */
@@ -147,4 +149,15 @@ export interface Plan {
   findings: FindingPlan[];
   /** Timings of plan phases, ms. */
   timings?: Record<string, number>;
+}
+
+/** A check whose count the catalog proves is zero: the object that proves it (see checks/catalog-answers.ts). */
+export interface CatalogAnswer {
+  kind: 'primary key' | 'unique constraint' | 'unique index' | 'not null' | 'foreign key';
+  /** The constraint or index (for `not null`, the column). */
+  object: string;
+  /** Its table, as SQL names it (`public."InvoiceLine"`). */
+  table: string;
+  columns: string[];
+  says: string;
 }

@@ -1,4 +1,4 @@
-import type { CheckResult, FindingPlan, PlanStep } from '../../../engine/index.js';
+import { catalogAnswerText, type CheckResult, type FindingPlan, type PlanStep } from '../../../engine/index.js';
 import { describeResolution, formatMs, rehearsedLabel, resolutionRows } from '../../../export/summary.js';
 import { displayValue, oneLine, plural } from '../../../export/values.js';
 import { cascadeLines } from '../../CascadeTree.js';
@@ -82,6 +82,7 @@ function valuesLines(c: CheckResult): Line[] {
 function checkLines(f: FindingPlan, c: CheckResult, width: number): Line[] {
   const blockingWord = c.blocking ? (c.rows > 0 ? [seg(' ✖ blocking', 'bad')] : [seg(' ✔ none blocking', 'ok')]) : [];
   const out: Line[] = [[seg(`■ ${c.id}`, undefined, { bold: true }), ...blockingWord, seg(` · ${checkCount(c)}`)]];
+  if (c.answeredBy) out.push(...wrap([seg(catalogAnswerText(c.answeredBy), 'muted')], width));
   out.push(...valuesLines(c));
   if (c.cascade?.length) {
     const parent = (f.finding.params.references as { table?: string } | undefined)?.table;
