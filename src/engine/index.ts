@@ -27,7 +27,7 @@ export { resumeRun } from './apply/apply-online.js';
 export type { ApplyEvent, ApplyResult, ApplyPhase } from './apply/apply-model.js';
 export { parseWindow, windowState, formatDuration, outsideText, type MaintenanceWindow } from './apply/maintenance-window.js';
 export { changedRowsText, rehearsedChanges } from './apply/changed-rows.js';
-export { listRuns, runReviews, type RunRow } from './apply/journal.js';
+export { listRuns, runReviews, rowsChangedByFinding, type RunRow } from './apply/journal.js';
 
 export { rollbackRun } from './rollback/rollback.js';
 

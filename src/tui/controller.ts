@@ -19,7 +19,8 @@ export interface Layout {
   height: number;
 }
 
-export type KeyHandler = (ctx: ReviewController, action: Action, layout: Layout) => void;
+/** `input`: the key as typed (`3` for the pane-by-number action). */
+export type KeyHandler = (ctx: ReviewController, action: Action, layout: Layout, input: string) => void;
 
 export class ReviewController implements EffectContext {
   readonly running: EffectContext['running'] = { applying: false };
@@ -39,16 +40,17 @@ export class ReviewController implements EffectContext {
     return start(this);
   }
 
-  route(action: Action, screenKey: KeyHandler, helpKey: KeyHandler, layout: Layout): void {
+  route(action: Action, screenKey: KeyHandler, helpKey: KeyHandler, layout: Layout, input = ''): void {
     const s = this.state;
     if (action === 'quit') return this.quit();
-    if (s.help) return helpKey(this, action, layout);
+    if (s.help) return helpKey(this, action, layout, input);
     if (action === 'help') return this.store.dispatch({ type: 'help', show: true });
     if (s.message && s.screen !== 'apply') this.store.dispatch({ type: 'message' });
-    screenKey(this, action, layout);
+    screenKey(this, action, layout, input);
   }
 
   quit(): void {
+    if (this.running.rollingBack) return say(this, 'a rollback is running: quitting is refused until it commits or rolls back', 'bad');
     if (this.running.applying) {
       const why = this.services.mode === 'window' ? 'a transaction is open: quitting is refused until it commits or rolls back' : 'a run is in progress: quitting is refused until its current step ends';
       return say(this, why, 'bad');

@@ -5,7 +5,9 @@ import type { Key } from 'ink';
  * bar, the `?` help overlay and the README's key section — so the three never disagree.
  */
 
-export type Screen = 'list' | 'detail' | 'resolve' | 'apply';
+/** Every screen, in the README's order; each is registered once in screens/index.ts. */
+export const SCREENS_IN_ORDER = ['list', 'detail', 'resolve', 'apply', 'journal', 'failed'] as const;
+export type Screen = (typeof SCREENS_IN_ORDER)[number];
 
 export type Action =
   | 'up'
@@ -20,6 +22,12 @@ export type Action =
   | 'back'
   | 'nextPane'
   | 'prevPane'
+  | 'paneAt'
+  | 'nextFinding'
+  | 'prevFinding'
+  | 'journal'
+  | 'rollback'
+  | 'retry'
   | 'mark'
   | 'markAll'
   | 'filter'
@@ -51,43 +59,42 @@ export interface Binding {
   match(input: string, key: Key): boolean;
 }
 
-const ALL: Screen[] = ['list', 'detail', 'resolve', 'apply'];
 
 export const KEYMAP: Binding[] = [
   {
     action: 'up',
     keys: ['↑', 'k'],
-    does: { list: 'previous finding', detail: 'scroll up', resolve: 'previous field' },
+    does: { list: 'previous finding', detail: 'scroll up', resolve: 'previous field', journal: 'previous run' },
     match: (i, k) => k.upArrow || (i === 'k' && !k.ctrl && !k.meta),
   },
   {
     action: 'down',
     keys: ['↓', 'j'],
-    does: { list: 'next finding', detail: 'scroll down', resolve: 'next field (the values of an update are typed in place)' },
+    does: { list: 'next finding', detail: 'scroll down', resolve: 'next field (the values of an update are typed in place)', journal: 'next run' },
     match: (i, k) => k.downArrow || (i === 'j' && !k.ctrl && !k.meta),
   },
   {
     action: 'top',
     keys: ['g', 'Home'],
-    does: { list: 'first finding', detail: 'top of the pane' },
+    does: { list: 'first finding', detail: 'top of the pane', journal: 'first run' },
     match: (i, k) => i === 'g' || k.home,
   },
   {
     action: 'bottom',
     keys: ['G', 'End'],
-    does: { list: 'last finding', detail: 'bottom of the pane' },
+    does: { list: 'last finding', detail: 'bottom of the pane', journal: 'last run' },
     match: (i, k) => i === 'G' || k.end,
   },
   {
     action: 'pageUp',
     keys: ['PgUp'],
-    does: { list: 'page up', detail: 'page up' },
+    does: { list: 'page up', detail: 'page up', journal: 'page up' },
     match: (_, k) => k.pageUp,
   },
   {
     action: 'pageDown',
     keys: ['PgDn'],
-    does: { list: 'page down', detail: 'page down' },
+    does: { list: 'page down', detail: 'page down', journal: 'page down' },
     match: (_, k) => k.pageDown,
   },
   {
@@ -126,6 +133,24 @@ export const KEYMAP: Binding[] = [
     match: (_, k) => k.tab && k.shift,
   },
   {
+    action: 'paneAt',
+    keys: ['1–5'],
+    does: { detail: 'pane by number: 1 SQL, 2 diff, 3 rows, 4 steps, 5 rollback' },
+    match: (i, k) => /^[1-5]$/.test(i) && !k.ctrl && !k.meta,
+  },
+  {
+    action: 'nextFinding',
+    keys: [']'],
+    does: { detail: "next finding's detail (in the list's order and filter), same pane" },
+    match: (i) => i === ']',
+  },
+  {
+    action: 'prevFinding',
+    keys: ['['],
+    does: { detail: "previous finding's detail" },
+    match: (i) => i === '[',
+  },
+  {
     action: 'mark',
     rank: 3,
     keys: ['Space'],
@@ -144,7 +169,7 @@ export const KEYMAP: Binding[] = [
     rank: 6,
     keys: ['/'],
     bar: 'filter',
-    does: { list: 'filter by id, title, table, status or severity (Enter keeps, Esc clears)' },
+    does: { list: 'filter: words match id, title, table, status, severity, playbook or check kind; kind:orphans status:blocked severity:critical table:… playbook:… narrow to one field; !word leaves out (Enter keeps, Esc clears)' },
     match: (i) => i === '/',
   },
   {
@@ -211,6 +236,31 @@ export const KEYMAP: Binding[] = [
     match: (i) => i === 'n',
   },
   {
+    action: 'journal',
+    rank: 8,
+    keys: ['J'],
+    bar: 'journal',
+    barOn: ['list'],
+    does: { list: 'journal: past runs, their findings and rows changed; roll a run back', detail: 'journal: past runs, their findings and rows changed; roll a run back' },
+    match: (i) => i === 'J',
+  },
+  {
+    action: 'rollback',
+    rank: 2,
+    keys: ['R'],
+    bar: 'roll back',
+    does: { journal: 'roll the selected run back (type the database name to confirm)' },
+    match: (i) => i === 'R',
+  },
+  {
+    action: 'retry',
+    rank: 1,
+    keys: ['r'],
+    bar: 'retry',
+    does: { failed: 'try again: connect and plan' },
+    match: (i) => i === 'r',
+  },
+  {
     action: 'moreContext',
     keys: ['+'],
     does: { detail: 'diff: more context lines' },
@@ -227,8 +277,14 @@ export const KEYMAP: Binding[] = [
     rank: 1,
     keys: ['Esc'],
     bar: 'back',
-    barOn: ['detail', 'resolve', 'apply'],
-    does: { list: 'clear the filter (nothing else)', detail: 'back to the list', resolve: 'back without choosing', apply: 'cancel (before the run starts)' },
+    barOn: ['detail', 'resolve', 'apply', 'journal'],
+    does: {
+      list: 'clear the filter (nothing else)',
+      detail: 'back to the list',
+      resolve: 'back without choosing',
+      apply: 'cancel (before the run starts)',
+      journal: 'back to the list (a rollback prompt: cancel)',
+    },
     match: (_, k) => k.escape,
   },
   {
@@ -236,7 +292,7 @@ export const KEYMAP: Binding[] = [
     rank: 0,
     keys: ['?'],
     bar: 'help',
-    does: { list: 'this help', detail: 'this help', resolve: 'this help', apply: 'this help' },
+    does: { list: 'this help', detail: 'this help', resolve: 'this help', apply: 'this help', journal: 'this help', failed: 'this help' },
     match: (i) => i === '?',
   },
   {
@@ -244,7 +300,7 @@ export const KEYMAP: Binding[] = [
     rank: 0,
     keys: ['q', 'Ctrl-C'],
     bar: 'quit',
-    does: { list: 'quit', detail: 'quit', resolve: 'quit', apply: 'quit (refused while a transaction is open)' },
+    does: { list: 'quit', detail: 'quit', resolve: 'quit', apply: 'quit (refused while a transaction is open)', journal: 'quit (refused while a rollback runs)', failed: 'quit' },
     match: (i, k) => i === 'q' || (k.ctrl && i === 'c'),
   },
 ];
@@ -280,7 +336,7 @@ export function keyBarItems(screen: Screen, width: number): { keys: string; word
 export function keymapMarkdown(): string {
   const rows = KEYMAP.map((b) => {
     const keys = b.keys.map((k) => `\`${k}\``).join(' ');
-    const where = ALL.filter((s) => b.does[s]);
+    const where = SCREENS_IN_ORDER.filter((s) => b.does[s]);
     // Screens that share a wording are listed together: `quit (list, detail); apply: …`.
     const groups = [...new Set(where.map((s) => b.does[s]!))].map((d) => ({ d, screens: where.filter((s) => b.does[s] === d) }));
     const text = groups.length === 1 ? `${groups[0]!.d} (${groups[0]!.screens.join(', ')})` : groups.map((g) => `${g.screens.join(', ')}: ${g.d}`).join('; ');
@@ -289,7 +345,7 @@ export function keymapMarkdown(): string {
   return [
     '### Keys in `pgmend review`',
     '',
-    'Screens: the finding **list**, a finding\'s **detail** (panes: SQL, diff, rows, steps, rollback), **resolve** (choose what happens to blocking rows) and **apply** (typed confirmation, then live progress).',
+    'Screens: the finding **list**, a finding\'s **detail** (panes: SQL, diff, rows, steps, rollback), **resolve** (choose what happens to blocking rows), **apply** (typed confirmation, then live progress), the **journal** (past runs, their findings and rows changed; rollback with typed confirmation) and **failed** (the whole error when the database cannot be reached or planned: retry or quit).',
     '',
     '| Key | Does |',
     '|---|---|',

@@ -1,10 +1,14 @@
 import type { DbTarget } from '../db/connection.js';
 import { describe } from '../db/connection.js';
+import { withClient } from '../db/session.js';
 import type { PlaybookSet } from '../playbooks/load.js';
 import {
   buildPlan,
   previewResolution,
   applyPlan,
+  listRuns,
+  rowsChangedByFinding,
+  rollbackRun,
   type PlanEvent,
   type ApplyEvent,
   type ApplyResult,
@@ -46,9 +50,28 @@ export interface ReviewServices {
   exportPlanFiles(plan: Plan): Promise<ExportedFiles>;
   /** Opens text in $EDITOR (Ink is unmounted meanwhile); returns what was saved. */
   editText(text: string, fileName: string): Promise<string>;
+  /** The journal's runs, newest first, with what each changed per finding. */
+  journal(): Promise<JournalRun[]>;
+  /** `pgmend rollback --run` for one run: schema and rows as they were before it, in one transaction. */
+  rollbackRun(runId: number, onNote: (text: string) => void): Promise<{ statements: number; rowsRestored: number }>;
   /** Parses and validates an edited one-finding file. */
   parseFindings(text: string, name: string): Finding[];
   now(): Date;
+}
+
+/** A run of the journal as the journal screen shows it. */
+export interface JournalRun {
+  id: number;
+  startedAt: Date;
+  status: string;
+  mode: string;
+  /** `alice as postgres`: who ran it, as which role. */
+  who: string;
+  rowsChanged: number;
+  error: string | null;
+  rolledBackAt: Date | null;
+  /** Per finding, the rows its steps deleted and updated. */
+  findings: { id: string; deleted: number; updated: number }[];
 }
 
 export interface EngineServiceConfig {
@@ -129,6 +152,27 @@ export function engineServices(cfg: EngineServiceConfig): ReviewServices {
     },
     exportPlanFiles: (plan) => writeExportFiles(plan, cfg.exportDir, { mode: plan.mode, lockTimeoutMs: cfg.lockTimeoutMs, now: new Date() }),
     editText: (text, fileName) => suspend(() => editText(text, fileName, cfg.env ?? process.env)),
+    journal: () =>
+      withClient(need(), async (c) => {
+        const runs = await listRuns(c);
+        const out: JournalRun[] = [];
+        for (const r of [...runs].reverse()) {
+          const changed = r.status === 'running' ? new Map<string, { deleted: number; updated: number }>() : await rowsChangedByFinding(c, Number(r.id));
+          out.push({
+            id: Number(r.id),
+            startedAt: r.started_at,
+            status: r.status,
+            mode: r.mode,
+            who: `${r.os_user ?? '?'} as ${r.db_role}`,
+            rowsChanged: Number(r.rows_changed),
+            error: r.error,
+            rolledBackAt: r.rolled_back_at,
+            findings: r.findings.map((id) => ({ id, ...(changed.get(id) ?? { deleted: 0, updated: 0 }) })),
+          });
+        }
+        return out;
+      }, 'pgmend'),
+    rollbackRun: (runId, onNote) => rollbackRun(need(), runId, { onNote }),
     parseFindings: (text, name) => parseFindingsText(text, name, cfg.playbooks),
     now: () => new Date(),
   };

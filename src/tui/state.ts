@@ -6,6 +6,7 @@ import { reduceList, initialList, type ListAction, type ListSlice } from './scre
 import { reduceDetail, initialDetail, type DetailAction, type DetailSlice } from './screens/detail/detail-slice.js';
 import { reduceResolve, type ResolveAction, type ResolveSlice } from './screens/resolve/resolve-slice.js';
 import { reduceApply, type ApplyAction, type ApplySlice } from './screens/apply/apply-slice.js';
+import { reduceJournal, type JournalAction, type JournalSlice } from './screens/journal/journal-slice.js';
 import { withoutKey } from './without-key.js';
 
 /**
@@ -76,7 +77,7 @@ export interface SessionState {
   log: Line[];
 }
 
-export type ReviewState = SessionState & ListSlice & DetailSlice & ResolveSlice & ApplySlice;
+export type ReviewState = SessionState & ListSlice & DetailSlice & ResolveSlice & ApplySlice & JournalSlice;
 
 export function initialState(findings: Finding[], boot?: string): ReviewState {
   return {
@@ -116,7 +117,7 @@ export type SessionAction =
   | { type: 'editError'; error?: EditError }
   | { type: 'prompt'; prompt?: NotePrompt };
 
-export type Action = SessionAction | ListAction | DetailAction | ResolveAction | ApplyAction;
+export type Action = SessionAction | ListAction | DetailAction | ResolveAction | ApplyAction | JournalAction;
 
 /** The session's part; every other action is left to the screens' slices. */
 function reduceSession(s: ReviewState, a: Action): ReviewState {
@@ -124,7 +125,8 @@ function reduceSession(s: ReviewState, a: Action): ReviewState {
     case 'boot':
       return a.text ? { ...s, boot: a.text } : withoutKey(s, 'boot');
     case 'planStarted':
-      return { ...s, loading: { running: true, checked: [] }, early: {} };
+      // A retry from the failed screen goes back to the list, filling in again.
+      return { ...s, loading: { running: true, checked: [] }, early: {}, ...(s.screen === 'failed' ? { screen: 'list' as const } : {}) };
     case 'planEvent': {
       const e = a.event;
       if (e.kind === 'phase') return { ...s, loading: { ...s.loading, phase: e.phase, ...(e.total !== undefined ? { total: e.total } : {}) } };
@@ -145,7 +147,8 @@ function reduceSession(s: ReviewState, a: Action): ReviewState {
       };
     }
     case 'planFailed':
-      return { ...s, loading: { running: false, checked: [], error: a.error }, busy: {} };
+      // No plan at all (the database cannot be reached): the failed screen says why, whole.
+      return { ...s, loading: { running: false, checked: [], error: a.error }, busy: {}, ...(s.plan ? {} : { screen: 'failed' as const, help: false }) };
     case 'busy':
       return { ...s, busy: a.what ? { ...s.busy, [a.id]: a.what } : withoutKey(s.busy, a.id) };
     case 'findingChanged': {
@@ -184,7 +187,7 @@ function reduceSession(s: ReviewState, a: Action): ReviewState {
   }
 }
 
-const SLICES: ((s: ReviewState, a: Action) => ReviewState)[] = [reduceSession, reduceList, reduceDetail, reduceResolve, reduceApply];
+const SLICES: ((s: ReviewState, a: Action) => ReviewState)[] = [reduceSession, reduceList, reduceDetail, reduceResolve, reduceApply, reduceJournal];
 
 /** Each action is the business of one slice; the others return the state unchanged. */
 export function reduce(s: ReviewState, a: Action): ReviewState {

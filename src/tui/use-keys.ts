@@ -67,7 +67,7 @@ export function useKeys(ctx: ReviewController, s: ReviewState, layout: Layout): 
         if (!now.help && screen.text?.(ctx, ch, k)) continue;
         if (textInputActive(now)) return;
         const action = actionFor(now.screen, ch, k);
-        if (action) ctx.route(action, screen.onKey, helpKey, layout);
+        if (action) ctx.route(action, screen.onKey, helpKey, layout, ch);
       }
     },
     { isActive: !textInputActive(s) },

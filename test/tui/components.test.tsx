@@ -209,7 +209,7 @@ describe('keymap', () => {
     expect(md).toMatch(/\| `Esc` \| list: clear the filter \(nothing else\); detail: back to the list;/);
     // The README's section is this text, exactly (regenerate: npm run readme:keys).
     expect(readFileSync(new URL('../../README.md', import.meta.url), 'utf8')).toContain(md);
-    expect(md).toContain('| `q` `Ctrl-C` | list, detail, resolve: quit; apply: quit (refused while a transaction is open) |');
+    expect(md).toContain('| `q` `Ctrl-C` | list, detail, resolve, failed: quit; apply: quit (refused while a transaction is open); journal: quit (refused while a rollback runs) |');
     const barUi = render(<KeyBar screen="detail" width={100} />);
     expect(stripAnsi(barUi.lastFrame()!)).toContain('Tab pane');
     barUi.unmount();

@@ -13,6 +13,8 @@ export interface EffectContext {
     applying: boolean;
     /** The whole plan being built (one at a time). */
     planning?: Promise<void>;
+    /** A rollback is running (from the journal screen): quitting is refused. */
+    rollingBack?: boolean;
     /** The resolve panel's debounced preview. */
     previewTimer?: NodeJS.Timeout;
   };

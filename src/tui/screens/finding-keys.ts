@@ -2,12 +2,13 @@ import type { Action } from '../keymap.js';
 import { currentId } from '../selectors.js';
 import type { ReviewController } from '../controller.js';
 import { openApply } from '../effects/apply.js';
+import { openJournal } from '../effects/journal.js';
 import { edit } from '../effects/edit.js';
 import { exportPlanFiles } from '../effects/export.js';
 import { openResolve } from '../effects/resolve.js';
 import { openPrompt } from '../effects/sign-off.js';
 
-/** Keys that act on a finding the same way from the list and from its detail. Returns whether it was one. */
+/** Keys that work the same from the list and from a finding's detail. Returns whether it was one. */
 export function findingKey(ctx: ReviewController, action: Action): boolean {
   const id = currentId(ctx.state);
   switch (action) {
@@ -22,6 +23,9 @@ export function findingKey(ctx: ReviewController, action: Action): boolean {
       return true;
     case 'apply':
       openApply(ctx);
+      return true;
+    case 'journal':
+      openJournal(ctx);
       return true;
     case 'export':
       void exportPlanFiles(ctx);

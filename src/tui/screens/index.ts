@@ -7,6 +7,10 @@ import { ListScreen } from './list/ListScreen.js';
 import { listKey, listText } from './list/list-keys.js';
 import { ResolvePanel } from './resolve/ResolvePanel.js';
 import { resolveKey } from './resolve/resolve-keys.js';
+import { JournalScreen } from './journal/JournalScreen.js';
+import { journalKey } from './journal/journal-keys.js';
+import { FailedScreen } from './failed/FailedScreen.js';
+import { failedKey } from './failed/failed-keys.js';
 import type { ScreenDef } from './screen.js';
 
 /**
@@ -29,6 +33,8 @@ export const SCREENS: Record<Screen, ScreenDef> = {
   },
   // The typed confirmation has the keyboard (the screen's own hook scrolls the batch meanwhile).
   apply: { View: ApplyScreen, onKey: applyKey, typing: (s) => s.apply?.phase === 'confirm', fixedHeight: false },
+  journal: { View: JournalScreen, onKey: journalKey, typing: (s) => s.journal?.confirm !== undefined, fixedHeight: true },
+  failed: { View: FailedScreen, onKey: failedKey, fixedHeight: true },
 };
 
 export type { ScreenDef, ScreenProps } from './screen.js';

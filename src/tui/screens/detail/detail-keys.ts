@@ -6,7 +6,8 @@ import { say } from '../../effects/context.js';
 import { findingPlan } from '../../selectors.js';
 import { findingKey } from '../finding-keys.js';
 import { detailLayout } from './detail-layout.js';
-import type { Pane } from './detail-slice.js';
+import { PANES, type Pane } from './detail-slice.js';
+import { cursorIndex, visibleItems } from '../list/list-view.js';
 
 /** What keys do on a finding's detail. */
 
@@ -17,7 +18,21 @@ export function openDetail(ctx: ReviewController, id: string): void {
   ctx.store.dispatch({ type: 'openDetail', id, pane, context: maxContext(fp.diff) });
 }
 
-export function detailKey(ctx: ReviewController, action: Action, layout: Layout): void {
+/** `]` / `[`: the next or previous finding of the list (its order and filter) that has a plan, on the same pane. */
+function stepFinding(ctx: ReviewController, delta: 1 | -1): void {
+  const s = ctx.state;
+  const list = visibleItems(s);
+  const at = list.findIndex((x) => x.id === s.detail.id);
+  for (let i = (at < 0 ? cursorIndex(s, list) : at) + delta; i >= 0 && i < list.length; i += delta) {
+    const fp = findingPlan(s, list[i]!.id);
+    if (!fp) continue;
+    ctx.store.dispatch({ type: 'openDetail', id: fp.id, pane: s.detail.pane, context: maxContext(fp.diff) });
+    return say(ctx, `${fp.id} · ${i + 1} of ${list.length}${s.filter ? ` (filter "${s.filter}")` : ''}`);
+  }
+  say(ctx, delta > 0 ? 'this is the last finding' : 'this is the first finding');
+}
+
+export function detailKey(ctx: ReviewController, action: Action, layout: Layout, input: string): void {
   const s = ctx.state;
   const { scroll, context, id } = s.detail;
   const f = findingPlan(s, id);
@@ -42,6 +57,14 @@ export function detailKey(ctx: ReviewController, action: Action, layout: Layout)
       return ctx.store.dispatch({ type: 'pane', delta: 1 });
     case 'prevPane':
       return ctx.store.dispatch({ type: 'pane', delta: -1 });
+    case 'paneAt': {
+      const pane = PANES[Number(input) - 1];
+      return pane ? ctx.store.dispatch({ type: 'paneAt', pane }) : undefined;
+    }
+    case 'nextFinding':
+      return stepFinding(ctx, 1);
+    case 'prevFinding':
+      return stepFinding(ctx, -1);
     case 'moreContext':
     case 'lessContext': {
       const most = maxContext(f?.diff ?? '');

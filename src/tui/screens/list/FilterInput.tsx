@@ -14,7 +14,7 @@ export function FilterInput({ store, initial }: { store: Store; initial: string 
   return (
     <Box>
       <Text bold>/ </Text>
-      <LineInput initial={initial} placeholder="id, title, table, status or severity — Enter keeps, Esc clears" onChange={onChange} onSubmit={onSubmit} onCancel={onCancel} />
+      <LineInput initial={initial} placeholder="words, kind:orphans, status:blocked, !word — Enter keeps, Esc clears" onChange={onChange} onSubmit={onSubmit} onCancel={onCancel} />
     </Box>
   );
 }

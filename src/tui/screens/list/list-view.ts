@@ -59,10 +59,44 @@ export function items(s: ReviewState): ListItem[] {
   });
 }
 
-export function matchesFilter(item: ListItem, filter: string): boolean {
-  const q = filter.trim().toLowerCase();
+/**
+ * The filter, as k9s and GitHub's search read one: words narrow the list (each must match), a
+ * `field:value` narrows to one field — kind (check kind with rows, or the playbook), status (the
+ * plan's status or the sign-off), severity, table, playbook — and a leading `!` leaves out what
+ * matches. `orphans` finds the findings with orphan rows; `kind:unique !status:blocked` the unique
+ * findings that can run.
+ */
+export const FILTER_FIELDS = ['kind', 'status', 'severity', 'table', 'playbook'] as const;
+type FilterField = (typeof FILTER_FIELDS)[number];
+
+/** What each field of an item offers a filter word. */
+function fieldValues(item: ListItem): Record<FilterField | 'id' | 'title', string[]> {
+  // A check kind counts when the check found rows (a finding "has orphans"), not merely runs.
+  const kinds = (item.plan?.checks ?? []).filter((c) => c.rows > 0).map((c) => c.id);
+  return {
+    id: [item.id],
+    title: [item.title],
+    kind: [...kinds, item.playbook],
+    status: [item.status, ...(item.review ? [item.review.status] : [])],
+    severity: [item.severity],
+    table: item.table ? [item.table] : [],
+    playbook: [item.playbook],
+  };
+}
+
+function termMatches(item: ListItem, term: string): boolean {
+  const values = fieldValues(item);
+  const m = /^([a-z]+):(.*)$/.exec(term);
+  const field = m && (FILTER_FIELDS as readonly string[]).includes(m[1]!) ? (m[1] as FilterField) : undefined;
+  const q = field ? m![2]! : term;
   if (!q) return true;
-  return [item.id, item.title, item.table ?? '', item.status, item.severity, item.playbook].some((x) => x.toLowerCase().includes(q));
+  const pool = field ? values[field] : Object.values(values).flat();
+  return pool.some((x) => x.toLowerCase().includes(q));
+}
+
+export function matchesFilter(item: ListItem, filter: string): boolean {
+  const terms = filter.trim().toLowerCase().split(/\s+/).filter(Boolean);
+  return terms.every((t) => (t.startsWith('!') && t.length > 1 ? !termMatches(item, t.slice(1)) : termMatches(item, t)));
 }
 
 const rank = (s: Severity) => SEVERITIES.indexOf(s);
