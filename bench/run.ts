@@ -13,6 +13,7 @@ import { writerFigure } from './writer-figure.js';
 import { schemaFigure } from './schema-figure.js';
 import { tuiFigure } from './tui-figure.js';
 import { scalePoint } from './scale-figure.js';
+import { scanFigure } from './scan-figure.js';
 import { evaluate, writeResults, type Results } from './results.js';
 import { machine, round } from './stats.js';
 
@@ -101,11 +102,13 @@ async function main(): Promise<void> {
       return u;
     });
     const smallPoint = await phase(`figures 5–6 at ${small.toLocaleString('en-US')} rows`, () => scalePoint(url, small, opts.runs, log));
+    results.figures.scan = { small: await phase(`figure 7: scan at ${small.toLocaleString('en-US')} rows`, () => scanFigure(url, small, opts.runs, log)) };
     results.figures.counters = await phase('figure 1b: counter checks, correlated vs grouped', () => countersFigure(url, findings, playbooks));
     await phase(`grow to ${large.toLocaleString('en-US')} rows`, () => growTo(url, large, gen));
     results.generation.sizes = await tableSizes(url);
     const largePoint = await phase(`figures 5–6 at ${large.toLocaleString('en-US')} rows`, () => scalePoint(url, large, opts.runs, log));
     results.figures.scale = { small: smallPoint, large: largePoint };
+    results.figures.scan.large = await phase(`figure 7: scan at ${large.toLocaleString('en-US')} rows`, () => scanFigure(url, large, opts.runs, log));
     results.figures.prechecks = await phase('figure 1: prechecks, batched vs one query per check', () => prechecksFigure(url, findings, playbooks, opts.runs, log));
     // Last: it changes the data (resolves the CHECK violations first).
     results.figures.writer = await phase('figure 2: writer latency while fixes are added', () => writerFigure(url, large, findings, playbooks, opts.runs, log));

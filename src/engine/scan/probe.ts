@@ -16,6 +16,8 @@ export interface Probe {
 export interface DataRuleContext extends RuleContext {
   thresholds: ScanThresholds;
   relations: Relations;
+  /** Per child column (counter.ts countKey): its rows per value, from the child's own read, for its parents' counters. */
+  childCounts: Map<string, { value: string; rows: number }[]>;
 }
 
 /** A probe on one grouping key of the table's read: `expression` is grouped, `judge` sees its stats. */
@@ -23,7 +25,7 @@ export function keyProbe(expression: string, judge: (stats: KeyStats) => Proposa
   let key: string | null = null;
   return {
     register(read) {
-      key = read.key(expression);
+      key = read.key(read.inner(expression));
     },
     evaluate(r) {
       const stats = key ? r.keys.get(key) : undefined;

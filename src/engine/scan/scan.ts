@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import { loadCatalog } from '../../db/catalog.js';
 import { withClient } from '../../db/session.js';
 import type { DbTarget } from '../../db/connection.js';
@@ -20,31 +21,30 @@ export interface ScanOptions {
  * repeatable-read transaction (one snapshot; a role with SELECT only is enough), always rolled back.
  */
 export async function scanDatabase(opts: ScanOptions): Promise<ScanResult> {
+  return withClient(opts.target, (client) => scanOnClient(client, opts), 'pgmend scan');
+}
+
+/** The scan on a connected client (the bench passes one that counts the table reads of each statement). */
+export async function scanOnClient(client: pg.Client, opts: Omit<ScanOptions, 'target'>): Promise<ScanResult> {
   const thresholds = { ...DEFAULT_THRESHOLDS, ...opts.thresholds };
-  return withClient(
-    opts.target,
-    async (client) => {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      try {
-        await client.query(`SELECT set_config('statement_timeout', $1, true)`, [`${opts.statementTimeoutMs}ms`]);
-        const catalog = await loadCatalog(client);
-        const schemas = opts.schemas?.length ? opts.schemas : catalog.schemas;
-        const unknown = schemas.filter((s) => !catalog.schemas.includes(s));
-        if (unknown.length) throw new UsageError(`--schema: no schema ${unknown.map((s) => JSON.stringify(s)).join(', ')} in the database`, `schemas: ${catalog.schemas.join(', ')}`);
-        const tables = catalog.tables.filter((t) => schemas.includes(t.schema));
-        const { rows: attached } = await client.query<{ oid: number }>(
-          `SELECT i.inhrelid::int AS oid FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE c.relkind = 'i'`,
-        );
-        const ctx = { catalog, tables, attachedIndexes: new Set(attached.map((r) => r.oid)) };
-        const structural = structuralRules(ctx);
-        const data = await dataRules(client, ctx, thresholds, opts.onEvent ?? (() => {}));
-        return { findings: withIds([...structural.proposals, ...data.proposals]), notes: [...structural.notes, ...data.notes], reads: data.reads };
-      } finally {
-        await client.query('ROLLBACK').catch(() => {});
-      }
-    },
-    'pgmend scan',
-  );
+  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  try {
+    await client.query(`SELECT set_config('statement_timeout', $1, true)`, [`${opts.statementTimeoutMs}ms`]);
+    const catalog = await loadCatalog(client);
+    const schemas = opts.schemas?.length ? opts.schemas : catalog.schemas;
+    const unknown = schemas.filter((s) => !catalog.schemas.includes(s));
+    if (unknown.length) throw new UsageError(`--schema: no schema ${unknown.map((s) => JSON.stringify(s)).join(', ')} in the database`, `schemas: ${catalog.schemas.join(', ')}`);
+    const tables = catalog.tables.filter((t) => schemas.includes(t.schema));
+    const { rows: attached } = await client.query<{ oid: number }>(
+      `SELECT i.inhrelid::int AS oid FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE c.relkind = 'i'`,
+    );
+    const ctx = { catalog, tables, attachedIndexes: new Set(attached.map((r) => r.oid)) };
+    const structural = structuralRules(ctx);
+    const data = await dataRules(client, ctx, thresholds, opts.onEvent ?? (() => {}));
+    return { findings: withIds([...structural.proposals, ...data.proposals]), notes: [...structural.notes, ...data.notes], reads: data.reads };
+  } finally {
+    await client.query('ROLLBACK').catch(() => {});
+  }
 }
 
 /** Ids by rule: FKIDX-01, FKIDX-02, …, in the order the rules proposed them. */

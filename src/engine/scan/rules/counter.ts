@@ -2,7 +2,8 @@ import { quoteIdent, quoteQualified } from '../../../db/quote.js';
 import type { Column, Table } from '../../../db/catalog.js';
 import type { Pointer } from '../relations.js';
 import { uniqueColumns } from '../relations.js';
-import { pct, type DataRule, type Probe } from '../probe.js';
+import { pct, type DataRule, type DataRuleContext, type Probe } from '../probe.js';
+import type { TableRead } from '../table-read.js';
 import { columnParam, tableParam } from '../names.js';
 
 /**
@@ -21,47 +22,74 @@ import { columnParam, tableParam } from '../names.js';
 const NAMED = (name: string) => /(?<!dis|ac)count$|(^|_)cnt$/i.test(name) || /^(count|total|num|n|number_of)_|^(total|num)[A-Z]/.test(name);
 const INTEGER = new Set(['smallint', 'integer', 'bigint']);
 
-export const counter: DataRule = (ctx, table) => {
+/** The children a table's counter candidates compare with (none when it has no candidate column). */
+export function countedChildren(ctx: DataRuleContext, table: Table): { key: Column; columns: Column[]; children: Pointer[] } | null {
   const key = table.primaryKey.length === 1 ? table.columns.find((c) => c.name === table.primaryKey[0]) : undefined;
-  if (!key) return [];
+  if (!key) return null;
   const children: Pointer[] = [];
   for (const [oid, list] of ctx.relations.pointers) {
     if (oid === table.oid) continue;
-    for (const p of list) if (p.parent.oid === table.oid && p.key.name === key.name) children.push(p);
+    for (const p of list) if (p.parent.oid === table.oid && p.key.name === key.name && p.child.name !== table.name && p.child.partitionOf === null) children.push(p);
   }
-  if (children.length === 0) return [];
+  if (children.length === 0) return null;
   const pointing = new Set((ctx.relations.pointers.get(table.oid) ?? []).map((p) => p.column.name));
   const unique = uniqueColumns(ctx.catalog, table);
   const columns = table.columns.filter(
     (c) => INTEGER.has(c.type) && !c.identity && !c.generated && !unique.has(c.name) && !pointing.has(c.name) && !/(^|_)id$|[a-z]Id$/.test(c.name),
   );
-  return columns.map((c) => probe(ctx, table, key, c, children));
+  return columns.length ? { key, columns, children } : null;
+}
+
+export const counter: DataRule = (ctx, table) => {
+  const found = countedChildren(ctx, table);
+  return found ? found.columns.map((c) => probe(ctx, table, found.key, c, found.children)) : [];
 };
 
-function probe(ctx: Parameters<typeof counter>[0], table: Table, key: Column, column: Column, children: Pointer[]): Probe {
+/**
+ * Per parent row, the count of a child's rows pointing at it: the child's own read returned them
+ * (children are read first: one grouped read per child table for all its parents), bound as arrays;
+ * only when it could not (its read failed, too many groups, a cycle of counters) a grouped read of
+ * the child joins the parent's statement.
+ */
+function childCount(ctx: DataRuleContext, read: TableRead, key: Column, p: Pointer): string {
+  const j = `pgmend_n_${p.child.oid}_${p.column.attnum}`;
+  const counted = ctx.childCounts.get(countKey(p.child, p.column.name));
+  if (read.joined(j)) return `coalesce(${j}.n, 0)`;
+  if (counted) {
+    const keys = read.param(counted.map((g) => g.value));
+    const counts = read.param(counted.map((g) => g.rows));
+    read.join(`${j} AS (SELECT k, n FROM unnest(${keys}::${key.type}[], ${counts}::bigint[]) AS c(k, n))`, j, `${j}.k = t.${quoteIdent(key.name)}`);
+  } else {
+    const fk = quoteIdent(p.column.name);
+    read.join(`${j} AS (SELECT ${fk} AS k, count(*) AS n FROM ${quoteQualified(p.child.schema, p.child.name)} WHERE ${fk} IS NOT NULL GROUP BY ${fk})`, j, `${j}.k = t.${quoteIdent(key.name)}`);
+  }
+  return `coalesce(${j}.n, 0)`;
+}
+
+/** How data.ts files the counts of one child column for its parents. */
+export const countKey = (child: Table, column: string): string => `${child.oid}:${column}`;
+
+function probe(ctx: DataRuleContext, table: Table, key: Column, column: Column, rels: Pointer[]): Probe {
   const named = NAMED(column.name);
   const min = named ? ctx.thresholds.counterNamedMinMatch : ctx.thresholds.counterMinMatch;
   const col = `t.${quoteIdent(column.name)}`;
-  const rels = children
-    .map((p) => ({ p, child: p.child }))
-    .filter((x) => x.child.name !== table.name && x.child.partitionOf === null);
-  let aliases: { match: string; lo: string; hi: string }[] = [];
+  // One key per child: the count where the column equals it (NULL elsewhere): its non-null rows are the matches, its range the counts matched.
+  let keys: string[] = [];
   return {
     register(read) {
-      aliases = rels.map(({ p, child }) => {
-        const j = `pgmend_n_${child.oid}_${p.column.attnum}`;
-        const fk = quoteIdent(p.column.name);
-        read.join(`${j} AS (SELECT ${fk} AS k, count(*) AS n FROM ${quoteQualified(child.schema, child.name)} WHERE ${fk} IS NOT NULL GROUP BY ${fk})`, j, `${j}.k = t.${quoteIdent(key.name)}`);
-        const n = read.inner(`coalesce(${j}.n, 0)`);
-        const m = read.inner(`${col} = coalesce(${j}.n, 0)`);
-        return { match: read.agg(`count(*) FILTER (WHERE ${m})`), lo: read.agg(`min(${n}) FILTER (WHERE ${m})`), hi: read.agg(`max(${n}) FILTER (WHERE ${m})`) };
+      keys = rels.map((p) => {
+        const n = childCount(ctx, read, key, p);
+        return read.key(read.inner(`CASE WHEN ${col} = ${n} THEN ${n} END`), { range: true });
       });
     },
     evaluate(r) {
       if (r.rows === 0) return null;
       const scored = rels
-        .map((x, i) => ({ ...x, match: Number(r.aggs.get(aliases[i]!.match) ?? 0), lo: Number(r.aggs.get(aliases[i]!.lo)), hi: Number(r.aggs.get(aliases[i]!.hi)) }))
-        .filter((x) => (named ? x.hi > 0 : x.hi > x.lo))
+        .map((p, i) => {
+          const s = r.keys.get(keys[i]!);
+          return { p, child: p.child, match: s?.nonNullRows ?? 0, lo: Number(s?.lo), hi: Number(s?.hi) };
+        })
+        .filter((x) => x.match > 0 && (named ? x.hi > 0 : x.hi > x.lo))
         .sort((a, b) => b.match - a.match);
       const best = scored[0];
       if (!best) return null;

@@ -29,16 +29,16 @@ function probe(catalog: Parameters<typeof tableParam>[0], table: Table, candidat
   let orphans: string[] = [];
   return {
     register(read) {
-      nonNull = read.agg(`count(${read.inner(col)})`);
+      nonNull = read.countIf(read.inner(`${col} IS NOT NULL`));
       orphans = candidates.map((p) => {
         const exists = `EXISTS (SELECT 1 FROM ${tableSql(p.parent)} AS pgmend_parent WHERE pgmend_parent.${quoteIdent(p.key.name)} = ${col})`;
-        return read.agg(`count(*) FILTER (WHERE ${read.inner(`${col} IS NOT NULL AND NOT ${exists}`)})`);
+        return read.countIf(read.inner(`${col} IS NOT NULL AND NOT ${exists}`));
       });
     },
     evaluate(r) {
-      const values = Number(r.aggs.get(nonNull) ?? 0);
+      const values = r.counts.get(nonNull) ?? 0;
       if (values === 0) return null;
-      const scored = candidates.map((p, i) => ({ p, orphans: Number(r.aggs.get(orphans[i]!) ?? 0) })).sort((a, b) => a.orphans - b.orphans);
+      const scored = candidates.map((p, i) => ({ p, orphans: r.counts.get(orphans[i]!) ?? 0 })).sort((a, b) => a.orphans - b.orphans);
       const best = scored[0]!;
       const match = (values - best.orphans) / values;
       if (match < minMatch) return null;

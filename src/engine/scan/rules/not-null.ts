@@ -13,10 +13,10 @@ export const notNull: DataRule = (ctx, table) =>
       let nulls = '';
       return {
         register(read) {
-          nulls = read.agg(`count(*) FILTER (WHERE ${read.inner(`t.${quoteIdent(c.name)} IS NULL`)})`);
+          nulls = read.countIf(read.inner(`t.${quoteIdent(c.name)} IS NULL`));
         },
         evaluate(r) {
-          if (r.tableRows < ctx.thresholds.notNullMinRows || Number(r.aggs.get(nulls) ?? 1) > 0) return null;
+          if (r.tableRows < ctx.thresholds.notNullMinRows || (r.counts.get(nulls) ?? 1) > 0) return null;
           return {
             code: 'NOTNULL',
             severity: 'low',
