@@ -33,7 +33,7 @@ function runLine(r: JournalRun, selected: boolean, width: number): Line {
   return [
     seg(selected ? '▸ ' : '  ', 'accent', { bold: true }),
     seg(padEnd(`#${r.id}`, 6), undefined, { bold: selected }),
-    seg(padEnd(utc(r.startedAt), 13)),
+    seg(padEnd(utc(r.startedAt), 15)),
     seg(padEnd(statusWord(r), 13), tone),
     seg(padEnd(r.mode, 8), 'muted'),
     seg(padEnd(plural(r.findings.length, 'finding'), 12)),
@@ -48,7 +48,7 @@ const changed = (f: JournalRun['findings'][number]) =>
 /** The selected run in full: who, its findings and rows, its error, and what rolling it back does. */
 export function runLines(r: JournalRun, j: JournalState, width: number, frame: number): Line[] {
   const out: Line[] = [
-    [seg(`run #${r.id}`, 'accent', { bold: true }), seg(` · ${statusWord(r)} · ${r.mode} mode · started ${r.startedAt.toISOString().replace('T', ' ').slice(0, 19)} UTC · ${r.who}`)],
+    ...wrap([seg(`run #${r.id}`, 'accent', { bold: true }), seg(` · ${statusWord(r)} · ${r.mode} mode · started ${r.startedAt.toISOString().replace('T', ' ').slice(0, 19)} UTC · ${r.who}`)], width),
     ...r.findings.map((f): Line => [seg(`  ${padEnd(f.id, 14)} `, undefined, { bold: true }), seg(changed(f), 'muted')]),
   ];
   if (r.error) out.push(...wrap([seg('  ✖ ', 'bad'), seg(r.error, 'bad')], width));
@@ -103,7 +103,7 @@ export function JournalScreen({ state, ctx, width, height }: ScreenProps) {
   }
   const viewport = runsViewport(height, runs.length);
   const top = Math.max(0, Math.min(j.cursor - viewport + 1, runs.length - viewport, j.cursor));
-  const header: Line = [seg('  ' + padEnd('run', 6) + padEnd('started (UTC)', 13) + padEnd('status', 13) + padEnd('mode', 8) + padEnd('findings', 12) + padEnd('rows', 11) + (width >= 100 ? 'who' : ''), 'muted')];
+  const header: Line = [seg('  ' + padEnd('run', 6) + padEnd('started (UTC)', 15) + padEnd('status', 13) + padEnd('mode', 8) + padEnd('findings', 12) + padEnd('rows', 11) + (width >= 100 ? 'who' : ''), 'muted')];
   const selected = runs[j.cursor]!;
   const room = Math.max(1, height - 3 - viewport - (j.confirm !== undefined ? PROMPT_ROWS : 0));
   const detail = runLines(selected, j, width, frame);
