@@ -27,6 +27,14 @@ export function writtenName(...parts: string[]): string {
   return `'${parts.map((p) => quoteIdent(p)).join('.').replaceAll("'", "''")}'`;
 }
 
+/**
+ * A column as a findings file's value holds it (`resolution.orderBy`): the catalog's spelling,
+ * which findColumn matches exactly before any folding, or SQL-quoted where a bare part cannot be.
+ */
+export function columnRef(name: string): string {
+  return writableBare(name) ? name : quoteIdent(name);
+}
+
 /** How a table is named in messages: qualified, quoted only where needed. */
 export function tableLabel(table: Table): string {
   return quoteQualified(table.schema, table.name);

@@ -21,6 +21,7 @@ export type {
 export { catalogAnswerText } from './checks/catalog-answers.js';
 export { describeTableLocks } from './plan/step-locks.js';
 export { previewResolution } from './plan/preview.js';
+export type { KeepOrdering } from './plan/keep-order.js';
 
 export { applyPlan, selectFindings } from './apply/apply.js';
 export { resumeRun } from './apply/apply-online.js';

@@ -82,6 +82,12 @@ export const checkSpecSchema = z
      * {{keepOrder}}). Predicate checks derive it from the predicate.
      */
     rows: z.string().optional(),
+    /**
+     * For checks whose rows come in groups (duplicates): every row of the first {{sampleSize}}
+     * groups with `pgmend_group` and `pgmend_rank`, ranked as `rows` ranks them ({{keepOrder}}):
+     * rank 1 is the row a keep resolution leaves, the others are the rows it changes.
+     */
+    ranked: z.string().optional(),
     /** Query returning offending values and their counts (`value`, `rows`), e.g. allowed-values. */
     values: z.string().optional(),
     /** Columns a set-null resolution clears (template, rendered to a list of quoted names). */

@@ -83,6 +83,7 @@ export interface RenderedCheck {
   count?: string;
   sample?: string;
   rows?: string;
+  ranked?: string;
   values?: string;
   nullable?: string;
 }
@@ -91,7 +92,7 @@ export function renderChecks(playbook: Playbook, view: View): RenderedCheck[] {
   return playbook.checks.map((spec) => {
     const r = (t?: string) => (t === undefined ? undefined : renderTemplate(t, view).trim());
     const c: RenderedCheck = { spec };
-    for (const k of ['predicate', 'count', 'sample', 'rows', 'values', 'nullable'] as const) {
+    for (const k of ['predicate', 'count', 'sample', 'rows', 'ranked', 'values', 'nullable'] as const) {
       const v = r(spec[k]);
       if (v !== undefined) c[k] = v;
     }

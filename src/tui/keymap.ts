@@ -39,6 +39,10 @@ export type Action =
   | 'approve'
   | 'skip'
   | 'note'
+  | 'columnsLeft'
+  | 'columnsRight'
+  | 'columns'
+  | 'timestamp'
   | 'moreContext'
   | 'lessContext'
   | 'help'
@@ -100,13 +104,13 @@ export const KEYMAP: Binding[] = [
   {
     action: 'left',
     keys: ['←', 'h'],
-    does: { resolve: 'previous option of the field' },
+    does: { detail: 'sample rows: scroll the columns left', resolve: 'previous option of the field' },
     match: (i, k) => k.leftArrow || (i === 'h' && !k.ctrl && !k.meta),
   },
   {
     action: 'right',
     keys: ['→', 'l'],
-    does: { resolve: 'next option of the field' },
+    does: { detail: 'sample rows: scroll the columns right', resolve: 'next option of the field' },
     match: (i, k) => k.rightArrow || (i === 'l' && !k.ctrl && !k.meta),
   },
   {
@@ -115,7 +119,12 @@ export const KEYMAP: Binding[] = [
     keys: ['Enter'],
     bar: 'open',
     barOn: ['list'],
-    does: { list: 'open the finding', resolve: 'choose this resolution (once its preview is shown)', apply: 'confirm the typed name; back to the list when done' },
+    does: {
+      list: 'open the finding',
+      detail: 'column chooser: done',
+      resolve: 'choose this resolution (once its preview is shown); column chooser: done',
+      apply: 'confirm the typed name; back to the list when done',
+    },
     match: (_, k) => k.return,
   },
   {
@@ -155,7 +164,8 @@ export const KEYMAP: Binding[] = [
     rank: 3,
     keys: ['Space'],
     bar: 'mark',
-    does: { list: 'mark / unmark for the batch', detail: 'mark / unmark for the batch' },
+    barOn: ['list', 'detail'],
+    does: { list: 'mark / unmark for the batch', detail: 'mark / unmark for the batch; column chooser: show / hide the column', resolve: 'column chooser: show / hide the column' },
     match: (i) => i === ' ',
   },
   {
@@ -259,6 +269,30 @@ export const KEYMAP: Binding[] = [
     bar: 'retry',
     does: { failed: 'try again: connect and plan' },
     match: (i) => i === 'r',
+  },
+  {
+    action: 'columnsLeft',
+    keys: ['<'],
+    does: { detail: 'sample rows: scroll the columns left (the key stays)', resolve: 'sample rows: scroll the columns left (the key stays)' },
+    match: (i) => i === '<' || i === ',',
+  },
+  {
+    action: 'columnsRight',
+    keys: ['>'],
+    does: { detail: 'sample rows: scroll the columns right', resolve: 'sample rows: scroll the columns right' },
+    match: (i) => i === '>' || i === '.',
+  },
+  {
+    action: 'columns',
+    keys: ['c'],
+    does: { detail: 'sample rows: choose the columns shown (Space shows / hides, Enter done)', resolve: 'sample rows: choose the columns shown (Space shows / hides, Enter done)' },
+    match: (i) => i === 'c',
+  },
+  {
+    action: 'timestamp',
+    keys: ['t'],
+    does: { resolve: 'order by the creation timestamp offered (created_at…) instead of a random key' },
+    match: (i) => i === 't',
   },
   {
     action: 'moreContext',

@@ -8,6 +8,7 @@ import { reduceResolve, type ResolveAction, type ResolveSlice } from './screens/
 import { reduceApply, type ApplyAction, type ApplySlice } from './screens/apply/apply-slice.js';
 import { reduceJournal, type JournalAction, type JournalSlice } from './screens/journal/journal-slice.js';
 import { withoutKey } from './without-key.js';
+import { initialColumns, reduceColumns, type ColumnsAction, type ColumnsSlice } from './screens/sample-rows/columns-slice.js';
 
 /**
  * Everything the review session shows, in one value changed only by `reduce`. The session's own
@@ -77,7 +78,7 @@ export interface SessionState {
   log: Line[];
 }
 
-export type ReviewState = SessionState & ListSlice & DetailSlice & ResolveSlice & ApplySlice & JournalSlice;
+export type ReviewState = SessionState & ListSlice & DetailSlice & ResolveSlice & ApplySlice & JournalSlice & ColumnsSlice;
 
 export function initialState(findings: Finding[], boot?: string): ReviewState {
   return {
@@ -94,6 +95,7 @@ export function initialState(findings: Finding[], boot?: string): ReviewState {
     log: [],
     ...initialList(),
     ...initialDetail(),
+    ...initialColumns(),
   };
 }
 
@@ -117,7 +119,7 @@ export type SessionAction =
   | { type: 'editError'; error?: EditError }
   | { type: 'prompt'; prompt?: NotePrompt };
 
-export type Action = SessionAction | ListAction | DetailAction | ResolveAction | ApplyAction | JournalAction;
+export type Action = SessionAction | ListAction | DetailAction | ResolveAction | ApplyAction | JournalAction | ColumnsAction;
 
 /** The session's part; every other action is left to the screens' slices. */
 function reduceSession(s: ReviewState, a: Action): ReviewState {
@@ -187,7 +189,7 @@ function reduceSession(s: ReviewState, a: Action): ReviewState {
   }
 }
 
-const SLICES: ((s: ReviewState, a: Action) => ReviewState)[] = [reduceSession, reduceList, reduceDetail, reduceResolve, reduceApply, reduceJournal];
+const SLICES: ((s: ReviewState, a: Action) => ReviewState)[] = [reduceSession, reduceList, reduceDetail, reduceResolve, reduceApply, reduceJournal, reduceColumns];
 
 /** Each action is the business of one slice; the others return the state unchanged. */
 export function reduce(s: ReviewState, a: Action): ReviewState {

@@ -1,3 +1,4 @@
+import type { KeepOrdering } from './keep-order.js';
 import type { LockMode } from '../../playbooks/model.js';
 import type { TableLocks } from '../../playbooks/lock-modes.js';
 import type { RowMatch } from './row-match.js';
@@ -99,6 +100,12 @@ export interface ResolutionPreview {
   table: string;
   rows: number;
   sample: Row[];
+  /**
+   * A resolution keeping one row per group: the first groups' rows with `pgmend_group` and
+   * `pgmend_rank` (1 = the row kept), and what ranks them.
+   */
+  ranked?: Row[];
+  ordering?: KeepOrdering;
 }
 
 export interface FindingPlan {

@@ -11,6 +11,7 @@ import { resolutionSteps } from './row-changes.js';
 import type { Mode, ResolutionPreview, Row } from './plan-model.js';
 import { PgmendError } from '../../util/errors.js';
 import { quoteIdent } from '../../db/quote.js';
+import { keepOrdering } from './keep-order.js';
 
 /**
  * Before a reviewer chooses a resolution: recount the rows it would change and show exactly those
@@ -45,6 +46,9 @@ export async function previewResolution(
       const { rows: before } = await client.query(
         `WITH pgmend_rows AS MATERIALIZED (${rows}) SELECT * FROM ${t} WHERE (tableoid, ctid) IN (SELECT row_table, row_id FROM pgmend_rows) ORDER BY ${pk} LIMIT ${opts.sampleSize}`,
       );
+      // Keeping one row per group: the first groups whole, ranked as the resolution ranks them
+      // (read before the change below runs).
+      const keeps = resolution.keep && check.ranked ? { ranked: (await client.query(check.ranked)).rows as Row[], ordering: keepOrdering(p.target, resolution.orderBy) } : {};
       // Run the real resolution steps (backup + change) and read the rows back, then roll back.
       let after: Row[] = [];
       if (resolution.strategy !== 'delete') {
@@ -55,7 +59,7 @@ export async function previewResolution(
           for (const k of keys) after.push(...(await client.query(`SELECT * FROM ${t} WHERE ${cond}`, k)).rows);
         }
       }
-      return { resolution, check: check.spec.id, table: p.target.qualified, rows: Number(count[0].n), sample: before, after };
+      return { resolution, check: check.spec.id, table: p.target.qualified, rows: Number(count[0].n), sample: before, ...keeps, after };
     } finally {
       await client.query('ROLLBACK').catch(() => {});
     }

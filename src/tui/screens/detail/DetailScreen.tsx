@@ -11,6 +11,8 @@ import { findingPlan } from '../../selectors.js';
 import type { ScreenProps } from '../screen.js';
 import { detailLayout } from './detail-layout.js';
 import { PANES, PANE_TITLES } from './detail-slice.js';
+import { chooserLines } from '../sample-rows/columns-keys.js';
+import { tableView } from '../sample-rows/columns-slice.js';
 
 /**
  * One finding: a header (severity, id, status, key count), its title, and panes switched with
@@ -51,7 +53,11 @@ export function DetailScreen({ state, width, height }: ScreenProps) {
   const { id, pane, scroll } = state.detail;
   const f = findingPlan(state, id);
   if (!f) return <LineView line={[seg(`${id}: not in the plan`, 'bad')]} width={width} />;
-  const { lines, viewport } = detailLayout(f, state.detail, width, height);
+  const layout = detailLayout(f, state.detail, width, height, tableView(state, f));
+  const { viewport } = layout;
+  // The column chooser takes the pane's place while it is open.
+  const chooser = state.columns.chooser;
+  const lines = chooser ? chooserLines(chooser, tableView(state, f).hidden, viewport) : layout.lines;
   const offset = Math.min(scroll, Math.max(0, lines.length - viewport));
   const position = lines.length > viewport ? `lines ${offset + 1}–${Math.min(lines.length, offset + viewport)} of ${lines.length}` : '';
   return (

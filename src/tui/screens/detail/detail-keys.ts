@@ -8,6 +8,8 @@ import { findingKey } from '../finding-keys.js';
 import { detailLayout } from './detail-layout.js';
 import { PANES, type Pane } from './detail-slice.js';
 import { cursorIndex, visibleItems } from '../list/list-view.js';
+import { columnsKey } from '../sample-rows/columns-keys.js';
+import { tableView } from '../sample-rows/columns-slice.js';
 
 /** What keys do on a finding's detail. */
 
@@ -33,10 +35,11 @@ function stepFinding(ctx: ReviewController, delta: 1 | -1): void {
 }
 
 export function detailKey(ctx: ReviewController, action: Action, layout: Layout, input: string): void {
+  if (columnsKey(ctx, action)) return;
   const s = ctx.state;
   const { scroll, context, id } = s.detail;
   const f = findingPlan(s, id);
-  const { lines, viewport } = f ? detailLayout(f, s.detail, layout.width, layout.height) : { lines: [], viewport: 1 };
+  const { lines, viewport } = f ? detailLayout(f, s.detail, layout.width, layout.height, tableView(s, f)) : { lines: [], viewport: 1 };
   const max = Math.max(0, lines.length - viewport);
   const page = Math.max(1, viewport - 1);
   const to = (n: number) => ctx.store.dispatch({ type: 'scroll', to: Math.max(0, Math.min(max, n)) });

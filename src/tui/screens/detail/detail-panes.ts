@@ -8,6 +8,7 @@ import { priorityColumns, sampleTableLines } from '../../SampleTable.js';
 import { sqlLines } from '../../SqlView.js';
 import type { Pane } from './detail-slice.js';
 import { seg, textLines, wrap, wrapMarked, type Line } from '../../text.js';
+import { orderingLines, rankedTableLines } from '../sample-rows/keep-rows.js';
 
 /** The lines of each detail pane, built from the finding's plan only. */
 
@@ -79,7 +80,16 @@ function valuesLines(c: CheckResult): Line[] {
   ];
 }
 
-function checkLines(f: FindingPlan, c: CheckResult, width: number): Line[] {
+/** How sample tables are shown: sideways scroll and the hidden columns of this table. */
+export interface TableView {
+  offset: number;
+  hidden: string[];
+}
+
+const NO_VIEW: TableView = { offset: 0, hidden: [] };
+export const TABLE_HINT = '←/→ scroll · c choose';
+
+function checkLines(f: FindingPlan, c: CheckResult, width: number, view: TableView): Line[] {
   const blockingWord = c.blocking ? (c.rows > 0 ? [seg(' ✖ blocking', 'bad')] : [seg(' ✔ none blocking', 'ok')]) : [];
   const out: Line[] = [[seg(`■ ${c.id}`, undefined, { bold: true }), ...blockingWord, seg(` · ${checkCount(c)}`)]];
   if (c.answeredBy) out.push(...wrap([seg(catalogAnswerText(c.answeredBy), 'muted')], width));
@@ -91,16 +101,16 @@ function checkLines(f: FindingPlan, c: CheckResult, width: number): Line[] {
   if (c.sample.length) {
     const groups = c.groups !== undefined ? ` from ${plural(Math.min(c.groups, new Set(c.sample.map((r) => r.pgmend_group)).size), 'group')}` : '';
     out.push([seg(`sample: ${c.sample.length} of ${plural(c.rows, 'row')}${groups}`, 'muted')]);
-    out.push(...sampleTableLines(c.sample, width, { priority: priorityColumns(f.finding.params, c.sample[0]) }));
+    out.push(...sampleTableLines(c.sample, width, { priority: priorityColumns(f.finding.params, c.sample[0]), ...view, hint: TABLE_HINT }));
   }
   return out;
 }
 
-export function rowsPane(f: FindingPlan, width: number): Line[] {
+export function rowsPane(f: FindingPlan, width: number, view: TableView = NO_VIEW): Line[] {
   const out: Line[] = [];
   if (f.status === 'error') out.push(...statusNote(f, width), blank);
   if (!f.checks.length) out.push(...note('This playbook has no checks: the rehearsal row counts are under Steps.', width));
-  for (const c of [...f.checks].sort((a, b) => Number(a.id === 'cascade') - Number(b.id === 'cascade'))) out.push(...checkLines(f, c, width), blank);
+  for (const c of [...f.checks].sort((a, b) => Number(a.id === 'cascade') - Number(b.id === 'cascade'))) out.push(...checkLines(f, c, width, view), blank);
   if (f.resolution) {
     const changes = resolutionRows(f);
     out.push(
@@ -114,8 +124,10 @@ export function rowsPane(f: FindingPlan, width: number): Line[] {
       ),
     );
     const p = f.resolutionPreview;
-    if (p?.sample.length) {
-      out.push([seg(`rows it changes (sample of ${p.sample.length}):`, 'muted')], ...sampleTableLines(p.sample, width, { priority: priorityColumns(f.finding.params, p.sample[0]) }));
+    if (p?.ranked?.length && p.ordering) {
+      out.push(...orderingLines(f.resolution, p.ordering, width), [seg(`the first groups, row by row:`, 'muted')], ...rankedTableLines(f, p, width, view));
+    } else if (p?.sample.length) {
+      out.push([seg(`rows it changes (sample of ${p.sample.length}):`, 'muted')], ...sampleTableLines(p.sample, width, { priority: priorityColumns(f.finding.params, p.sample[0]), ...view, hint: TABLE_HINT }));
     }
   }
   return out;
@@ -176,14 +188,14 @@ export function rollbackPane(f: FindingPlan, width: number): Line[] {
   return out;
 }
 
-export function paneLines(f: FindingPlan, pane: Pane, width: number, context: number): Line[] {
+export function paneLines(f: FindingPlan, pane: Pane, width: number, context: number, view: TableView = NO_VIEW): Line[] {
   switch (pane) {
     case 'sql':
       return sqlPane(f, width);
     case 'diff':
       return diffPane(f, context, width);
     case 'rows':
-      return rowsPane(f, width);
+      return rowsPane(f, width, view);
     case 'steps':
       return stepsPane(f, width);
     case 'rollback':

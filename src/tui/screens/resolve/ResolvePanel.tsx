@@ -19,6 +19,10 @@ import { padEnd, seg, wrap, type Line, type Seg } from '../../text.js';
 import { spinnerGlyph } from '../../theme.js';
 import { useFrame } from '../../use-tick.js';
 import { resolveKey } from './resolve-keys.js';
+import type { TableView } from '../detail/detail-panes.js';
+import { orderingWarning, orderingWords, rankedTableLines } from '../sample-rows/keep-rows.js';
+import { chooserLines } from '../sample-rows/columns-keys.js';
+import { tableView } from '../sample-rows/columns-slice.js';
 
 /**
  * Resolve a blocked finding: pick what happens to its blocking rows, and see — before choosing —
@@ -35,6 +39,12 @@ function options(values: string[], chosen: string, focused: boolean): Seg[] {
   });
 }
 
+/** `primary key (id)` once a preview said which columns that is. */
+function primaryKeyWords(rs: ResolveState): string {
+  const r = currentPreview(rs);
+  return !rs.orderBy && r?.ordering ? (r.ordering.by.length ? `primary key (${r.ordering.by.join(', ')})` : 'physical order (no key)') : 'primary key';
+}
+
 function fieldLine(field: Field, rs: ResolveState, fp: FindingPlan, focused: boolean): Line {
   const head = [seg(focused ? '▸ ' : '  ', 'accent', { bold: true }), seg(padEnd(LABELS[field], 10), undefined, { bold: focused })];
   switch (field) {
@@ -43,7 +53,7 @@ function fieldLine(field: Field, rs: ResolveState, fp: FindingPlan, focused: boo
     case 'keep':
       return [...head, ...options(['oldest', 'newest'], rs.keep, focused), seg('  row of each group stays', 'muted')];
     case 'orderBy':
-      return [...head, seg(`‹${rs.orderBy ?? 'primary key'}›`, focused ? 'accent' : 'info', { bold: true }), seg('  decides oldest / newest (←/→)', 'muted')];
+      return [...head, seg(`‹${rs.orderBy ?? primaryKeyWords(rs)}›`, focused ? 'accent' : 'info', { bold: true }), seg('  decides oldest / newest (←/→)', 'muted')];
     case 'set':
       return [...head, seg(rs.setText || '(column = value, …)', rs.setText ? 'warn' : 'muted', { bold: true }), seg('  ↓ to type', 'muted')];
   }
@@ -61,7 +71,22 @@ function changedCell(before: Row[], after: Row[]) {
   };
 }
 
-export function previewLines(rs: ResolveState, fp: FindingPlan, frame: number, width: number): Line[] {
+/** The current draft's preview, once it has answered (not a stale one). */
+function currentPreview(rs: ResolveState) {
+  const draft = draftResolution(rs);
+  const p = rs.preview;
+  return draft.ok && p?.status === 'ok' && p.result && p.key === JSON.stringify(draft.resolution) ? p.result : undefined;
+}
+
+/** Under the fields: the order a keep resolution ranks by, warned about when it is a random key. */
+export function orderingNote(rs: ResolveState, width: number): Line[] {
+  const r = currentPreview(rs);
+  if (!r?.ordering || !r.resolution.keep) return [];
+  const warning = orderingWarning(r.resolution, r.ordering, 't');
+  return warning ? wrap(warning, width).slice(0, 2) : [];
+}
+
+export function previewLines(rs: ResolveState, fp: FindingPlan, frame: number, width: number, view: TableView = { offset: 0, hidden: [] }): Line[] {
   const draft = draftResolution(rs);
   if (!draft.ok) return [[seg('✖ ', 'bad'), seg(draft.error)]];
   const p = rs.preview;
@@ -75,12 +100,19 @@ export function previewLines(rs: ResolveState, fp: FindingPlan, frame: number, w
     [seg('✔ recounted: ', 'ok', { bold: true }), seg(`${plural(r.rows, 'row')} in ${r.table} would be ${verb}`), seg(r.sample.length < r.rows ? ` — first ${r.sample.length}:` : ':', 'muted')],
   ];
   const priority = priorityColumns(fp.finding.params, r.sample[0]);
+  const hint = '</> scroll · c choose';
+  if (r.ranked?.length && r.ordering) {
+    // Keeping a row per group: the first groups whole, the kept row and the others side by side.
+    out.push([seg(`each group by ${orderingWords(r.ordering)}, the row kept first:`, 'muted')], ...rankedTableLines(fp, r, width, view, hint));
+    if (draft.resolution.strategy === 'delete') return out;
+    out.push([seg('the rows it changes, before → after:', 'muted')]);
+  }
   if (draft.resolution.strategy === 'delete') {
-    out.push(...sampleTableLines(r.sample, width, { priority }));
+    out.push(...sampleTableLines(r.sample, width, { priority, ...view, hint }));
   } else {
     const changed = changedCell(r.sample, r.after);
     const changedCols = Object.keys(r.sample[0] ?? {}).filter((c) => r.sample.some((_, i) => changed(i, c) !== undefined));
-    out.push(...sampleTableLines(r.sample, width, { priority: [...priority.slice(0, 1), ...changedCols, ...priority.slice(1)], changed }));
+    out.push(...sampleTableLines(r.sample, width, { priority: [...priority.slice(0, 1), ...changedCols, ...priority.slice(1)], changed, ...view, hint }));
   }
   return out;
 }
@@ -108,7 +140,11 @@ export function ResolvePanel({ state, ctx, width, height }: ScreenProps) {
   const focus = Math.min(rs.field, fields.length - 1);
   const blocking = fp.checks.filter((c) => c.blocking && c.rows > 0);
   const intro: Line = [seg('Resolve: ', undefined, { bold: true }), seg(blocking.map((c) => checkCount(c)).join(', ')), seg(` in ${fp.table ?? 'the table'}`)];
-  const body = Math.max(1, height - 3 - fields.length);
+  const note = orderingNote(rs, width);
+  const body = Math.max(1, height - 3 - fields.length - note.length);
+  const cols = state.columns;
+  const view = tableView(state, fp);
+  const preview = cols.chooser ? chooserLines(cols.chooser, view.hidden, body) : previewLines(rs, fp, frame, width, view);
   return (
     <Box flexDirection="column" height={height}>
       <LineView line={findingHeader(fp, frame, state.marked.includes(fp.id))} width={width} />
@@ -116,8 +152,11 @@ export function ResolvePanel({ state, ctx, width, height }: ScreenProps) {
       {fields.map((f, i) =>
         f === 'set' && i === focus ? <SetInput key={f} ctx={ctx} value={rs.setText} width={width} height={height} /> : <LineView key={f} line={fieldLine(f, rs, fp, i === focus)} width={width} />,
       )}
+      {note.map((l, i) => (
+        <LineView key={`note${i}`} line={l} width={width} />
+      ))}
       <LineView line={[]} />
-      <ScrollView lines={previewLines(rs, fp, frame, width)} offset={0} height={body} width={width} />
+      <ScrollView lines={preview} offset={0} height={body} width={width} />
     </Box>
   );
 }

@@ -2,6 +2,7 @@ import type { FindingPlan } from '../../../engine/index.js';
 import { resolutionSchema, STRATEGIES, type Literal, type Resolution } from '../../../findings/model.js';
 import type { KeepChoice, ResolveState } from './resolve-slice.js';
 import { priorityColumns } from '../../SampleTable.js';
+import { columnRef } from '../../../db/resolve.js';
 
 /**
  * The resolve panel's draft: which fields it has for a finding, their options, and the
@@ -20,14 +21,16 @@ export function fieldsFor(rs: ResolveState, fp: FindingPlan): Field[] {
 }
 
 /**
- * Columns to order by: those of the sampled rows (not pgmend's helpers), timestamps first —
- * "keep the oldest" usually means by creation time.
+ * Columns to order by, as the findings file writes them: the table's timestamps first (creation
+ * time first, from the catalog once a preview has answered) — "keep the oldest" usually means by
+ * creation time — then the other columns of the sampled rows (not pgmend's helpers).
  */
-export function orderColumns(fp: FindingPlan): string[] {
+export function orderColumns(fp: FindingPlan, rs?: Pick<ResolveState, 'ordering'>): string[] {
   const sample = fp.checks.find((c) => c.blocking && c.sample.length)?.sample[0] ?? {};
   const cols = Object.keys(sample).filter((k) => !k.startsWith('pgmend_'));
   const timeLike = (c: string) => /(_at|_on|date|time)$/i.test(c) || sample[c] instanceof Date;
-  return [...cols.filter(timeLike), ...cols.filter((c) => !timeLike(c))];
+  const times = rs?.ordering?.timestamps ?? cols.filter(timeLike);
+  return [...times, ...cols.filter((c) => !times.includes(c))].map(columnRef);
 }
 
 const KEEPS: KeepChoice[] = ['oldest', 'newest'];
@@ -41,7 +44,7 @@ export function cycle(rs: ResolveState, fp: FindingPlan, field: Field, delta: nu
     case 'keep':
       return { keep: step(KEEPS, rs.keep === 'none' ? 'oldest' : rs.keep) };
     case 'orderBy': {
-      const cols: (string | undefined)[] = [undefined, ...orderColumns(fp)];
+      const cols: (string | undefined)[] = [undefined, ...orderColumns(fp, rs)];
       return { orderBy: step(cols, rs.orderBy) };
     }
     case 'set':

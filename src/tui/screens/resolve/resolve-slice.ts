@@ -1,4 +1,4 @@
-import type { ResolutionPreview, Row } from '../../../engine/index.js';
+import type { KeepOrdering, ResolutionPreview, Row } from '../../../engine/index.js';
 import type { Strategy } from '../../../findings/model.js';
 import type { Navigation } from '../../screen-state.js';
 import { withoutKey } from '../../without-key.js';
@@ -21,8 +21,10 @@ export interface ResolveState {
   field: number;
   strategy: Strategy;
   keep: KeepChoice;
-  /** undefined: the primary key. */
+  /** undefined: the primary key. As the findings file holds it (the catalog's spelling, or quoted). */
   orderBy?: string;
+  /** What the last preview said ranks the rows (random key, timestamps offered instead). */
+  ordering?: KeepOrdering;
   /** `column = value, …` for strategy update. */
   setText: string;
   editing: boolean;
@@ -53,7 +55,7 @@ export function reduceResolve<S extends ResolveSlice & Navigation>(s: S, action:
     case 'preview':
       // A late answer for an older draft is dropped.
       if (!s.resolve || (s.resolve.preview && s.resolve.preview.key !== a.preview.key && a.preview.status !== 'loading')) return s;
-      return { ...s, resolve: { ...s.resolve, preview: a.preview } };
+      return { ...s, resolve: { ...s.resolve, preview: a.preview, ...(a.preview.result?.ordering ? { ordering: a.preview.result.ordering } : {}) } };
     case 'resolveClose':
       return { ...withoutKey(s, 'resolve'), screen: 'detail' };
     default:
