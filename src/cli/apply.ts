@@ -9,7 +9,7 @@ import {
   parseWindow,
   windowState,
   formatDuration,
-  outsideText,
+  outsideWindow,
   describeTableLocks,
   type ApplyEvent,
   type ApplyResult,
@@ -24,7 +24,7 @@ import { resolveTarget, describe } from '../db/connection.js';
 import { loadPlaybooks } from '../playbooks/load.js';
 import { parsePlanJson } from '../export/index.js';
 import { skipReason } from '../export/summary.js';
-import { PgmendError, UsageError } from '../util/errors.js';
+import { UsageError, Refusal } from '../util/errors.js';
 import { progressReporter } from './progress.js';
 import { confirmDatabaseName } from './confirm.js';
 
@@ -69,7 +69,7 @@ export function registerApply(program: Command): void {
       // Refuse outside the window before connecting at all.
       const state = windowState(window);
       if (!state.inside) {
-        throw new PgmendError(`refused: outside the maintenance window ${window.text} — ${outsideText(state)}`, 1, 'nothing was changed');
+        throw outsideWindow(window, state, 'nothing was changed');
       }
       const lockTimeoutMs = positiveInt(args.lockTimeout, '--lock-timeout', 1);
       const lockRetries = positiveInt(args.lockRetries, '--lock-retries', 1);
@@ -125,7 +125,7 @@ function readyFindings(plan: Plan): string[] {
       process.stderr.write(`  - ${f.id} ${why}\n`);
     }
   }
-  if (!ready.length && left.length) throw new PgmendError('refused: no finding is ready or resolved', 1, 'resolve blocked findings (pgmend review, or resolution: in the findings file), then apply again');
+  if (!ready.length && left.length) throw new Refusal('no finding is ready or resolved', 'resolve blocked findings (pgmend review, or resolution: in the findings file), then apply again');
   return ready.map((f) => f.id);
 }
 
@@ -139,7 +139,7 @@ function reportSignedOffSkips(plan: Plan): void {
 
 async function confirm(database: string, what: string): Promise<boolean> {
   if (!process.stdin.isTTY) {
-    throw new PgmendError('refused: no terminal to confirm in', 1, 'review with pgmend plan, then run apply again with --yes');
+    throw new Refusal('no terminal to confirm in', 'review with pgmend plan, then run apply again with --yes');
   }
   const ok = await confirmDatabaseName(database, what);
   if (!ok) process.stderr.write('pgmend: cancelled — nothing was changed\n');

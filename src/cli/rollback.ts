@@ -3,7 +3,7 @@ import { action } from './run.js';
 import { dbOption, positiveInt } from './options.js';
 import { resolveTarget, describe } from '../db/connection.js';
 import { rollbackRun } from '../engine/index.js';
-import { PgmendError, UsageError } from '../util/errors.js';
+import { UsageError, Refusal } from '../util/errors.js';
 import { confirmDatabaseName } from './confirm.js';
 
 /** `pgmend rollback --run ID`: schema and rows as they were before the run, in one transaction. */
@@ -21,7 +21,7 @@ export function registerRollback(program: Command): void {
       const runId = positiveInt(args.run, '--run', 1);
       const target = resolveTarget(args.db);
       if (!args.yes) {
-        if (!process.stdin.isTTY) throw new PgmendError('refused: no terminal to confirm in', 1, 'run again with --yes');
+        if (!process.stdin.isTTY) throw new Refusal('no terminal to confirm in', 'run again with --yes');
         if (!(await confirmDatabaseName(target.database, `roll back run ${runId} on ${describe(target)}`))) {
           process.stderr.write('pgmend: cancelled — nothing was changed\n');
           return 1;

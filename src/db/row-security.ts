@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { quoteQualified } from './quote.js';
-import { PgmendError } from '../util/errors.js';
+import { Refusal } from '../util/errors.js';
 
 /**
  * Row-level security must never hide rows from pgmend: a policy that filters what the role sees
@@ -44,5 +44,5 @@ export function hiddenRowsMessage(t: HiddenTable): string {
 export async function refuseHiddenRows(client: pg.Client, catalog: { tables: { oid: number; qualified: string }[] }, tables: string[]): Promise<void> {
   const oids = catalog.tables.filter((t) => tables.includes(t.qualified)).map((t) => t.oid);
   const hidden = await tablesHidingRows(client, oids);
-  if (hidden.length) throw new PgmendError(`refused: ${hidden.map(hiddenRowsMessage).join('; ')}`, 1, 'nothing was changed');
+  if (hidden.length) throw new Refusal(`${hidden.map(hiddenRowsMessage).join('; ')}`, 'nothing was changed');
 }

@@ -38,9 +38,13 @@ export async function withClient<T>(target: DbTarget, fn: (c: pg.Client) => Prom
   }
 }
 
-/** Runs fn in a transaction that commits only if fn resolves. */
-export async function withTransaction<T>(client: pg.Client, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  await client.query('BEGIN');
+/**
+ * The transaction seam: every BEGIN/COMMIT/ROLLBACK and SAVEPOINT pgmend runs goes through these.
+ * `begin` adds a transaction mode (`ISOLATION LEVEL REPEATABLE READ READ ONLY`). A failure ends the
+ * transaction (ROLLBACK; a dead connection cannot, which ends it as well) and is rethrown.
+ */
+export async function withTransaction<T>(client: pg.Client, fn: (c: pg.Client) => Promise<T>, begin = ''): Promise<T> {
+  await client.query(begin ? `BEGIN ${begin}` : 'BEGIN');
   try {
     const result = await fn(client);
     await client.query('COMMIT');
@@ -52,8 +56,8 @@ export async function withTransaction<T>(client: pg.Client, fn: (c: pg.Client) =
 }
 
 /** Runs fn in a transaction that always rolls back: the dry-run primitive. */
-export async function withRollback<T>(client: pg.Client, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  await client.query('BEGIN');
+export async function withRollback<T>(client: pg.Client, fn: (c: pg.Client) => Promise<T>, begin = ''): Promise<T> {
+  await client.query(begin ? `BEGIN ${begin}` : 'BEGIN');
   try {
     return await fn(client);
   } finally {
@@ -61,15 +65,29 @@ export async function withRollback<T>(client: pg.Client, fn: (c: pg.Client) => P
   }
 }
 
-/** Runs fn inside a savepoint; on error rolls back to it and rethrows, leaving the outer transaction usable. */
-export async function withSavepoint<T>(client: pg.Client, name: string, fn: () => Promise<T>): Promise<T> {
+let savepoints = 0;
+
+/**
+ * Runs fn inside a savepoint of its own (a fresh name per use, so a nested or later one never rolls
+ * back to another's): on error only fn's work is undone and the transaction around stays usable;
+ * the error is rethrown. Inside a transaction only.
+ */
+export async function withSavepoint<T>(client: pg.Client, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const name = `pgmend_sp${++savepoints}`;
   await client.query(`SAVEPOINT ${name}`);
   try {
-    const r = await fn();
+    const result = await fn(client);
     await client.query(`RELEASE SAVEPOINT ${name}`);
-    return r;
+    return result;
   } catch (e) {
     await client.query(`ROLLBACK TO SAVEPOINT ${name}`).catch(() => {});
+    await client.query(`RELEASE SAVEPOINT ${name}`).catch(() => {});
     throw e;
   }
+}
+
+/** A query that may fail without aborting the transaction around it (a savepoint of its own). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- rows as untyped as client.query's
+export function querySafely<R extends pg.QueryResultRow = any>(client: pg.Client, sql: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+  return withSavepoint(client, (c) => c.query<R>(sql, values));
 }

@@ -23,10 +23,10 @@ export { describeTableLocks } from './plan/step-locks.js';
 export { previewResolution } from './plan/preview.js';
 export type { KeepOrdering } from './plan/keep-order.js';
 
-export { applyPlan, selectFindings } from './apply/apply.js';
-export { resumeRun } from './apply/apply-online.js';
+export { applyPlan, resumeRun, selectFindings } from './apply/apply.js';
+
 export type { ApplyEvent, ApplyResult, ApplyPhase } from './apply/apply-model.js';
-export { parseWindow, windowState, formatDuration, outsideText, type MaintenanceWindow } from './apply/maintenance-window.js';
+export { parseWindow, windowState, formatDuration, outsideText, outsideWindow, type MaintenanceWindow } from './apply/maintenance-window.js';
 export { changedRowsText, rehearsedChanges } from './apply/changed-rows.js';
 export { listRuns, runReviews, rowsChangedByFinding, type RunRow } from './apply/journal.js';
 

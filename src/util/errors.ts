@@ -32,3 +32,15 @@ export function errorMessage(e: unknown): string {
   if (e instanceof Error) return e.message;
   return String(e);
 }
+
+/**
+ * pgmend declined to act — a stale plan, outside the window, another apply running, a missing
+ * privilege — before changing anything. A type, so callers tell it from a failure without reading
+ * the message; the message still begins with "refused:" for the user.
+ */
+export class Refusal extends PgmendError {
+  constructor(message: string, hint?: string) {
+    super(`refused: ${message}`, 1, hint);
+    this.name = 'Refusal';
+  }
+}

@@ -151,7 +151,6 @@ describe('prechecks with grouped joins: counts and samples as the correlated que
         return p.value;
       }) as PreparedFinding[];
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      await client.query('SAVEPOINT pgmend_precheck');
       const out = await runPrechecks(client, prepared, { sampleSize: 2, catalog });
       await client.query('COMMIT');
       const plain = async (where: string) => (await db.query<{ id: number }>(`SELECT id FROM parent WHERE ${where} ORDER BY id`)).rows.map((r) => r.id);

@@ -9,7 +9,7 @@ import { adminUrl, urlFor } from './db.js';
 import { runCli, type CliResult } from './cli.js';
 import { buildPlan, PLAN_DEFAULTS } from '../../src/engine/plan/plan.js';
 import { applyPlan } from '../../src/engine/apply/apply.js';
-import { resumeRun } from '../../src/engine/apply/apply-online.js';
+import { resumeRun } from '../../src/engine/apply/apply.js';
 import { parseWindow } from '../../src/engine/apply/maintenance-window.js';
 import { resolveTarget } from '../../src/db/connection.js';
 import { loadPlaybooks } from '../../src/playbooks/load.js';

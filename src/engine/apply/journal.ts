@@ -1,5 +1,8 @@
 import type pg from 'pg';
 import os from 'node:os';
+import type { FindingPlan } from '../plan/plan-model.js';
+import type { PreparedFinding } from '../plan/prepare.js';
+import { sqlHash } from './sql-hash.js';
 
 /**
  * The journal lives in the database it describes, in the `pgmend` schema, written in the same
@@ -169,4 +172,18 @@ export async function startRun(
     [run.status ?? 'running', run.mode, run.window, run.planId, run.fingerprint, osUser(), run.findings, run.snapshotFile ?? null, run.error ?? null, run.plan === undefined ? null : JSON.stringify(run.plan)],
   );
   return Number(rows[0].id);
+}
+
+/**
+ * The run's findings, as the journal keeps them for rollback and for the record: window mode writes
+ * them `applied` with its COMMIT; online mode writes them `pending` up front (an interrupted run can
+ * be rolled back as well as resumed) and marks them applied when it completes.
+ */
+export async function recordFindings(client: pg.Client, runId: number, selected: FindingPlan[], prepared: PreparedFinding[], outcome: 'applied' | 'pending'): Promise<void> {
+  for (const [ord, f] of selected.entries()) {
+    await client.query(
+      `INSERT INTO pgmend.findings (run_id, finding_id, playbook, ord, tables, sql_hash, rollback, outcome, review) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [runId, f.id, f.playbook, ord, prepared[ord]!.tables, sqlHash(f), f.rollback, outcome, f.finding.review ? JSON.stringify(f.finding.review) : null],
+    );
+  }
 }

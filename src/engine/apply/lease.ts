@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import os from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { PgmendError } from '../../util/errors.js';
+import { PgmendError, Refusal } from '../../util/errors.js';
 import { osUser } from './journal.js';
 
 /**
@@ -75,9 +75,8 @@ export async function claimLease(client: pg.Client, me: LeaseHolder, opts: { hol
   const l = await readLease(client, true);
   if (l && l.holder !== me.token) {
     if (l.live) {
-      throw new PgmendError(
-        `refused: another pgmend apply is running: ${who(l)}, last heartbeat ${l.beat_secs} s ago`,
-        1,
+      throw new Refusal(
+        `another pgmend apply is running: ${who(l)}, last heartbeat ${l.beat_secs} s ago`,
         `wait for it to finish; if that process is gone, its lease expires in ${l.left_secs} s and the run can be resumed or rolled back`,
       );
     }

@@ -1,4 +1,4 @@
-import { UsageError } from '../../util/errors.js';
+import { Refusal, UsageError } from '../../util/errors.js';
 
 /**
  * The maintenance window apply must run inside: `HH:MM-HH:MM` (local time, every day; may cross
@@ -85,4 +85,9 @@ export function formatDuration(ms: number): string {
   if (m >= 60) return `${Math.floor(m / 60)} h ${m % 60} min`;
   if (m >= 1) return `${m} min`;
   return `${Math.ceil(ms / 1000)} s`;
+}
+
+/** The refusal outside the window (the CLI before it connects, apply and resume before they do anything). */
+export function outsideWindow(window: MaintenanceWindow, state: WindowState, hint?: string): Refusal {
+  return new Refusal(`outside the maintenance window ${window.text} — ${outsideText(state)}`, hint);
 }

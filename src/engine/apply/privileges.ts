@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Catalog } from '../../db/catalog.js';
 import type { FindingPlan, PlanStep } from '../plan/plan-model.js';
-import { PgmendError } from '../../util/errors.js';
+import { Refusal } from '../../util/errors.js';
 import { statementTarget } from '../../playbooks/statement-locks.js';
 
 /**
@@ -70,9 +70,8 @@ export async function checkPrivileges(client: pg.Client, catalog: Catalog, selec
   );
   const { role, db, read_only: readOnly, standby, journal_schema: journalSchema } = who[0];
   if (readOnly) {
-    throw new PgmendError(
-      `refused: database ${db} is read-only for this session (${standby ? 'a standby in recovery' : 'transaction_read_only is on: default_transaction_read_only is set'})`,
-      1,
+    throw new Refusal(
+      `database ${db} is read-only for this session (${standby ? 'a standby in recovery' : 'transaction_read_only is on: default_transaction_read_only is set'})`,
       `nothing was changed; ${standby ? 'apply on the primary' : 'apply where default_transaction_read_only is off (ALTER ROLE/DATABASE … SET default_transaction_read_only = off)'}`,
     );
   }
@@ -118,9 +117,8 @@ export async function checkPrivileges(client: pg.Client, catalog: Catalog, selec
   const items = [...missing].map(([what, by]) => `${what}: ${[...by].join(', ')}`);
   const shown = items.length > 10 ? [...items.slice(0, 10), `+${items.length - 10} more`] : items;
   const owners = [...new Set([...missing.keys()].map((k) => /owner "([^"]+)"/.exec(k)?.[1]).filter((o): o is string => Boolean(o)))];
-  throw new PgmendError(
-    `refused: role "${role}" lacks privileges this apply needs — ${shown.join('; ')}`,
-    1,
+  throw new Refusal(
+    `role "${role}" lacks privileges this apply needs — ${shown.join('; ')}`,
     `nothing was changed; run apply as ${owners.length ? `the tables' owner (${owners.map((o) => `"${o}"`).join(', ')}) or a member of that role` : 'a role that has them'}, or GRANT what is listed`,
   );
 }

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { ApplyEvent } from './apply-model.js';
-import type { FindingPlan, PlanStep } from '../plan/plan-model.js';
+import { rowChange, type FindingPlan, type PlanStep } from '../plan/plan-model.js';
+import { withSavepoint } from '../../db/session.js';
 import type { Catalog } from '../../db/catalog.js';
 import { tableLockModes } from '../plan/step-locks.js';
 import { quoteQualified } from '../../db/quote.js';
@@ -46,13 +47,16 @@ export async function runStep(r: StepRunner, f: FindingPlan, step: PlanStep, ind
   let attempt = 0;
   for (;;) {
     attempt++;
-    await r.client.query('SAVEPOINT pgmend_step');
-    const t0 = performance.now();
     try {
-      const res = await r.client.query(step.sql);
-      const ms = Math.round((performance.now() - t0) * 10) / 10;
+      let ms = 0;
+      // In a savepoint of its own: a lock timeout undoes only this statement, and it is retried.
+      const res = await withSavepoint(r.client, async (c) => {
+        const t0 = performance.now();
+        const out = await c.query(step.sql);
+        ms = Math.round((performance.now() - t0) * 10) / 10;
+        return out;
+      });
       const rows = res.rowCount ?? 0;
-      await r.client.query('RELEASE SAVEPOINT pgmend_step');
       await r.client.query(
         `INSERT INTO pgmend.steps (run_id, seq, step_key, finding_id, phase, description, sql, lock_mode, tables, rows, ms, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'done')`,
         [r.runId, seq, stepKey(f.id, step.phase, index), f.id, step.phase, step.description ?? null, step.sql, step.lock, step.tables, rows, ms],
@@ -61,7 +65,6 @@ export async function runStep(r: StepRunner, f: FindingPlan, step: PlanStep, ind
       r.emit({ kind: 'step', findingId: f.id, index, total, description, status: 'done', rows, ms });
       return rows;
     } catch (e) {
-      await r.client.query('ROLLBACK TO SAVEPOINT pgmend_step').catch(() => {});
       const code = (e as { code?: string }).code;
       if (code === '55P03' && attempt < r.lockRetries) {
         await sleep(r.lockTimeoutMs * 2 ** (attempt - 1));
@@ -82,7 +85,7 @@ export async function runStep(r: StepRunner, f: FindingPlan, step: PlanStep, ind
 /** A backup step just copied rows: note which table, how the rows will change, and how rollback matches them back. */
 async function recordBackup(r: StepRunner, f: FindingPlan, step: PlanStep): Promise<void> {
   const next = f.steps[f.steps.indexOf(step) + 1];
-  const change = next && /^\s*DELETE\b/i.test(next.sql) ? 'delete' : 'update';
+  const change = next && rowChange(next) === 'delete' ? 'delete' : 'update';
   const keyColumns = step.match && step.match.kind !== 'whole-row' ? step.match.columns : [];
   await r.client.query(
     `INSERT INTO pgmend.backups (run_id, finding_id, source_table, backup_table, change, key_columns, match, txid, rows)
@@ -113,18 +116,17 @@ export async function lockTablesUpFront(client: pg.Client, catalog: Catalog, ste
   });
   for (let attempt = 1; ; attempt++) {
     let waitingFor = wanted[0];
-    await client.query('SAVEPOINT pgmend_lock');
     try {
-      for (const w of wanted) {
-        waitingFor = w;
-        await client.query(w.sql);
-      }
-      await client.query('RELEASE SAVEPOINT pgmend_lock');
+      // All or nothing: the locks this attempt did get are released (the savepoint rolled back)
+      // before the backoff, so no session queues behind pgmend for longer than one lock_timeout.
+      await withSavepoint(client, async () => {
+        for (const w of wanted) {
+          waitingFor = w;
+          await client.query(w.sql);
+        }
+      });
       return;
     } catch (e) {
-      // All or nothing: the locks this attempt did get are released before the backoff, so no
-      // session queues behind pgmend for longer than one lock_timeout.
-      await client.query('ROLLBACK TO SAVEPOINT pgmend_lock').catch(() => {});
       if ((e as { code?: string }).code !== '55P03' || !waitingFor) throw e;
       if (attempt < lockRetries) {
         await sleep(lockTimeoutMs * 2 ** (attempt - 1));

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { AggregateJoins, DerivedTable } from './decorrelate.js';
 import { batchCountSelect } from './batch-count.js';
 import { findTable, type Catalog } from '../../db/catalog.js';
+import { withSavepoint } from '../../db/session.js';
 
 /**
  * Counters make one table's checks read another: `identities.total_licenses` is compared with a
@@ -126,17 +127,18 @@ async function estimatedGroups(client: pg.Client, table: string, keys: string[])
 export async function countFused(client: pg.Client, batches: TableBatch[], catalog: Catalog): Promise<Map<number, number[]>> {
   const out = new Map<number, number[]>();
   try {
-    let statement = fuseBatches(batches, catalog);
-    if (!statement) return out;
-    const excluded = new Set<string>();
-    for (const c of statement.children) if ((await estimatedGroups(client, c.table, c.keys)) > MAX_FUSED_GROUPS) excluded.add(c.table);
-    if (excluded.size > 0) statement = fuseBatches(batches, catalog, excluded);
-    if (!statement) return out;
-    const { rows } = await client.query(statement.sql);
-    statement.batches.forEach((b, k) => out.set(b, (rows[0][`r${k}`] as string[]).map(Number)));
+    await withSavepoint(client, async () => {
+      let statement = fuseBatches(batches, catalog);
+      if (!statement) return;
+      const excluded = new Set<string>();
+      for (const c of statement.children) if ((await estimatedGroups(client, c.table, c.keys)) > MAX_FUSED_GROUPS) excluded.add(c.table);
+      if (excluded.size > 0) statement = fuseBatches(batches, catalog, excluded);
+      if (!statement) return;
+      const { rows } = await client.query(statement.sql);
+      statement.batches.forEach((b, k) => out.set(b, (rows[0][`r${k}`] as string[]).map(Number)));
+    });
   } catch {
     out.clear();
-    await client.query('ROLLBACK TO SAVEPOINT pgmend_precheck').catch(() => {});
   }
   return out;
 }

@@ -9,6 +9,7 @@ import { countFused, type TableBatch } from './fused-scans.js';
 import { batchCountSelect } from './batch-count.js';
 import { constraintsOf, findTable, indexesOf, type Catalog } from '../../db/catalog.js';
 import { catalogAnswers } from './catalog-answers.js';
+import { querySafely, withSavepoint } from '../../db/session.js';
 
 /**
  * Prechecks: exact counts of the rows that block each fix, and bounded samples. Every predicate
@@ -103,10 +104,10 @@ async function groupedSamples(client: pg.Client, byTable: Map<string, PendingChe
     );
     const wanted = grouped.map((_, i) => `(pgmend_s${i} AND pgmend_r${i} <= ${n})`).join(' OR ');
     try {
-      const { rows } = await client.query(`${joins.with()}SELECT * FROM (SELECT ${table}.*, ${pk.endsWith('.ctid') ? `${pk} AS pgmend_ctid, ` : ''}${cols.join(', ')} FROM ${table}${joins.joins()}) AS pgmend_x WHERE ${wanted} ORDER BY ${pk.endsWith('.ctid') ? 'pgmend_ctid' : pk}`);
+      const { rows } = await querySafely(client, `${joins.with()}SELECT * FROM (SELECT ${table}.*, ${pk.endsWith('.ctid') ? `${pk} AS pgmend_ctid, ` : ''}${cols.join(', ')} FROM ${table}${joins.joins()}) AS pgmend_x WHERE ${wanted} ORDER BY ${pk.endsWith('.ctid') ? 'pgmend_ctid' : pk}`);
       grouped.forEach((g, i) => out.set(g.c, rows.filter((r) => r[`pgmend_s${i}`] === true && Number(r[`pgmend_r${i}`]) <= n)));
     } catch {
-      await client.query('ROLLBACK TO SAVEPOINT pgmend_precheck').catch(() => {});
+      // the per-check sample queries run instead
     }
   }
   return out;
@@ -138,10 +139,7 @@ export async function runPrechecks(client: pg.Client, prepared: PreparedFinding[
   const none = new Map<string, Map<string, CatalogAnswer>>();
   // Should the two catalog reads fail, every check is counted as before.
   const answered = opts.catalog
-    ? await catalogAnswers(client, opts.catalog, prepared).catch(async () => {
-        await client.query('ROLLBACK TO SAVEPOINT pgmend_precheck').catch(() => {});
-        return none;
-      })
+    ? await withSavepoint(client, () => catalogAnswers(client, opts.catalog!, prepared)).catch(() => none)
     : none;
 
   for (const p of prepared) {
@@ -184,29 +182,26 @@ export async function runPrechecks(client: pg.Client, prepared: PreparedFinding[
     const { joins, predicates } = batches[b]!;
     const sql = joins.with() + batchCountSelect(table, joins, predicates);
     try {
-      const { rows } = await client.query(sql);
+      const { rows } = await querySafely(client, sql);
       checks.forEach((c, i) => (c.result.rows = Number(rows[0][`c${i}`])));
     } catch {
-      await client.query('ROLLBACK TO SAVEPOINT pgmend_precheck').catch(() => {});
       for (const c of checks) {
         try {
-          const { rows } = await client.query(`SELECT count(*) AS n FROM ${table} WHERE ${c.check.predicate}`);
+          const { rows } = await querySafely(client, `SELECT count(*) AS n FROM ${table} WHERE ${c.check.predicate}`);
           c.result.rows = Number(rows[0].n);
         } catch (e) {
           failed.set(c.p.finding.id, `check ${c.check.spec.id}: ${queryError(e, opts)}`);
-          await client.query('ROLLBACK TO SAVEPOINT pgmend_precheck').catch(() => {});
         }
       }
     }
   }
   for (const c of standalone) {
     try {
-      const { rows } = await client.query(c.check.count!);
+      const { rows } = await querySafely(client, c.check.count!);
       c.result.rows = Number(rows[0].rows);
       if (rows[0].groups !== undefined) c.result.groups = Number(rows[0].groups);
     } catch (e) {
       failed.set(c.p.finding.id, `check ${c.check.spec.id}: ${queryError(e, opts)}`);
-      await client.query('ROLLBACK TO SAVEPOINT pgmend_precheck').catch(() => {});
     }
   }
 
@@ -216,10 +211,11 @@ export async function runPrechecks(client: pg.Client, prepared: PreparedFinding[
     const list = pendingByFinding.get(id) ?? [];
     if (!failed.has(id)) {
       try {
-        for (const c of list) await fillDetails(client, c, opts.sampleSize, presampled.get(c));
+        await withSavepoint(client, async () => {
+          for (const c of list) await fillDetails(client, c, opts.sampleSize, presampled.get(c));
+        });
       } catch (e) {
         failed.set(id, `sample: ${queryError(e, opts)}`);
-        await client.query('ROLLBACK TO SAVEPOINT pgmend_precheck').catch(() => {});
       }
     }
     const error = failed.get(id);

@@ -168,3 +168,15 @@ export interface CatalogAnswer {
   columns: string[];
   says: string;
 }
+
+/** Ready or resolved: a finding an apply would run (the one definition; a sign-off may still skip it). */
+export const isApplicable = (f: Pick<FindingPlan, 'status'>): boolean => f.status === 'ready' || f.status === 'resolved';
+
+/** The blocking checks that still count rows: what keeps a finding blocked, or what verification finds left. */
+export const blockingLeft = <C extends Pick<CheckResult, 'blocking' | 'rows'>>(checks: readonly C[]): C[] => checks.filter((c) => c.blocking && c.rows > 0);
+
+/** The rows a step changes, by its statement: `delete`, `update`, or none (DDL, a backup copy, a lock). The one place that reads it. */
+export function rowChange(step: Pick<PlanStep, 'sql'>): 'delete' | 'update' | undefined {
+  const verb = /^\s*(DELETE|UPDATE)\b/i.exec(step.sql)?.[1]?.toUpperCase();
+  return verb === 'DELETE' ? 'delete' : verb === 'UPDATE' ? 'update' : undefined;
+}

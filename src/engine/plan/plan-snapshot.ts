@@ -73,7 +73,6 @@ export async function beginPlanSnapshot(client: pg.Client, opts: SnapshotOptions
         read = { ...read, catalog };
       }
       const notGranted = await whyNotGranted(client, waitedFor, opts.lockTimeoutMs);
-      await client.query('SAVEPOINT pgmend_precheck');
       const unopened = new Set(read.unopened);
       const held = [...new Set([...notGranted.keys(), ...read.catalog.tables.filter((t) => unopened.has(t.oid)).map((t) => t.qualified)])].sort();
       return { catalog: read.catalog, notGranted, held, unopened: read.unopened };

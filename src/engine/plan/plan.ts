@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import type { Catalog } from '../../db/catalog.js';
-import { connect } from '../../db/session.js';
+import { connect, querySafely, withSavepoint } from '../../db/session.js';
 import type { DbTarget } from '../../db/connection.js';
 import { fingerprint } from '../../db/fingerprint.js';
 import { schemaDdl } from '../../db/ddl.js';
@@ -127,9 +127,8 @@ async function planWith(
         const checks = outcome.checks;
         if (p.checks.some((c) => c.spec.extra === 'cascade')) {
           try {
-            checks.push(await cascadeCheck(client, catalog, p, cascadeCounts));
+            checks.push(await withSavepoint(client, () => cascadeCheck(client, catalog, p, cascadeCounts)));
           } catch (e) {
-            await client.query('ROLLBACK TO SAVEPOINT pgmend_precheck').catch(() => {});
             plans.set(p.finding.id, errorPlan(p.finding, `cascade: ${queryError(e, { heldTables: held, lockTimeoutMs: opts.lockTimeoutMs })}`, p));
             continue;
           }
@@ -356,13 +355,13 @@ async function markAppliedReadOnly(client: pg.Client, plans: Map<string, Finding
     if (fp.verify.length === 0 || (p && checksFoundRows(p, fp))) continue;
     try {
       let ok = true;
-      for (const v of fp.verify) ok &&= (await client.query(v.sql)).rows[0]?.ok === true;
+      for (const v of fp.verify) ok &&= (await querySafely(client, v.sql)).rows[0]?.ok === true;
       if (ok) {
         fp.status = 'applied';
         fp.appliedReason = fp.verify.map((v) => v.says).join('; ');
       }
     } catch {
-      await client.query('ROLLBACK TO SAVEPOINT pgmend_precheck').catch(() => {});
+      // not applied as far as it can tell
     }
   }
 }

@@ -1,6 +1,6 @@
 import { indexesOf, tableByLabel, type Catalog, type Table } from '../../db/catalog.js';
 import type { FindingPlan } from './plan-model.js';
-import { PgmendError } from '../../util/errors.js';
+import { Refusal } from '../../util/errors.js';
 import type { LiteralValue } from '../../db/quote.js';
 import { displayName } from '../../db/quote.js';
 
@@ -81,7 +81,7 @@ export function checkRowMatching(catalog: Catalog, selected: FindingPlan[]): voi
     });
   }
   if (refused.length) {
-    throw new PgmendError(`refused: rollback could not put back rows this apply would change — ${[...new Set(refused)].join('; ')}`, 1, 'nothing was changed; add a primary key to those tables, or leave those findings out (--only)');
+    throw new Refusal(`rollback could not put back rows this apply would change — ${[...new Set(refused)].join('; ')}`, 'nothing was changed; add a primary key to those tables, or leave those findings out (--only)');
   }
 }
 

@@ -5,10 +5,10 @@ import { loadCatalog, tableByRef, triggersOf, type Table } from '../../db/catalo
 import { displayName, quoteIdent, quoteLiteral, sqlName } from '../../db/quote.js';
 import type { RowMatch } from '../plan/row-match.js';
 import { journalExists, osUser } from '../apply/journal.js';
-import { takeAdvisoryLock } from '../apply/apply.js';
+import { takeAdvisoryLock } from '../apply/guard.js';
 import { claimLease, newHolder } from '../apply/lease.js';
 import type { DbTarget } from '../../db/connection.js';
-import { PgmendError, errorMessage } from '../../util/errors.js';
+import { PgmendError, errorMessage, Refusal } from '../../util/errors.js';
 
 /**
  * Undo a run in ONE transaction: drop what it added (in reverse order), put back every row it
@@ -85,9 +85,8 @@ async function rollbackIn(client: pg.Client, runId: number, opts: { force?: bool
     [runId, touched],
   );
   if (later.length && !opts.force) {
-    throw new PgmendError(
-      `refused: later run(s) ${later.map((r) => r.id).join(', ')} touched the same tables as run ${runId}`,
-      1,
+    throw new Refusal(
+      `later run(s) ${later.map((r) => r.id).join(', ')} touched the same tables as run ${runId}`,
       'roll those back first, or pass --force to roll back anyway',
     );
   }

@@ -83,7 +83,7 @@ export async function dataRules(
       return result;
     };
     try {
-      await withSavepoint(client, 'pgmend_scan_table', async () => {
+      await withSavepoint(client, async () => {
         let found: { probe: Probe; proposal: Proposal }[];
         let rows: number;
         if (sample === null) {

@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { createTestDb, type TestDb } from '../support/db.js';
+import { ensureParser } from '../../src/playbooks/expression.js';
+import { loadPlaybooks } from '../../src/playbooks/load.js';
+import { loadCatalog } from '../../src/db/catalog.js';
+import { withSavepoint, withTransaction } from '../../src/db/session.js';
+import { prepareFinding, type PreparedFinding } from '../../src/engine/plan/prepare.js';
+import { runPrechecks } from '../../src/engine/checks/prechecks.js';
+import { verify } from '../../src/engine/apply/verify.js';
+import type { Finding } from '../../src/findings/model.js';
+
+/**
+ * The transaction seam (db/session.ts): each savepoint is its own, so a check that fails after the
+ * fix steps undoes only its own query — never the fix (window mode), and never leaves the
+ * transaction aborted (online mode, where no savepoint was taken before the steps).
+ */
+
+let db: TestDb;
+
+beforeAll(async () => {
+  await ensureParser();
+  db = await createTestDb();
+  await db.query(`
+    CREATE TABLE parent (id int PRIMARY KEY, n_children int, grp int);
+    CREATE TABLE child (id int PRIMARY KEY, parent_id int);
+    INSERT INTO parent SELECT g, 0, 0 FROM generate_series(1, 10) g;
+    INSERT INTO child SELECT g, 1 + g % 10 FROM generate_series(1, 35) g;`);
+});
+afterAll(async () => {
+  await db?.drop();
+});
+
+const FINDINGS = [
+  { id: 'GOOD', title: 'child count', severity: 'low', playbook: 'counter', params: { table: 'parent', column: 'n_children', expression: '(SELECT count(*) FROM child WHERE child.parent_id = parent.id)' } },
+  // Counted in the same scan of `parent`, and fails at run time (grp is 0 everywhere).
+  { id: 'BAD', title: 'fails when counted', severity: 'low', playbook: 'counter', params: { table: 'parent', column: 'n_children', expression: '(SELECT count(*) FROM child WHERE child.parent_id = parent.id) / parent.grp' } },
+] as Finding[];
+
+async function withClient<T>(fn: (c: pg.Client, prepared: PreparedFinding[]) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  try {
+    const playbooks = await loadPlaybooks();
+    const catalog = await loadCatalog(client);
+    const prepared = FINDINGS.map((f) => prepareFinding(catalog, playbooks, f, 'window', 0)).map((p) => {
+      if (!p.ok) throw new Error(p.error);
+      return p.value;
+    });
+    return await fn(client, prepared);
+  } finally {
+    await client.end();
+  }
+}
+
+const FIX = 'UPDATE parent SET n_children = (SELECT count(*) FROM child WHERE child.parent_id = parent.id)';
+
+describe('a failing count after the fix', () => {
+  it('undoes only its own query: the fix stays, the other finding is counted after it, the transaction stays usable', async () => {
+    await withClient(async (client, prepared) => {
+      await client.query('BEGIN');
+      try {
+        await client.query(FIX);
+        const out = await runPrechecks(client, prepared, { sampleSize: 0 });
+        const good = out.get('GOOD')!;
+        if (!good.ok) throw new Error(good.error);
+        expect(good.checks.find((c) => c.id === 'drift')!.rows).toBe(0);
+        const bad = out.get('BAD')!;
+        expect(bad.ok).toBe(false);
+        expect(bad.ok ? '' : bad.error).toMatch(/division by zero/);
+        const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM parent WHERE n_children = 0');
+        expect(rows[0]!.n).toBe(0);
+      } finally {
+        await client.query('ROLLBACK');
+      }
+    });
+  });
+
+  it('verify names the failing check, and a transaction around it still commits what came before when asked', async () => {
+    await withClient(async (client, prepared) => {
+      await client.query('BEGIN');
+      try {
+        await client.query(FIX);
+        const selected = FINDINGS.map((f) => ({ id: f.id, verify: [] })) as unknown as Parameters<typeof verify>[1];
+        await expect(verify(client, selected, prepared)).rejects.toThrow('BAD: verification failed: check drift: division by zero');
+        const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM parent WHERE n_children = 0');
+        expect(rows[0]!.n).toBe(0);
+      } finally {
+        await client.query('ROLLBACK');
+      }
+    });
+  });
+});
+
+describe('savepoints of their own', () => {
+  it('a nested savepoint that fails rolls back only its own work; the outer one and the transaction keep theirs', async () => {
+    await withClient(async (client) => {
+      await expect(
+        withTransaction(client, async () => {
+          await client.query('UPDATE parent SET grp = 1 WHERE id = 1');
+          await withSavepoint(client, async () => {
+            await client.query('UPDATE parent SET grp = 2 WHERE id = 2');
+            await withSavepoint(client, async () => {
+              await client.query('UPDATE parent SET grp = 3 WHERE id = 3');
+              await client.query('SELECT 1 / 0');
+            }).catch((e: Error) => expect(e.message).toMatch(/division by zero/));
+          });
+        }),
+      ).resolves.toBeUndefined();
+      const { rows } = await client.query<{ id: number; grp: number }>('SELECT id, grp FROM parent WHERE id <= 3 ORDER BY id');
+      expect(rows).toEqual([{ id: 1, grp: 1 }, { id: 2, grp: 2 }, { id: 3, grp: 0 }]);
+      await client.query('UPDATE parent SET grp = 0');
+    });
+  });
+
+  it('a transaction whose body fails commits nothing and rethrows', async () => {
+    await withClient(async (client) => {
+      await expect(
+        withTransaction(client, async () => {
+          await client.query('UPDATE parent SET grp = 7');
+          throw new Error('stop');
+        }),
+      ).rejects.toThrow('stop');
+      const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM parent WHERE grp = 7');
+      expect(rows[0]!.n).toBe(0);
+    });
+  });
+});
