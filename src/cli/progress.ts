@@ -23,7 +23,7 @@ export function progressReporter(out: NodeJS.WriteStream) {
         total = e.total ?? 0;
         done = 0;
         line(`pgmend: ${phase}${total ? ` 0/${total}` : ''}…`);
-      } else if (tty) {
+      } else if (tty && e.kind === 'finding') {
         done++;
         line(`pgmend: ${phase} ${done}/${total} ${e.id}`);
       }

@@ -1,4 +1,4 @@
-import type { PlanEvent, FindingPlan, Plan } from '../engine/index.js';
+import type { PlanEvent, FindingPlan, Plan, CheckResult } from '../engine/index.js';
 import type { Finding } from '../findings/model.js';
 import type { Screen } from './keymap.js';
 import type { Line } from './text.js';
@@ -63,6 +63,8 @@ export interface SessionState {
   loading: Loading;
   /** Rehearsal events carry a finding's plan before the whole plan is done. */
   early: Record<string, FindingPlan>;
+  /** Each finding's counts, reported as soon as its tables' scans ended (before samples, cascade, rehearsal). */
+  counted: Record<string, CheckResult[]>;
   /** Findings being re-planned (after an edit or a resolution), with what is happening. */
   busy: Record<string, string>;
   screen: Screen;
@@ -86,6 +88,7 @@ export function initialState(findings: Finding[], boot?: string): ReviewState {
     findings,
     loading: { running: true, checked: [] },
     early: {},
+    counted: {},
     busy: {},
     screen: 'list',
     help: false,
@@ -128,10 +131,12 @@ function reduceSession(s: ReviewState, a: Action): ReviewState {
       return a.text ? { ...s, boot: a.text } : withoutKey(s, 'boot');
     case 'planStarted':
       // A retry from the failed screen goes back to the list, filling in again.
-      return { ...s, loading: { running: true, checked: [] }, early: {}, ...(s.screen === 'failed' ? { screen: 'list' as const } : {}) };
+      return { ...s, loading: { running: true, checked: [] }, early: {}, counted: {}, ...(s.screen === 'failed' ? { screen: 'list' as const } : {}) };
     case 'planEvent': {
       const e = a.event;
       if (e.kind === 'phase') return { ...s, loading: { ...s.loading, phase: e.phase, ...(e.total !== undefined ? { total: e.total } : {}) } };
+      // Counts as soon as a finding's tables are read: the list shows them before the plan ends.
+      if (e.kind === 'counts') return { ...s, counted: { ...s.counted, [e.id]: e.checks } };
       if (e.phase === 'prechecks') return { ...s, loading: { ...s.loading, checked: [...s.loading.checked, e.id] } };
       return e.finding ? { ...s, early: { ...s.early, [e.id]: e.finding } } : s;
     }
@@ -142,6 +147,7 @@ function reduceSession(s: ReviewState, a: Action): ReviewState {
         plan: a.plan,
         loading: { running: false, checked: [] },
         early: {},
+        counted: {},
         busy: {},
         ...(s.message?.untilPlan ? { message: undefined } : {}),
         marked: s.marked.filter((id) => ids.has(id)),

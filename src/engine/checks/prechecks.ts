@@ -27,6 +27,8 @@ export interface PrecheckOptions {
   lockTimeoutMs?: number;
   /** Called as each finding's checks complete, for progress display. */
   onFinding?: (id: string) => void;
+  /** Called as soon as every count of a finding is known (its tables' scans ended), before samples: the counts so far. */
+  onCounted?: (id: string, checks: CheckResult[]) => void;
 }
 
 /** A lock another session holds past lock_timeout is said as such (the server says only "canceling statement"). */
@@ -164,6 +166,18 @@ export async function runPrechecks(client: pg.Client, prepared: PreparedFinding[
   }
 
   const failed = new Map<string, string>();
+  // Counts reported per finding as soon as its last table's scan ends (the TUI shows them then).
+  const uncounted = new Map<string, number>();
+  for (const [id, list] of pendingByFinding) uncounted.set(id, list.filter((c) => !c.result.answeredBy).length);
+  const counted = (done: PendingCheck[]) => {
+    for (const c of done) {
+      const id = c.p.finding.id;
+      const left = (uncounted.get(id) ?? 0) - 1;
+      uncounted.set(id, left);
+      if (left === 0 && !failed.has(id)) opts.onCounted?.(id, pendingByFinding.get(id)!.map((x) => ({ ...x.result })));
+    }
+  };
+  for (const [id, left] of uncounted) if (left === 0) opts.onCounted?.(id, pendingByFinding.get(id)!.map((x) => ({ ...x.result })));
   // One scan per table for all its predicate checks; tables that counters of other tables count
   // are read once for both (fused-scans.ts). If a table's batch fails (one bad expression), fall
   // back to one query per check so only the faulty finding errors.
@@ -174,9 +188,10 @@ export async function runPrechecks(client: pg.Client, prepared: PreparedFinding[
   });
   const fused = opts.catalog ? await countFused(client, batches, opts.catalog) : new Map<number, number[]>();
   for (const [b, [table, checks]] of [...byTable].entries()) {
-    const counted = fused.get(b);
-    if (counted) {
-      checks.forEach((c, i) => (c.result.rows = counted[i]!));
+    const fusedCounts = fused.get(b);
+    if (fusedCounts) {
+      checks.forEach((c, i) => (c.result.rows = fusedCounts[i]!));
+      counted(checks);
       continue;
     }
     const { joins, predicates } = batches[b]!;
@@ -194,6 +209,7 @@ export async function runPrechecks(client: pg.Client, prepared: PreparedFinding[
         }
       }
     }
+    counted(checks);
   }
   for (const c of standalone) {
     try {
@@ -203,6 +219,7 @@ export async function runPrechecks(client: pg.Client, prepared: PreparedFinding[
     } catch (e) {
       failed.set(c.p.finding.id, `check ${c.check.spec.id}: ${queryError(e, opts)}`);
     }
+    counted([c]);
   }
 
   const presampled = opts.sampleSize > 0 ? await groupedSamples(client, byTable, failed, opts.sampleSize) : new Map<PendingCheck, Row[]>();

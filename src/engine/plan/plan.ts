@@ -46,7 +46,9 @@ export interface PlanOptions {
 
 export type PlanEvent =
   | { kind: 'phase'; phase: 'connect' | 'catalog' | 'prechecks' | 'cascade' | 'rehearsal' | 'done'; total?: number }
-  | { kind: 'finding'; id: string; phase: 'prechecks' | 'rehearsal'; finding?: FindingPlan };
+  | { kind: 'finding'; id: string; phase: 'prechecks' | 'rehearsal'; finding?: FindingPlan }
+  /** A finding's counts, as soon as its tables' scans end (samples and cascade follow). */
+  | { kind: 'counts'; id: string; checks: CheckResult[] };
 
 export const PLAN_DEFAULTS = { lockTimeoutMs: 1000, statementTimeoutMs: 5 * 60_000, sampleSize: 5 };
 
@@ -112,7 +114,9 @@ async function planWith(
     await hideNoRows(client, catalog, prepared, plans);
     emit({ kind: 'phase', phase: 'prechecks', total: prepared.length });
     const outcomes = await time('prechecks', () =>
-      runPrechecks(client, prepared, { sampleSize: opts.sampleSize, catalog, heldTables: held, lockTimeoutMs: opts.lockTimeoutMs, onFinding: (id) => emit({ kind: 'finding', id, phase: 'prechecks' }) }),
+      runPrechecks(client, prepared, { sampleSize: opts.sampleSize, catalog, heldTables: held, lockTimeoutMs: opts.lockTimeoutMs, onFinding: (id) => emit({ kind: 'finding', id, phase: 'prechecks' }),
+        onCounted: (id, checks) => emit({ kind: 'counts', id, checks }),
+      }),
     );
 
     emit({ kind: 'phase', phase: 'cascade' });

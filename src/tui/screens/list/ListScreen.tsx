@@ -49,7 +49,7 @@ function signOffSeg(item: ListItem) {
 function rowLine(item: ListItem, selected: boolean, marked: boolean, c: Columns, frame: number): Line {
   const sev = severitySeg(item.severity);
   const st = statusSeg(item.status, frame, item.busy);
-  const count = item.plan ? keyCount(item.plan, c.compact) : '';
+  const count = item.plan ? keyCount(item.plan, c.compact) : item.counted ? keyCount({ checks: item.counted }, c.compact) : '';
   return [
     seg(selected ? '▸' : ' ', 'accent', { bold: true }),
     seg(marked ? '◉' : ' ', 'accent', { bold: true }),
@@ -96,7 +96,7 @@ export function summaryLine(s: ReviewState, frame: number, shown: number): Line 
 
 function footerLines(item: ListItem | undefined, width: number): Line[] {
   if (!item) return [[seg('no finding matches the filter — Esc clears it', 'muted')], []];
-  const count = item.plan ? keyCount(item.plan) : '';
+  const count = item.plan ? keyCount(item.plan) : item.counted ? keyCount({ checks: item.counted }) : '';
   const about = [item.playbook, item.table, count].filter(Boolean).join(' · ');
   const error = item.plan?.error ? [seg(` · ${item.plan.error}`, 'warn')] : [];
   const r = item.review;

@@ -20,6 +20,8 @@ export interface ListItem {
   playbook: string;
   status: ItemStatus;
   plan?: FindingPlan;
+  /** While the plan is built: its counts, once its tables are read. */
+  counted?: CheckResult[];
   /** Being re-planned: what is happening. */
   busy?: string;
   /** The reviewer's sign-off. */
@@ -55,6 +57,7 @@ export function items(s: ReviewState): ListItem[] {
       playbook: f.playbook,
       status,
       ...(early ? { plan: early } : {}),
+      ...(s.counted[f.id] ? { counted: s.counted[f.id] } : {}),
     };
   });
 }
@@ -147,7 +150,7 @@ export function checkCount(c: CheckResult, compact = false): string {
 }
 
 /** The one number that matters for a finding: its blocking rows, else drift, else blast radius. */
-export function keyCount(f: FindingPlan | undefined, compact = false): string {
+export function keyCount(f: Pick<FindingPlan, 'checks'> | undefined, compact = false): string {
   if (!f) return '';
   const blocking = f.checks.find((c) => c.blocking && c.rows > 0);
   if (blocking) return checkCount(blocking, compact);
