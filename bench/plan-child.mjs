@@ -5,20 +5,20 @@ import { loadPlaybooks } from '../dist/playbooks/load.js';
 import { loadFindingsFile } from '../dist/findings/load.js';
 
 /**
- * `pgmend plan --mode online` in its own process, with plain node on the built dist/ (as the CLI
+ * `pgmend plan --mode online` (or window) in its own process, with plain node on the built dist/ (as the CLI
  * runs): its peak RSS is the plan's alone. Prints one JSON line: peak RSS, phase timings and the
  * online rehearsal, split into findings whose steps are catalog-only and those that change rows.
- * Usage: node bench/plan-child.mjs URL FINDINGS_FILE
+ * Usage: node bench/plan-child.mjs URL FINDINGS_FILE [window|online]
  */
 
-const [url, findingsFile] = process.argv.slice(2);
+const [url, findingsFile, mode = 'online'] = process.argv.slice(2);
 const round = (n, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
 const peakRssMb = () => round(Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) / 1024);
 
 const playbooks = await loadPlaybooks();
 const findings = await loadFindingsFile(findingsFile, playbooks);
 const t0 = performance.now();
-const plan = await buildPlan({ target: resolveTarget(url), findings, playbooks, mode: 'online', rehearse: true, ...PLAN_DEFAULTS });
+const plan = await buildPlan({ target: resolveTarget(url), findings, playbooks, mode, rehearse: true, ...PLAN_DEFAULTS });
 const planMs = performance.now() - t0;
 
 const rehearsed = plan.findings.filter((f) => f.rehearsal && !f.rehearsal.skipped?.startsWith('fix already'));

@@ -75,7 +75,7 @@ export async function prepareAll(client: pg.Client, findings: Finding[], playboo
 }
 
 /** As `plan` runs them: one read-only snapshot, the catalog at hand. Counts only (no samples). */
-async function pgmendPass(client: pg.Client, { catalog, prepared }: Prepared): Promise<Counts> {
+export async function pgmendPass(client: pg.Client, { catalog, prepared }: Prepared): Promise<Counts> {
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   try {
     await client.query('SAVEPOINT pgmend_precheck');

@@ -14,6 +14,7 @@ import { schemaFigure } from './schema-figure.js';
 import { tuiFigure } from './tui-figure.js';
 import { scalePoint } from './scale-figure.js';
 import { scanFigure } from './scan-figure.js';
+import { wholePlanPoint } from './whole-plan-figure.js';
 import { evaluate, writeResults, type Results } from './results.js';
 import { machine, round } from './stats.js';
 
@@ -29,20 +30,26 @@ interface Options {
   scale: number;
   runs: number;
   out: string;
+  only: Set<string> | undefined;
 }
+
+const FIGURES = ['schema', 'tui', 'scale', 'scan', 'counters', 'plan', 'prechecks', 'writer'];
 
 function parseArgs(argv: string[]): Options {
   const cmd = new Command('bench')
     .option('--scale <n>', 'size of licenses and usage_logs: scale × 5,000,000 rows (and scale × 1,000,000 for the small point)', '1')
     .option('--runs <n>', 'runs per measured figure (the median is reported)', '3')
     .option('--out <dir>', 'where results.md and results.json go', BENCH_DIR)
+    .option('--only <figures>', `run only these figures, comma-separated (${FIGURES.join(', ')})`)
     .parse(argv);
-  const o = cmd.opts<{ scale: string; runs: string; out: string }>();
+  const o = cmd.opts<{ scale: string; runs: string; out: string; only?: string }>();
+  const only = o.only === undefined ? undefined : new Set(o.only.split(',').map((x) => x.trim()));
+  for (const f of only ?? []) if (!FIGURES.includes(f)) throw new Error(`--only ${f}: expected one of ${FIGURES.join(', ')}`);
   const scale = Number(o.scale);
   const runs = Number(o.runs);
   if (!(scale > 0 && scale <= 10)) throw new Error(`--scale ${o.scale}: expected a number in (0, 10], e.g. 0.2 for 1M rows`);
   if (!Number.isInteger(runs) || runs < 1 || runs > 9) throw new Error(`--runs ${o.runs}: expected a whole number from 1 to 9`);
-  return { scale, runs, out: path.resolve(o.out) };
+  return { scale, runs, out: path.resolve(o.out), only };
 }
 
 async function main(): Promise<void> {
@@ -72,7 +79,7 @@ async function main(): Promise<void> {
     version: 1,
     startedAt: new Date(started).toISOString(),
     durationS: 0,
-    command: `npm run bench -- --scale ${opts.scale} --runs ${opts.runs}`,
+    command: `npm run bench -- --scale ${opts.scale} --runs ${opts.runs}${opts.only ? ` --only ${[...opts.only].join(',')}` : ''}`,
     scale: opts.scale,
     runs: opts.runs,
     rows: { small, large },
@@ -88,30 +95,44 @@ async function main(): Promise<void> {
     results.generation.steps.push(s);
     log(`  ${s}`);
   };
+  const wants = (f: string) => !opts.only || opts.only.has(f);
   try {
+    await (async () => {
     // Small and schema-only figures first: they need no big tables.
-    results.figures.schema = await phase('figure 3: plan start-up on 2,000 tables', () => schemaFigure(server, playbooks, [200, 2000], opts.runs, log));
-    results.figures.tui = await phase('figure 4: TUI with 1,000 findings', async () => {
-      const url = await createActorhub(server.url, 'bench_tui');
-      return tuiFigure(url, findings, playbooks, 1000, opts.runs, log);
-    });
+    if (wants('schema')) results.figures.schema = await phase('figure 3: plan start-up on 2,000 tables', () => schemaFigure(server, playbooks, [200, 2000], opts.runs, log));
+    if (wants('tui')) {
+      results.figures.tui = await phase('figure 4: TUI with 1,000 findings', async () => {
+        const url = await createActorhub(server.url, 'bench_tui');
+        return tuiFigure(url, findings, playbooks, 1000, opts.runs, log);
+      });
+    }
+    if (!['scale', 'scan', 'counters', 'plan', 'prechecks', 'writer'].some(wants)) return;
 
     const url = await phase(`generate ActorHub at ${small.toLocaleString('en-US')} rows`, async () => {
       const u = await createActorhub(server.url, 'bench_actorhub');
       await growTo(u, small, gen);
       return u;
     });
-    const smallPoint = await phase(`figures 5–6 at ${small.toLocaleString('en-US')} rows`, () => scalePoint(url, small, opts.runs, log));
-    results.figures.scan = { small: await phase(`figure 7: scan at ${small.toLocaleString('en-US')} rows`, () => scanFigure(url, small, opts.runs, log)) };
-    results.figures.counters = await phase('figure 1b: counter checks, correlated vs grouped', () => countersFigure(url, findings, playbooks));
+    const smallPoint = wants('scale') ? await phase(`figures 5–6 at ${small.toLocaleString('en-US')} rows`, () => scalePoint(url, small, opts.runs, log)) : undefined;
+    if (wants('scan')) results.figures.scan = { small: await phase(`figure 7: scan at ${small.toLocaleString('en-US')} rows`, () => scanFigure(url, small, opts.runs, log)) };
+    const smallPlan = wants('plan') ? await phase(`figure 8: whole plan at ${small.toLocaleString('en-US')} rows`, () => wholePlanPoint(url, small, findings, playbooks, opts.runs, log)) : undefined;
+    if (wants('counters')) results.figures.counters = await phase('figure 1b: counter checks, correlated vs grouped', () => countersFigure(url, findings, playbooks));
+    if (!['scale', 'scan', 'plan', 'prechecks', 'writer'].some(wants)) return;
     await phase(`grow to ${large.toLocaleString('en-US')} rows`, () => growTo(url, large, gen));
     results.generation.sizes = await tableSizes(url);
-    const largePoint = await phase(`figures 5–6 at ${large.toLocaleString('en-US')} rows`, () => scalePoint(url, large, opts.runs, log));
-    results.figures.scale = { small: smallPoint, large: largePoint };
-    results.figures.scan.large = await phase(`figure 7: scan at ${large.toLocaleString('en-US')} rows`, () => scanFigure(url, large, opts.runs, log));
-    results.figures.prechecks = await phase('figure 1: prechecks, batched vs one query per check', () => prechecksFigure(url, findings, playbooks, opts.runs, log));
+    if (smallPoint) {
+      const largePoint = await phase(`figures 5–6 at ${large.toLocaleString('en-US')} rows`, () => scalePoint(url, large, opts.runs, log));
+      results.figures.scale = { small: smallPoint, large: largePoint };
+    }
+    if (results.figures.scan) results.figures.scan.large = await phase(`figure 7: scan at ${large.toLocaleString('en-US')} rows`, () => scanFigure(url, large, opts.runs, log));
+    if (smallPlan) {
+      const largePlan = await phase(`figure 8: whole plan at ${large.toLocaleString('en-US')} rows`, () => wholePlanPoint(url, large, findings, playbooks, opts.runs, log));
+      results.figures.plan = { small: smallPlan, large: largePlan };
+    }
+    if (wants('prechecks')) results.figures.prechecks = await phase('figure 1: prechecks, batched vs one query per check', () => prechecksFigure(url, findings, playbooks, opts.runs, log));
     // Last: it changes the data (resolves the CHECK violations first).
-    results.figures.writer = await phase('figure 2: writer latency while fixes are added', () => writerFigure(url, large, findings, playbooks, opts.runs, log));
+    if (wants('writer')) results.figures.writer = await phase('figure 2: writer latency while fixes are added', () => writerFigure(url, large, findings, playbooks, opts.runs, log));
+    })();
   } finally {
     await server.stop();
   }
