@@ -59,6 +59,18 @@ async function openFinding(id: string): Promise<void> {
 const tableHeader = () => live().find((l) => /^group\s/.test(l)) ?? '';
 
 describe('sample rows at 80×24', { timeout: 120_000 }, () => {
+  test('the list fits 80 columns: the rows column never runs into the title, the title is cut with …', async () => {
+    const rows = live().filter((l) => /(critical|high|medium|low)\s+AH-(UQ|FK)-0\d/.test(l));
+    expect(rows).toHaveLength(3);
+    for (const l of rows) {
+      expect(Array.from(l).length).toBeLessThanOrEqual(80);
+      // "cascade 313 rows", "6 rows in 3 groups": a space (at least) before the title starts.
+      expect(l).toMatch(/(cascade \d+ rows|\d+ rows in \d+ groups)\s+\S/);
+      expect(l).not.toMatch(/(rows|groups)[^\s…]/);
+    }
+    expect(rows.some((l) => l.endsWith('…'))).toBe(true);
+  });
+
   test('→ scrolls the columns sideways with the key pinned, to created_at; ← back', async () => {
     await openFinding('AH-UQ-03');
     expect(tableHeader()).toMatch(/^group\s+id\s+user_id\s+status/);
