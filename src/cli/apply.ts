@@ -10,6 +10,8 @@ import {
   windowState,
   formatDuration,
   outsideWindow,
+  isApplicable,
+  blockingLeft,
   describeTableLocks,
   type ApplyEvent,
   type ApplyResult,
@@ -115,7 +117,7 @@ export function registerApply(program: Command): void {
  */
 function readyFindings(plan: Plan): string[] {
   const skipped = (f: Plan['findings'][number]) => f.finding.review?.status === 'skipped';
-  const ready = plan.findings.filter((f) => (f.status === 'ready' || f.status === 'resolved') && !skipped(f));
+  const ready = plan.findings.filter((f) => isApplicable(f) && !skipped(f));
   const left = plan.findings.filter((f) => f.status !== 'applied' && !ready.includes(f));
   if (left.length) {
     process.stderr.write(`pgmend: --ready leaves out ${left.length} finding(s):\n`);
@@ -151,7 +153,7 @@ function printWhatWillRun(plan: Plan, selected: Plan['findings'], already: Plan[
   out.write(`pgmend: ${mode} mode, ${formatDuration(msLeft)} left in the window; plan ${plan.id} (fingerprint ${plan.fingerprint})\n`);
   for (const f of selected) {
     // What the checks counted, and what the run will change (rehearsed): a duplicate group keeps a row.
-    const counted = f.checks.filter((c) => c.blocking && c.rows > 0).map((c) => `${c.rows} ${c.id} rows`);
+    const counted = blockingLeft(f.checks).map((c) => `${c.rows} ${c.id} rows`);
     const will = rehearsedChanges(f);
     const rows = will === undefined || will.deleted + will.updated === 0 ? counted : [...counted, `will change: ${changedRowsText(will)}`];
     const locks = describeTableLocks(f.steps);

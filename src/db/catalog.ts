@@ -460,8 +460,3 @@ export function indexesOf(catalog: Catalog, table: Table): Index[] {
 export function triggersOf(catalog: Catalog, table: Table): Trigger[] {
   return lookup(catalog).triggers.get(table.oid) ?? [];
 }
-
-/** Functions of the user schemas by `schema.name` (overloads: all of them). */
-export function functionsNamed(catalog: Catalog, qualified: string): FunctionInfo[] {
-  return catalog.functions.filter((f) => f.qualified === qualified);
-}

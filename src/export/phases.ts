@@ -1,4 +1,5 @@
 import type { FindingPlan, Plan, PlanStep } from '../engine/index.js';
+import { isApplicable } from '../engine/index.js';
 
 /**
  * The order a plan runs in, shared by the checklist and the psql script so the two never disagree.
@@ -55,7 +56,7 @@ export function fixPhaseOf(playbook: string): PhaseKind {
  * reviewer signed off as skipped (the exports are what the window runs).
  */
 export function isRunnable(f: FindingPlan): boolean {
-  return (f.status === 'ready' || f.status === 'resolved') && !isSignedOffSkipped(f);
+  return isApplicable(f) && !isSignedOffSkipped(f);
 }
 
 export function isSignedOffSkipped(f: FindingPlan): boolean {

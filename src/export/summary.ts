@@ -1,4 +1,5 @@
 import type { FindingPlan, FindingStatus, Plan, Rehearsal } from '../engine/index.js';
+import { blockingLeft, isApplicable } from '../engine/index.js';
 import type { Resolution } from '../findings/model.js';
 import { plural } from './values.js';
 
@@ -74,12 +75,12 @@ export function resolutionRows(f: FindingPlan): { rows: number; table?: string }
 /** Why a finding is left out of a run. */
 export function skipReason(f: FindingPlan): string {
   const review = f.finding.review;
-  if (review?.status === 'skipped' && (f.status === 'ready' || f.status === 'resolved')) {
+  if (review?.status === 'skipped' && isApplicable(f)) {
     return `signed off as skipped by ${review.by}${review.note ? `: ${review.note}` : ''}`;
   }
   switch (f.status) {
     case 'blocked': {
-      const blocking = f.checks.filter((c) => c.blocking && c.rows > 0);
+      const blocking = blockingLeft(f.checks);
       const what = blocking.map((c) => `${plural(c.rows, 'row')} in ${c.id}`).join(', ');
       return `blocked: ${what || 'blocking rows'} and no resolution`;
     }

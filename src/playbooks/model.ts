@@ -44,7 +44,6 @@ export const PARAM_TYPES = [
   'sql',
   'tables',
 ] as const;
-export type ParamType = (typeof PARAM_TYPES)[number];
 
 export const paramSpecSchema = z
   .object({
@@ -129,7 +128,6 @@ export type StepSpec = z.infer<typeof stepSpecSchema>;
 export const verifySpecSchema = z
   .object({ sql: z.string(), says: z.string(), when: z.string().optional() })
   .strict();
-export type VerifySpec = z.infer<typeof verifySpecSchema>;
 
 export const playbookSchema = z
   .object({

@@ -9,6 +9,7 @@ import type { Finding } from '../../findings/model.js';
 import type { PlaybookSet } from '../../playbooks/load.js';
 import { ensureParser } from '../../playbooks/expression.js';
 import type { CheckResult, FindingPlan, Mode, Plan, PlanStep } from './plan-model.js';
+import { isApplicable } from './plan-model.js';
 import { prepareFinding, type PreparedFinding } from './prepare.js';
 import { queryError, runPrechecks } from '../checks/prechecks.js';
 import { blastRadius, type CascadeCounts } from './cascade.js';
@@ -150,7 +151,7 @@ async function planWith(
   if (opts.rehearse) {
     const items: RehearsalItem[] = prepared
       .map((p) => plans.get(p.finding.id)!)
-      .filter((fp) => fp.status === 'ready' || fp.status === 'resolved')
+      .filter((fp) => isApplicable(fp))
       .map((fp) => {
         const p = prepared.find((x) => x.finding.id === fp.id)!;
         return {
@@ -190,7 +191,7 @@ async function planWith(
       }
     }
   } else {
-    for (const fp of plans.values()) if (fp.status === 'ready' || fp.status === 'resolved') fp.rehearsal = { ok: true, ms: 0, rowCounts: [], skipped: '--no-rehearse' };
+    for (const fp of plans.values()) if (isApplicable(fp)) fp.rehearsal = { ok: true, ms: 0, rowCounts: [], skipped: '--no-rehearse' };
   }
 
   await time('journal', () => markJournaled(client, plans));
@@ -320,7 +321,7 @@ export function findingPlan(catalog: Catalog, p: PreparedFinding, checks: CheckR
 
 /** Hand-written SQL is "applied" when the journal records the same SQL applied by a run still in force. */
 async function markJournaled(client: pg.Client, plans: Map<string, FindingPlan>): Promise<void> {
-  const sqlFindings = [...plans.values()].filter((f) => f.playbook === 'sql' && (f.status === 'ready' || f.status === 'resolved'));
+  const sqlFindings = [...plans.values()].filter((f) => f.playbook === 'sql' && isApplicable(f));
   if (sqlFindings.length === 0 || !(await journalExists(client).catch(() => false))) return;
   // A journal this role cannot read leaves hand-written SQL ready (apply re-checks), not the plan failed.
   const { rows } = await client.query(
