@@ -14,6 +14,7 @@ export type {
   CheckResult,
   CascadeNode,
   Rehearsal,
+  RollbackRehearsal,
   ResolutionPreview,
   Row,
   CatalogAnswer,

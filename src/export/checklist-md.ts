@@ -9,6 +9,7 @@ import {
   hostLabel,
   rehearsedLabel,
   resolutionRows,
+  rollbackRehearsedText,
   serverLabel,
   skipReason,
   statusSummary,
@@ -231,8 +232,10 @@ function rehearsalWarning(f: FindingPlan): string[] {
   const r = f.rehearsal;
   if (!r) return ['> **Not rehearsed.**'];
   if (!r.ok) return [`> **Rehearsal failed** after ${formatMs(r.ms)}: ${escapeInline(oneLine(r.error ?? 'no message'))}`];
-  if (r.skipped) return [`> **Not fully rehearsed:** ${escapeInline(oneLine(r.skipped))}`];
-  return [];
+  const rollback = rollbackRehearsedText(r.rollback);
+  const rb = rollback ? [`> **${r.rollback!.ok ? 'Rollback rehearsed' : r.rollback!.skipped ? 'Rollback not rehearsed' : 'Rollback rehearsed, differs'}:** ${escapeInline(oneLine(rollback.replace(/^rollback (not )?rehearsed: (differs — )?/, '')))}`] : [];
+  if (r.skipped) return [`> **Not fully rehearsed:** ${escapeInline(oneLine(r.skipped))}`, ...rb];
+  return rb;
 }
 
 function checkBlocks(c: CheckResult): string[] {

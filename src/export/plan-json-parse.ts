@@ -81,6 +81,8 @@ const rehearsalSchema = z.object({
   skipped: z.string().optional(),
   held: z.string().optional(),
   sandbox: z.string().optional(),
+  rollback: z.object({ ok: z.boolean().optional(), differs: z.array(z.string()).optional(), skipped: z.string().optional(), ms: z.number().nonnegative().optional() }).optional(),
+  answered: z.array(z.object({ step: z.number().int().nonnegative(), check: z.string(), rows: z.number().int().nonnegative() })).optional(),
 });
 
 const findingPlanSchema = z.object({

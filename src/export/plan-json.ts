@@ -141,6 +141,8 @@ function rehearsalDocument(r: Rehearsal): Record<string, unknown> {
     skipped: r.skipped,
     held: r.held,
     sandbox: r.sandbox,
+    rollback: r.rollback ? { ...r.rollback, differs: r.rollback.differs ? [...r.rollback.differs] : undefined } : undefined,
+    answered: r.answered ? r.answered.map((a) => ({ ...a })) : undefined,
   };
 }
 

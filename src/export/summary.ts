@@ -1,4 +1,4 @@
-import type { FindingPlan, FindingStatus, Plan, Rehearsal } from '../engine/index.js';
+import type { FindingPlan, FindingStatus, Plan, Rehearsal, RollbackRehearsal } from '../engine/index.js';
 import { blockingLeft, isApplicable } from '../engine/index.js';
 import type { Resolution } from '../findings/model.js';
 import { plural } from './values.js';
@@ -41,6 +41,8 @@ export function rehearsedLabel(r: Rehearsal | undefined, index: number): string 
   }
   // Online rehearsal records skipped heavy steps (VALIDATE, CONCURRENTLY) as 0 ms and 0 rows.
   if (r.skipped && !ms && !rows) return 'not rehearsed';
+  const answered = r.answered?.find((a) => a.step === index);
+  if (answered) return `rehearsed NOT VALID${ms !== undefined ? ` ${formatMs(ms)}` : ''}: ${answeredText(answered)}`;
   if (r.counted?.includes(index)) return `planned${ms !== undefined ? ` ${formatMs(ms)}` : ''}, not run online: ${plural(rows ?? 0, 'row')} (the precheck's count)`;
   const parts = [ms !== undefined ? formatMs(ms) : undefined, rows !== undefined ? plural(rows, 'row') : undefined];
   return `rehearsed ${parts.filter((p) => p !== undefined).join(', ')}`;
@@ -91,4 +93,19 @@ export function skipReason(f: FindingPlan): string {
     default:
       return f.status;
   }
+}
+
+/**
+ * A validating step rehearsed NOT VALID. The lock is the step's own: PostgreSQL takes the same mode
+ * for ADD CONSTRAINT with or without validation; the real step holds it while it reads every row.
+ */
+export function answeredText(a: { check: string; rows: number }): string {
+  return `validation answered by the precheck count: ${a.rows} ${a.check} (same lock as the step, which holds it while it validates every row)`;
+}
+
+/** `rollback rehearsed: restores exactly`, what differs, or why it was not rehearsed. */
+export function rollbackRehearsedText(r: RollbackRehearsal | undefined): string | undefined {
+  if (!r) return undefined;
+  if (r.skipped) return `rollback not rehearsed: ${r.skipped}`;
+  return r.ok ? 'rollback rehearsed: restores exactly' : `rollback rehearsed: differs — ${(r.differs ?? ['no detail']).join('; ')}`;
 }

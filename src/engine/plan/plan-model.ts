@@ -69,6 +69,24 @@ export interface PlanStep {
   match?: RowMatch;
 }
 
+/** The finding's rollback, run right after its fix in the same rolled-back savepoint (window mode) and compared with the state before the fix; or why not. */
+export interface RollbackRehearsal {
+  /** true: schema and rows exactly as before the fix; false: `differs` says what is not. Absent when skipped. */
+  ok?: boolean;
+  differs?: string[];
+  /** Why it was not rehearsed (online mode, a step outside a transaction, a finding the dry run holds back). */
+  skipped?: string;
+  ms?: number;
+}
+
+/** A validating step rehearsed `NOT VALID`: the prechecks counted its blocking rows, zero, in the plan's snapshot. */
+export interface AnsweredValidation {
+  step: number;
+  /** The check whose count answers the validation (`violations`, `orphans`). */
+  check: string;
+  rows: number;
+}
+
 export interface Rehearsal {
   ok: boolean;
   ms: number;
@@ -91,6 +109,10 @@ export interface Rehearsal {
   held?: string;
   /** Opaque code rehearsed as this role, which cannot reach outside the database. */
   sandbox?: string;
+  /** Window mode: the rollback rehearsed after the fix, or why not. */
+  rollback?: RollbackRehearsal;
+  /** Window mode: steps whose validation the precheck count answered (rehearsed NOT VALID). */
+  answered?: AnsweredValidation[];
 }
 
 /** What a resolution will change, before it is chosen: recounted and sampled. */

@@ -160,6 +160,8 @@ async function planWith(
           steps: fp.steps,
           verify: fp.status === 'ready' && !checksFoundRows(p, fp) ? fp.verify : [],
           detectApplied: fp.playbook !== 'sql',
+          ...(fp.table ? { table: fp.table } : {}),
+          rollback: fp.rollback,
           checkRows: Object.fromEntries(fp.checks.map((c) => [c.id, c.rows])),
         };
       });

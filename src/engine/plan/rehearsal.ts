@@ -13,6 +13,8 @@ import { heldLocks, takenBetween } from './observed-locks.js';
 import type { TableLocks } from '../../playbooks/lock-modes.js';
 import type { DryRunGuard } from './dry-run-guard.js';
 import { installSandbox, runSandboxed } from './sandbox.js';
+import { rehearseRollback, rollbackProbe, stateBeforeFix, type RollbackItem } from './rollback-rehearsal.js';
+import type { StateProbe } from './rollback-state.js';
 
 /**
  * Rehearsal: run a finding's steps for real inside a transaction that always rolls back, with a
@@ -31,6 +33,9 @@ export interface RehearsalItem {
   checkRows: Record<string, number>;
   /** `sql` findings: held back, or run in a sandbox role (dry-run-guard.ts). */
   guard?: DryRunGuard;
+  /** The finding's table (its backups copy its rows) and rollback SQL: window mode rehearses the rollback after the fix. */
+  table?: string;
+  rollback: string[];
 }
 
 export interface RehearsalResult {
@@ -131,9 +136,34 @@ export async function rehearse(client: pg.Client, catalogBefore: Catalog, items:
   return results;
 }
 
+/**
+ * Whether the rollback can be rehearsed after the fix, and what it is compared on. Window mode runs
+ * every step in the transaction; online mode compares only where every step ran and no rows change
+ * (it reads no whole table), and says which step it did not run.
+ */
+function rollbackPlan(catalog: Catalog, item: RehearsalItem, mode: Mode): { probe: StateProbe } | { skipped: string } {
+  const outside = item.steps.findIndex((s) => !s.transactional && transactionalForm(s.sql) === s.sql);
+  if (outside >= 0) return { skipped: `step ${outside + 1} cannot run inside a transaction, so the fix and its rollback cannot be rehearsed whole` };
+  const probe = rollbackProbe(catalog, rollbackItem(item));
+  if (mode === 'window') return { probe };
+  const notRun = item.steps.findIndex((s, i) => countedRows(item, i) !== undefined || isHeavyOnline(s));
+  if (notRun >= 0) {
+    const why = countedRows(item, notRun) !== undefined ? 'a batched repair, planned from the precheck count' : 'VALIDATE / CONCURRENTLY scan or build the table';
+    return { skipped: `online mode does not run step ${notRun + 1} in rehearsal (${why}), so the state after it cannot be rolled back and compared; plan --mode window rehearses the rollback` };
+  }
+  if (probe.rowTables.length) return { skipped: `online mode does not read whole tables to compare their rows (${probe.rowTables.map((t) => t.qualified).join(', ')}); plan --mode window rehearses the rollback` };
+  return { probe };
+}
+
+const rollbackItem = (item: RehearsalItem): RollbackItem => ({ ...(item.table ? { table: item.table } : {}), tables: item.tables, steps: item.steps, rollback: item.rollback, handWritten: !item.detectApplied });
+
 async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: RehearsalItem, opts: RehearsalOptions): Promise<RehearsalResult> {
-  if (item.guard && 'held' in item.guard) return { rehearsal: { ok: true, ms: 0, rowCounts: [], skipped: item.guard.held, held: item.guard.held }, diff: '' };
+  if (item.guard && 'held' in item.guard) {
+    const rollback = { skipped: 'the dry run holds this finding back (see above): neither its SQL nor its rollback is run' };
+    return { rehearsal: { ok: true, ms: 0, rowCounts: [], skipped: item.guard.held, held: item.guard.held, rollback }, diff: '' };
+  }
   const sandbox = item.guard && 'sandboxRole' in item.guard ? item.guard.sandboxRole : undefined;
+  const rollbackWay = rollbackPlan(catalogBefore, item, opts.mode);
   const before = schemaDdl(catalogBefore, item.tables);
   const rowCounts: number[] = [];
   const stepMs: number[] = [];
@@ -160,6 +190,8 @@ async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: Rehe
         return { rehearsal: { ok: true, ms: 0, rowCounts: [], skipped: 'fix already in place' }, diff: '', applied: item.verify.map((v) => v.says).join('; ') };
       }
     }
+    // The state the rollback must give back: one read, before the first step.
+    const rollbackRun = 'probe' in rollbackWay ? await stateBeforeFix(client, rollbackWay.probe) : undefined;
     for (const [i, step] of item.steps.entries()) {
       const precounted = opts.mode === 'online' ? countedRows(item, i) : undefined;
       if (precounted !== undefined) {
@@ -208,6 +240,12 @@ async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: Rehe
     const result: RehearsalResult = { rehearsal, diff };
     if (item.detectApplied && item.steps.length > 0 && changedRows === 0 && skipped === 0 && outside === 0 && sameSchema(before, after, catalogBefore, catalogAfter, item.tables)) {
       result.applied = equivalentProbes > 0 ? 'an equivalent valid index already exists' : diff ? 'an equivalent object already exists' : 'rehearsal changes nothing';
+    } else {
+      const run = async (sql: string) => void (sandbox ? await runSandboxed(client, sql) : await client.query(sql));
+      rehearsal.rollback =
+        rollbackRun && 'before' in rollbackRun
+          ? await rehearseRollback(client, catalogBefore, rollbackItem(item), rollbackRun, run)
+          : { skipped: rollbackRun ? rollbackRun.failed : 'skipped' in rollbackWay ? rollbackWay.skipped : 'not rehearsed' };
     }
     return result;
   } catch (e) {

@@ -1,5 +1,5 @@
 import { catalogAnswerText, type CheckResult, type FindingPlan, type PlanStep } from '../../../engine/index.js';
-import { describeResolution, formatMs, rehearsedLabel, resolutionRows } from '../../../export/summary.js';
+import { describeResolution, formatMs, rehearsedLabel, resolutionRows, rollbackRehearsedText } from '../../../export/summary.js';
 import { displayValue, oneLine, plural } from '../../../export/values.js';
 import { cascadeLines } from '../../CascadeTree.js';
 import { diffLines } from '../../DiffView.js';
@@ -175,6 +175,9 @@ export function stepsPane(f: FindingPlan, width: number): Line[] {
 
 export function rollbackPane(f: FindingPlan, width: number): Line[] {
   const out: Line[] = [];
+  const rb = f.rehearsal?.rollback;
+  const rehearsed = rollbackRehearsedText(rb);
+  if (rb && rehearsed) out.push(...wrap([seg(rb.ok ? '✔ ' : '⚠ ', rb.ok ? 'ok' : 'warn', { bold: true }), seg(rehearsed, rb.ok ? 'ok' : rb.skipped ? 'muted' : 'warn')], width), blank);
   if (f.rollback.length) {
     out.push([seg('-- undoes the fix (pgmend rollback --run ID runs it from the journal)', 'comment')]);
     for (const sql of f.rollback) out.push(...sqlLines(sql.trimEnd() + ';', width), blank);

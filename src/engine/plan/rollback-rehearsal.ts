@@ -1,0 +1,88 @@
+import type pg from 'pg';
+import { tableByLabel, type Catalog, type Table } from '../../db/catalog.js';
+import type { LockMode } from '../../playbooks/model.js';
+import type { PlanStep, RollbackRehearsal } from './plan-model.js';
+import { backupOfStep, needsRowsBack, restoreBackup } from '../rollback/restore-backup.js';
+import { readState, stateDifferences, type RehearsedState, type StateProbe } from './rollback-state.js';
+import { errorMessage } from '../../util/errors.js';
+
+/**
+ * Rollback rehearsed (window mode): right after a finding's fix ran in the rehearsal's savepoint,
+ * run what `pgmend rollback` runs for it — its rollback SQL, then every backed-up row put back by
+ * rollback's own restore (restore-backup.ts, matched as the backup step journals it), then what
+ * needed the rows back — and compare with the state before the fix (rollback-state.ts). The
+ * savepoint then rolls back both, as it did the fix alone.
+ */
+
+export interface RollbackItem {
+  /** The finding's table: its backups copy its rows. */
+  table?: string;
+  tables: string[];
+  steps: PlanStep[];
+  rollback: string[];
+  /** Hand-written SQL: any step taking a row-changing lock may change rows (DDL included: a type change, a dropped column). */
+  handWritten: boolean;
+}
+
+/** Modes only statements that may change rows take: DML's ROW EXCLUSIVE; EXCLUSIVE and ACCESS EXCLUSIVE for hand-written SQL (TRUNCATE, a rewrite). */
+const ROW_CHANGING: Record<'playbook' | 'sql', Set<LockMode>> = {
+  playbook: new Set(['ROW EXCLUSIVE']),
+  sql: new Set(['ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE']),
+};
+
+/** What to compare: the schema of the finding's tables, the rows of the tables its steps change (only those: a checksum reads the table). */
+export function rollbackProbe(catalog: Catalog, item: RollbackItem): StateProbe {
+  const byOid = (labels: Iterable<string>): Table[] => [...new Map([...labels].flatMap((l) => {
+    const t = tableByLabel(catalog, l);
+    return t && t.schema !== 'pgmend' ? [[t.oid, t] as const] : [];
+  })).values()];
+  const modes = ROW_CHANGING[item.handWritten ? 'sql' : 'playbook'];
+  const rowLabels = item.steps.flatMap((s) => Object.entries(s.locks ?? Object.fromEntries(s.tables.map((t) => [t, s.lock]))).flatMap(([t, m]) => (modes.has(m) ? [t] : [])));
+  return { schemaTables: byOid([...item.tables, ...item.steps.flatMap((s) => s.tables)]), rowTables: byOid(rowLabels) };
+}
+
+export interface RollbackRun {
+  probe: StateProbe;
+  before: RehearsedState;
+}
+
+/** Before the fix: the state the rollback must give back; a read that fails (in its own savepoint) leaves the fix's rehearsal as it was. */
+export async function stateBeforeFix(client: pg.Client, probe: StateProbe): Promise<RollbackRun | { failed: string }> {
+  await client.query('SAVEPOINT pgmend_rollback_state');
+  try {
+    const before = await readState(client, probe);
+    await client.query('RELEASE SAVEPOINT pgmend_rollback_state');
+    return { probe, before };
+  } catch (e) {
+    await client.query('ROLLBACK TO SAVEPOINT pgmend_rollback_state');
+    return { failed: `the state before the fix could not be read: ${errorMessage(e)}` };
+  }
+}
+
+/**
+ * After the fix, in the same savepoint: the rollback as `pgmend rollback` runs it, then the
+ * comparison. `run` executes the finding's own rollback SQL (in the sandbox role when its steps ran there).
+ */
+export async function rehearseRollback(client: pg.Client, catalog: Catalog, item: RollbackItem, r: RollbackRun, run: (sql: string) => Promise<void>): Promise<RollbackRehearsal> {
+  const t0 = performance.now();
+  const ms = () => Math.round(performance.now() - t0);
+  const exec = async (sql: string) => {
+    await client.query(sql);
+  };
+  try {
+    for (const sql of item.rollback) if (!needsRowsBack(sql)) await run(sql);
+    // Newest backup first, as rollback orders them; one journal row per backup table, as apply writes it.
+    const journaled = new Map<string, PlanStep>();
+    for (const s of item.steps) if (s.backupTable && !journaled.has(s.backupTable)) journaled.set(s.backupTable, s);
+    for (const step of [...journaled.values()].reverse()) {
+      const { rows } = await client.query(`SELECT pg_current_xact_id()::text AS txid, (SELECT count(*) FROM ${step.backupTable} WHERE pgmend_txid = pg_current_xact_id())::int AS n`);
+      if (rows[0].n === 0) continue;
+      await restoreBackup(client, catalog, { ...backupOfStep(item, step), backup_table: step.backupTable!, txid: rows[0].txid, rows: rows[0].n }, 'rollback', exec);
+    }
+    for (const sql of item.rollback) if (needsRowsBack(sql)) await run(sql);
+    const differs = stateDifferences(r.probe, r.before, await readState(client, r.probe));
+    return differs.length ? { ok: false, differs, ms: ms() } : { ok: true, ms: ms() };
+  } catch (e) {
+    return { ok: false, differs: [`the rollback failed: ${errorMessage(e)}`], ms: ms() };
+  }
+}
