@@ -1,11 +1,12 @@
 import type pg from 'pg';
 import type { ApplyEvent } from './apply-model.js';
-import { rowChange, type FindingPlan, type PlanStep } from '../plan/plan-model.js';
+import type { FindingPlan, PlanStep } from '../plan/plan-model.js';
 import { withSavepoint } from '../../db/session.js';
 import type { Catalog } from '../../db/catalog.js';
 import { tableLockModes } from '../plan/step-locks.js';
 import { quoteQualified } from '../../db/quote.js';
 import { PgmendError, errorMessage } from '../../util/errors.js';
+import { backupOfStep } from '../rollback/restore-backup.js';
 
 /**
  * Runs one step inside the apply transaction: in a savepoint, with lock_timeout retried with
@@ -84,14 +85,13 @@ export async function runStep(r: StepRunner, f: FindingPlan, step: PlanStep, ind
 
 /** A backup step just copied rows: note which table, how the rows will change, and how rollback matches them back. */
 async function recordBackup(r: StepRunner, f: FindingPlan, step: PlanStep): Promise<void> {
-  const next = f.steps[f.steps.indexOf(step) + 1];
-  const change = next && rowChange(next) === 'delete' ? 'delete' : 'update';
-  const keyColumns = step.match && step.match.kind !== 'whole-row' ? step.match.columns : [];
+  // The same record the rollback rehearsal restores by (restore-backup.ts).
+  const b = backupOfStep(f, step);
   await r.client.query(
     `INSERT INTO pgmend.backups (run_id, finding_id, source_table, backup_table, change, key_columns, match, txid, rows)
      SELECT $1, $2, $3, $4, $5, $6, $7, pg_current_xact_id(), (SELECT count(*) FROM ${step.backupTable} WHERE pgmend_txid = pg_current_xact_id())
      WHERE NOT EXISTS (SELECT 1 FROM pgmend.backups WHERE run_id = $1 AND backup_table = $4 AND txid = pg_current_xact_id())`,
-    [r.runId, f.id, f.table ?? step.tables[0], step.backupTable, change, keyColumns, step.match ? JSON.stringify(step.match) : null],
+    [r.runId, f.id, b.source_table, step.backupTable, b.change, b.key_columns, b.match ? JSON.stringify(b.match) : null],
   );
   // A second backup step into the same table in this transaction (several blocking checks) updates
   // its count — only this transaction's: online batches each have their own row.

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { tableByRef, triggersOf, type Catalog, type Table } from '../../db/catalog.js';
 import { displayName, quoteIdent, quoteLiteral, sqlName } from '../../db/quote.js';
 import type { RowMatch } from '../plan/row-match.js';
-import type { PlanStep } from '../plan/plan-model.js';
+import { rowChange, type PlanStep } from '../plan/plan-model.js';
 import { PgmendError } from '../../util/errors.js';
 
 /**
@@ -90,7 +90,7 @@ export function backupOfStep(finding: { table?: string; steps: PlanStep[] }, ste
   const next = finding.steps[finding.steps.indexOf(step) + 1];
   return {
     source_table: finding.table ?? step.tables[0]!,
-    change: next && /^\s*DELETE\b/i.test(next.sql) ? 'delete' : 'update',
+    change: next && rowChange(next) === 'delete' ? 'delete' : 'update',
     key_columns: step.match && step.match.kind !== 'whole-row' ? step.match.columns : [],
     match: step.match ?? null,
   };

@@ -1,9 +1,8 @@
 import type pg from 'pg';
 import { ROW_SECURITY_OFF } from '../../db/row-security.js';
 import { connect } from '../../db/session.js';
-import { loadCatalog, tableByRef, triggersOf, type Table } from '../../db/catalog.js';
-import { displayName, quoteIdent, quoteLiteral, sqlName } from '../../db/quote.js';
-import type { RowMatch } from '../plan/row-match.js';
+import { loadCatalog } from '../../db/catalog.js';
+import { needsRowsBack, restoreBackup, type BackupToRestore } from './restore-backup.js';
 import { journalExists, osUser } from '../apply/journal.js';
 import { takeAdvisoryLock } from '../apply/guard.js';
 import { claimLease, newHolder } from '../apply/lease.js';
@@ -28,20 +27,9 @@ interface FindingRow {
   rollback: string[];
 }
 
-interface BackupRow {
+interface BackupRow extends BackupToRestore {
   finding_id: string;
-  source_table: string;
-  backup_table: string;
-  change: 'delete' | 'update';
-  key_columns: string[];
-  /** Null for runs journaled before matches were recorded: those match by key_columns. */
-  match: RowMatch | null;
-  txid: string;
-  rows: number;
 }
-
-/** Re-adding NOT NULL has to wait until the old values are back. */
-const needsRowsBack = (sql: string) => /\bSET\s+NOT\s+NULL\b/i.test(sql);
 
 export async function rollbackRun(target: DbTarget, runId: number, opts: { force?: boolean; onStep?: (text: string) => void; onNote?: (text: string) => void } = {}): Promise<RollbackResult> {
   const client = await connect(target, 'pgmend');
@@ -111,31 +99,8 @@ async function rollbackIn(client: pg.Client, runId: number, opts: { force?: bool
   let rowsRestored = 0;
   for (const b of backups) {
     if (b.rows === 0) continue;
-    // source_table is the plan's `schema.name` label (older journals: the same, which findTable also reads).
-    const table = tableByRef(catalog, b.source_table);
-    if (!table) throw new PgmendError(`rollback of run ${runId}: table ${b.source_table} no longer exists`, 1, 'restore it from the snapshot first');
-    const t = sqlName(table);
-    const cols = table.columns.filter((c) => !c.generated).map((c) => quoteIdent(c.name));
-    const triggers = triggersOf(catalog, table).filter((tg) => tg.firing === 'origin' && !tg.inherited);
-    for (const tg of triggers) await exec(`ALTER TABLE ${t} DISABLE TRIGGER ${quoteIdent(tg.name)}`);
-    const fromBackup = `${b.backup_table} WHERE pgmend_txid = '${b.txid}'::xid8`;
-    let n: number;
-    if (b.change === 'delete') {
-      const hasIdentityAlways = table.columns.some((c) => c.identity === 'always');
-      say(`restore ${b.rows} deleted row(s) into ${displayName(table)}`);
-      const r = await client.query(`INSERT INTO ${t} (${cols.join(', ')})${hasIdentityAlways ? ' OVERRIDING SYSTEM VALUE' : ''} SELECT ${cols.join(', ')} FROM ${fromBackup}`);
-      n = r.rowCount ?? 0;
-    } else {
-      const match: RowMatch | null = b.match ?? (b.key_columns.length ? { kind: 'primary-key', columns: b.key_columns } : null);
-      if (!match) throw new PgmendError(`rollback of run ${runId}: ${displayName(table)} has no primary key, so changed rows cannot be matched back`, 1);
-      say(`restore ${b.rows} changed row(s) of ${displayName(table)}, matched by ${match.kind === 'whole-row' ? 'the whole row' : `${match.kind} (${match.columns.join(', ')})`}`);
-      const r = await client.query(restoreChangedSql(table, t, fromBackup, match));
-      n = r.rowCount ?? 0;
-    }
-    if (n !== b.rows) throw new PgmendError(`rollback of run ${runId}: expected to restore ${b.rows} row(s) of ${displayName(table)}, restored ${n}`, 1, 'the rows changed since the run; nothing was changed');
-    rowsRestored += n;
+    rowsRestored += await restoreBackup(client, catalog, b, `rollback of run ${runId}`, exec, say);
     statements++;
-    for (const tg of triggers) await exec(`ALTER TABLE ${t} ENABLE TRIGGER ${quoteIdent(tg.name)}`);
   }
 
   // 3. What needed the old rows back first.
@@ -143,33 +108,4 @@ async function rollbackIn(client: pg.Client, runId: number, opts: { force?: bool
 
   await client.query(`UPDATE pgmend.runs SET status = 'rolled-back', rolled_back_at = clock_timestamp(), rolled_back_by = $2 WHERE id = $1`, [runId, `${osUser()} as ${(await client.query('SELECT current_user AS u')).rows[0].u}`]);
   return { runId, statements, rowsRestored };
-}
-
-
-/**
- * Sets changed rows back to their backed-up values. By a key: the row with the same key. By the
- * whole row: current rows equal to a backed-up row in every column the change left alone and
- * holding the values it set, paired one to one (row_number within equal rows), since rows equal in
- * every column are interchangeable.
- */
-function restoreChangedSql(table: Table, t: string, fromBackup: string, match: RowMatch): string {
-  const cols = table.columns.filter((c) => !c.generated).map((c) => c.name);
-  const q = quoteIdent;
-  if (match.kind !== 'whole-row') {
-    const keys = new Set(match.columns);
-    const setCols = cols.filter((c) => !keys.has(c)).map(q);
-    const on = match.columns.map((k) => `${t}.${q(k)} = pgmend_b.${q(k)}`).join(' AND ');
-    // ROW(…): with a single column, `SET (c) = (x)` is a syntax error.
-    return `UPDATE ${t} SET (${setCols.join(', ')}) = ROW(${setCols.map((c) => `pgmend_b.${c}`).join(', ')}) FROM (SELECT * FROM ${fromBackup}) AS pgmend_b WHERE ${on}`;
-  }
-  const same = match.columns.map(q);
-  const partition = same.length ? `PARTITION BY ${same.join(', ')}` : '';
-  const holds = Object.entries(match.set ?? {}).map(([c, v]) => `pgmend_x.${q(c)} IS NOT DISTINCT FROM ${quoteLiteral(v)}`);
-  const on = [...same.map((c) => `pgmend_c.${c} IS NOT DISTINCT FROM pgmend_b.${c}`), 'pgmend_c.pgmend_rn = pgmend_b.pgmend_rn'].join(' AND ');
-  const setCols = cols.map(q);
-  return `UPDATE ${t} SET (${setCols.join(', ')}) = ROW(${setCols.map((c) => `pgmend_b.${c}`).join(', ')})
-    FROM (SELECT pgmend_x.tableoid AS pgmend_o, pgmend_x.ctid AS pgmend_id${same.map((c) => `, pgmend_x.${c}`).join('')}, row_number() OVER (${partition}) AS pgmend_rn
-          FROM ${t} AS pgmend_x${holds.length ? ` WHERE ${holds.join(' AND ')}` : ''}) AS pgmend_c
-    JOIN (SELECT *, row_number() OVER (${partition}) AS pgmend_rn FROM ${fromBackup}) AS pgmend_b ON ${on}
-    WHERE ${t}.tableoid = pgmend_c.pgmend_o AND ${t}.ctid = pgmend_c.pgmend_id`;
 }
