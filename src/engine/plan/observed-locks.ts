@@ -18,7 +18,7 @@ const HELD_SQL = `SELECT l.relation::int8 AS oid, l.mode,
     (SELECT i.indrelid::int8 FROM pg_index i WHERE i.indexrelid = l.relation) AS index_of,
     (SELECT o.oid::int8 FROM pg_class o WHERE o.reltoastrelid = l.relation) AS toast_of
   FROM pg_locks l
-  WHERE l.locktype = 'relation' AND l.granted AND l.pid = pg_backend_pid()
+  WHERE l.locktype = 'relation' AND l.granted AND l.pid = pg_backend_pid() AND l.relation >= 16384 -- not the system catalogs a read locks (FirstNormalObjectId)
     AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
 
 export async function heldLocks(client: pg.Client, catalog: Catalog): Promise<HeldLocks> {

@@ -46,16 +46,20 @@ export interface RollbackRun {
   before: RehearsedState;
 }
 
-/** Before the fix: the state the rollback must give back; a read that fails (in its own savepoint) leaves the fix's rehearsal as it was. */
+/**
+ * Before the fix: the state the rollback must give back. Read in a savepoint that is rolled back,
+ * not released: the catalog and table locks the read took go with it, so they neither show among
+ * the step's observed locks nor make every pg_locks read after it longer. A read that fails leaves
+ * the fix's rehearsal as it was.
+ */
 export async function stateBeforeFix(client: pg.Client, probe: StateProbe): Promise<RollbackRun | { failed: string }> {
   await client.query('SAVEPOINT pgmend_rollback_state');
   try {
-    const before = await readState(client, probe);
-    await client.query('RELEASE SAVEPOINT pgmend_rollback_state');
-    return { probe, before };
+    return { probe, before: await readState(client, probe) };
   } catch (e) {
-    await client.query('ROLLBACK TO SAVEPOINT pgmend_rollback_state');
     return { failed: `the state before the fix could not be read: ${errorMessage(e)}` };
+  } finally {
+    await client.query('ROLLBACK TO SAVEPOINT pgmend_rollback_state');
   }
 }
 

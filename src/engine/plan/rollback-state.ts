@@ -72,17 +72,21 @@ const rowsSql = (t: Table) =>
   `(SELECT count(*) || ':' || coalesce(sum(hashtextextended(x::text, 0)), 0) || ':' || coalesce(bit_xor(hashtextextended(x::text, 7)), 0) FROM ${sqlName(t)} AS x)`;
 
 /**
- * The schema read is one prepared statement (planned once per plan: it is the same text for every
- * finding, the tables are parameters, by oid); the rows, one more statement when the steps change rows.
+ * One prepared statement per read (planned once per set of checksummed tables: the finding's
+ * tables are parameters, by oid), the row checksums as more columns.
  */
-const SCHEMA_SQL = `SELECT (SELECT coalesce(array_agg(line ORDER BY line COLLATE "C"), '{}') FROM (${LINES_SQL}) AS l) AS lines,
-           (${RELATIONS_SQL}) AS relations, (${FUNCTIONS_SQL}) AS functions`;
+const schemaSql = (rowTables: Table[]) => `SELECT (SELECT coalesce(array_agg(line ORDER BY line COLLATE "C"), '{}') FROM (${LINES_SQL}) AS l) AS lines,
+           (${RELATIONS_SQL}) AS relations, (${FUNCTIONS_SQL}) AS functions${rowTables.map((t, i) => `, ${rowsSql(t)} AS r${i}`).join('')}`;
+const SCHEMA_ONLY = schemaSql([]);
 
 export async function readState(client: pg.Client, probe: StateProbe): Promise<RehearsedState> {
-  const { rows } = await client.query({ name: 'pgmend_rollback_state', text: SCHEMA_SQL, values: [probe.schemaTables.map((t) => t.oid)] });
+  const values = [probe.schemaTables.map((t) => t.oid)];
+  // Named by the tables checksummed: findings on the same tables reuse one plan.
+  const name = `pgmend_rollback_state${probe.rowTables.map((t) => `_${t.oid}`).join('')}`.slice(0, 63);
+  const text = probe.rowTables.length ? schemaSql(probe.rowTables) : SCHEMA_ONLY;
+  const { rows } = await client.query(name.length < 63 ? { name, text, values } : { text, values });
   const r = rows[0];
-  const sums = probe.rowTables.length ? (await client.query(`SELECT ${probe.rowTables.map((t, i) => `${rowsSql(t)} AS r${i}`).join(', ')}`)).rows[0] : {};
-  return { lines: r.lines, relations: r.relations, functions: r.functions, rows: probe.rowTables.map((_, i) => String(sums[`r${i}`])) };
+  return { lines: r.lines, relations: r.relations, functions: r.functions, rows: probe.rowTables.map((_, i) => String(r[`r${i}`])) };
 }
 
 /** What differs between the state before the fix and after its rollback, said for a reviewer; empty when restored exactly. */
