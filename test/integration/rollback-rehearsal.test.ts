@@ -7,7 +7,7 @@ import { ACTORHUB, EXAMPLES, loadFindings, planOf } from '../support/plan-engine
 import { loadExample } from '../../src/demo/examples.js';
 import { planToChecklist } from '../../src/export/checklist-md.js';
 import { planToJson } from '../../src/export/plan-json.js';
-import { rollbackPane } from '../../src/tui/detail-panes.js';
+import { rollbackPane } from '../../src/tui/screens/detail/detail-panes.js';
 import type { FindingPlan } from '../../src/engine/plan/plan-model.js';
 
 /**
