@@ -258,7 +258,8 @@ async function cascadeCheck(client: pg.Client, catalog: Catalog, p: PreparedFind
   return { id: 'cascade', rows: total, blocking: false, sample: [], cascade };
 }
 
-function errorPlan(f: Finding, error: string, p?: PreparedFinding): FindingPlan {
+/** What a finding's plan repeats of the finding itself, whatever its status. */
+function findingHeader(f: Finding, p?: PreparedFinding) {
   return {
     id: f.id,
     title: f.title,
@@ -267,6 +268,12 @@ function errorPlan(f: Finding, error: string, p?: PreparedFinding): FindingPlan 
     ...(f.evidence ? { evidence: f.evidence } : {}),
     playbook: f.playbook,
     ...(p?.target ? { table: p.target.qualified } : {}),
+  };
+}
+
+function errorPlan(f: Finding, error: string, p?: PreparedFinding): FindingPlan {
+  return {
+    ...findingHeader(f, p),
     status: 'error',
     error,
     checks: [],
@@ -303,13 +310,7 @@ export function findingPlan(catalog: Catalog, p: PreparedFinding, checks: CheckR
     return errorPlan(f, errorMessage(e), p);
   }
   return {
-    id: f.id,
-    title: f.title,
-    severity: f.severity,
-    ...(f.source ? { source: f.source } : {}),
-    ...(f.evidence ? { evidence: f.evidence } : {}),
-    playbook: f.playbook,
-    ...(p.target ? { table: p.target.qualified } : {}),
+    ...findingHeader(f, p),
     status,
     checks,
     ...(f.resolution ? { resolution: f.resolution } : {}),
