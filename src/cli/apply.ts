@@ -11,6 +11,8 @@ import {
   formatDuration,
   outsideWindow,
   isApplicable,
+  isSignedOffSkipped,
+  signedOffText,
   blockingLeft,
   describeTableLocks,
   type ApplyEvent,
@@ -116,14 +118,13 @@ export function registerApply(program: Command): void {
  * is left out is listed with why. Refused when nothing is left to apply.
  */
 function readyFindings(plan: Plan): string[] {
-  const skipped = (f: Plan['findings'][number]) => f.finding.review?.status === 'skipped';
+  const skipped = (f: Plan['findings'][number]) => isSignedOffSkipped(f.finding);
   const ready = plan.findings.filter((f) => isApplicable(f) && !skipped(f));
   const left = plan.findings.filter((f) => f.status !== 'applied' && !ready.includes(f));
   if (left.length) {
     process.stderr.write(`pgmend: --ready leaves out ${left.length} finding(s):\n`);
     for (const f of left) {
-      const r = f.finding.review;
-      const why = skipped(f) ? `signed off as skipped by ${r!.by}${r!.note ? `: ${r!.note}` : ''}` : skipReason(f);
+      const why = skipped(f) ? signedOffText(f.finding.review!) : skipReason(f);
       process.stderr.write(`  - ${f.id} ${why}\n`);
     }
   }
@@ -133,7 +134,7 @@ function readyFindings(plan: Plan): string[] {
 
 /** Without --only, findings a reviewer signed off as skipped stay out of the run: say which. */
 function reportSignedOffSkips(plan: Plan): void {
-  const skipped = plan.findings.filter((f) => f.finding.review?.status === 'skipped' && f.status !== 'applied');
+  const skipped = plan.findings.filter((f) => isSignedOffSkipped(f.finding) && f.status !== 'applied');
   if (!skipped.length) return;
   process.stderr.write(`pgmend: leaves out ${skipped.length} finding(s) signed off as skipped (name them in --only to apply them anyway):\n`);
   for (const f of skipped) process.stderr.write(`  - ${f.id} ${skipReason(f)}\n`);

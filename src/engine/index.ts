@@ -19,7 +19,7 @@ export type {
   Row,
   CatalogAnswer,
 } from './plan/plan-model.js';
-export { isApplicable, blockingLeft } from './plan/plan-model.js';
+export { isApplicable, blockingLeft, isSignedOffSkipped, signedOffText } from './plan/plan-model.js';
 export { catalogAnswerText } from './checks/catalog-answers.js';
 export { describeTableLocks } from './plan/step-locks.js';
 export { previewResolution } from './plan/preview.js';

@@ -1,7 +1,7 @@
-import { catalogAnswerText, type CascadeNode, type CheckResult, type FindingPlan, type Plan, type PlanStep } from '../engine/index.js';
+import { catalogAnswerText, isSignedOffSkipped, type CascadeNode, type CheckResult, type FindingPlan, type Plan, type PlanStep } from '../engine/index.js';
 import type { LockMode } from '../playbooks/model.js';
 import { lockRank } from '../playbooks/lock-modes.js';
-import { executionPhases, isRunnable, isSignedOffSkipped, type IndexedStep, type Phase, type PhaseEntry } from './phases.js';
+import { executionPhases, isRunnable, type IndexedStep, type Phase, type PhaseEntry } from './phases.js';
 import { cell, code, escapeInline, fence, table } from './markdown.js';
 import {
   describeResolution,
@@ -64,7 +64,7 @@ function runOrder(plan: Plan, phases: Phase[]): string[] {
   const notes: string[] = [];
   const blocked = left.filter((f) => f.status === 'blocked').length;
   const errors = left.filter((f) => f.status === 'error').length;
-  const signedSkip = left.filter(isSignedOffSkipped);
+  const signedSkip = left.filter((f) => isSignedOffSkipped(f.finding));
   for (const f of signedSkip) notes.push(`${code(f.id)} ${escapeInline(skipReason(f))}`);
   if (blocked) notes.push(`${plural(blocked, 'blocked finding')} (see “Blocked — needs a resolution”)`);
   if (errors) notes.push(`${plural(errors, 'finding')} that could not be planned (see “Errors”)`);

@@ -1,5 +1,5 @@
 import type { FindingPlan, Plan, PlanStep } from '../engine/index.js';
-import { isApplicable } from '../engine/index.js';
+import { isApplicable, isSignedOffSkipped } from '../engine/index.js';
 
 /**
  * The order a plan runs in, shared by the checklist and the psql script so the two never disagree.
@@ -56,11 +56,7 @@ export function fixPhaseOf(playbook: string): PhaseKind {
  * reviewer signed off as skipped (the exports are what the window runs).
  */
 export function isRunnable(f: FindingPlan): boolean {
-  return isApplicable(f) && !isSignedOffSkipped(f);
-}
-
-export function isSignedOffSkipped(f: FindingPlan): boolean {
-  return f.finding.review?.status === 'skipped';
+  return isApplicable(f) && !isSignedOffSkipped(f.finding);
 }
 
 function stepsOf(f: FindingPlan, phase: PlanStep['phase']): IndexedStep[] {

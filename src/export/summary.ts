@@ -1,5 +1,5 @@
 import type { FindingPlan, FindingStatus, Plan, Rehearsal, RollbackRehearsal } from '../engine/index.js';
-import { blockingLeft, isApplicable } from '../engine/index.js';
+import { blockingLeft, isApplicable, isSignedOffSkipped, signedOffText } from '../engine/index.js';
 import type { Resolution } from '../findings/model.js';
 import { plural } from './values.js';
 
@@ -77,9 +77,7 @@ export function resolutionRows(f: FindingPlan): { rows: number; table?: string }
 /** Why a finding is left out of a run. */
 export function skipReason(f: FindingPlan): string {
   const review = f.finding.review;
-  if (review?.status === 'skipped' && isApplicable(f)) {
-    return `signed off as skipped by ${review.by}${review.note ? `: ${review.note}` : ''}`;
-  }
+  if (review && isSignedOffSkipped(f.finding) && isApplicable(f)) return signedOffText(review);
   switch (f.status) {
     case 'blocked': {
       const blocking = blockingLeft(f.checks);

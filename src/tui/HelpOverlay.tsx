@@ -4,6 +4,7 @@ import { bindingsFor, keyLabel, type Action, type Screen } from './keymap.js';
 import { ScrollView } from './LineView.js';
 import { padEnd, seg, wrap, type Line } from './text.js';
 import type { Layout, ReviewController } from './controller.js';
+import { movedTo } from './scroll-keys.js';
 
 /** `?`: every key of this screen, from the keymap. */
 export function helpLines(screen: Screen, width: number): Line[] {
@@ -24,20 +25,9 @@ export function helpKey(ctx: ReviewController, action: Action, layout: Layout): 
   const max = Math.max(0, helpLines(s.screen, layout.width).length - layout.height);
   const page = Math.max(1, layout.height - 1);
   const at = s.helpScroll;
-  const to = (n: number) => ctx.store.dispatch({ type: 'helpScroll', to: Math.max(0, Math.min(max, n)) });
+  const moved = movedTo(action, at, max, page);
+  if (moved !== undefined) return ctx.store.dispatch({ type: 'helpScroll', to: Math.max(0, Math.min(max, moved)) });
   switch (action) {
-    case 'up':
-      return to(at - 1);
-    case 'down':
-      return to(at + 1);
-    case 'pageUp':
-      return to(at - page);
-    case 'pageDown':
-      return to(at + page);
-    case 'top':
-      return to(0);
-    case 'bottom':
-      return to(max);
     case 'help':
     case 'back':
     case 'open':

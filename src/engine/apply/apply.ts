@@ -1,5 +1,5 @@
 import type { ApplyOptions, ApplyResult, AppliedFinding } from './apply-model.js';
-import { blockingLeft, isApplicable, type FindingPlan, type Plan } from '../plan/plan-model.js';
+import { blockingLeft, isApplicable, isSignedOffSkipped, type FindingPlan, type Plan } from '../plan/plan-model.js';
 import { connect } from '../../db/session.js';
 import { PgmendError, Refusal, errorMessage } from '../../util/errors.js';
 import { outsideWindow, windowState } from './maintenance-window.js';
@@ -24,7 +24,7 @@ export function selectFindings(plan: ApplyOptions['plan'], only?: string[]): { s
     }
   }
   // A reviewer's skip sign-off keeps a finding out unless --only names it (an explicit override).
-  const chosen = plan.findings.filter((f) => (only ? only.includes(f.id) : f.finding.review?.status !== 'skipped'));
+  const chosen = plan.findings.filter((f) => (only ? only.includes(f.id) : !isSignedOffSkipped(f.finding)));
   const refused = chosen.filter((f) => f.status === 'blocked' || f.status === 'error');
   if (refused.length) {
     const list = refused.map((f) => (f.status === 'error' ? `${f.id} (error: ${f.error})` : `${f.id} (${blockingLeft(f.checks).map((c) => `${c.rows} ${c.id}`).join(', ')})`)).join('; ');

@@ -194,6 +194,12 @@ export interface CatalogAnswer {
 /** Ready or resolved: a finding an apply would run (the one definition; a sign-off may still skip it). */
 export const isApplicable = (f: Pick<FindingPlan, 'status'>): boolean => f.status === 'ready' || f.status === 'resolved';
 
+/** A reviewer signed the finding off as skipped: no run takes it unless --only names it. */
+export const isSignedOffSkipped = (f: Pick<Finding, 'review'>): boolean => f.review?.status === 'skipped';
+
+/** The sign-off as words: who skipped it and why. */
+export const signedOffText = (r: NonNullable<Finding['review']>): string => `signed off as skipped by ${r.by}${r.note ? `: ${r.note}` : ''}`;
+
 /** The blocking checks that still count rows: what keeps a finding blocked, or what verification finds left. */
 export const blockingLeft = <C extends Pick<CheckResult, 'blocking' | 'rows'>>(checks: readonly C[]): C[] => checks.filter((c) => c.blocking && c.rows > 0);
 

@@ -1,4 +1,4 @@
-import { type ApplyEvent, type ApplyResult, windowState } from '../../engine/index.js';
+import { type ApplyEvent, type ApplyResult, isSignedOffSkipped, windowState } from '../../engine/index.js';
 import { skipReason } from '../../export/summary.js';
 import { errorMessage } from '../../util/errors.js';
 import { resultLines, stepLine } from '../apply-log.js';
@@ -15,7 +15,7 @@ export function openApply(ctx: EffectContext): void {
   const cur = currentId(s);
   const chosen = s.marked.length ? s.marked : cur ? [cur] : [];
   const inPlan = s.plan!.findings.filter((f) => chosen.includes(f.id));
-  const signedSkip = (id: string) => s.findings.find((f) => f.id === id)?.review?.status === 'skipped';
+  const signedSkip = (id: string) => s.findings.some((f) => f.id === id && isSignedOffSkipped(f));
   const ids = inPlan.filter((f) => (f.status === 'ready' || f.status === 'resolved') && !signedSkip(f.id)).map((f) => f.id);
   const skipped = inPlan.filter((f) => !ids.includes(f.id)).map((f) => ({ id: f.id, reason: signedSkip(f.id) ? 'signed off as skipped' : skipReason(f) }));
   if (!ids.length) {

@@ -2,6 +2,7 @@ import { plural } from '../../../export/values.js';
 import type { Action } from '../../keymap.js';
 import type { Layout, ReviewController } from '../../controller.js';
 import { maxContext } from '../../diff-context.js';
+import { movedTo } from '../../scroll-keys.js';
 import { say } from '../../effects/context.js';
 import { findingPlan } from '../../selectors.js';
 import { findingKey } from '../finding-keys.js';
@@ -42,20 +43,9 @@ export function detailKey(ctx: ReviewController, action: Action, layout: Layout,
   const { lines, viewport } = f ? detailLayout(f, s.detail, layout.width, layout.height, tableView(s, f)) : { lines: [], viewport: 1 };
   const max = Math.max(0, lines.length - viewport);
   const page = Math.max(1, viewport - 1);
-  const to = (n: number) => ctx.store.dispatch({ type: 'scroll', to: Math.max(0, Math.min(max, n)) });
+  const moved = movedTo(action, scroll, max, page);
+  if (moved !== undefined) return ctx.store.dispatch({ type: 'scroll', to: Math.max(0, Math.min(max, moved)) });
   switch (action) {
-    case 'up':
-      return to(scroll - 1);
-    case 'down':
-      return to(scroll + 1);
-    case 'top':
-      return to(0);
-    case 'bottom':
-      return to(max);
-    case 'pageUp':
-      return to(scroll - page);
-    case 'pageDown':
-      return to(scroll + page);
     case 'nextPane':
       return ctx.store.dispatch({ type: 'pane', delta: 1 });
     case 'prevPane':

@@ -1,4 +1,5 @@
 import type { Key } from 'ink';
+import { isSignedOffSkipped } from '../../../engine/index.js';
 import { plural } from '../../../export/values.js';
 import type { Action } from '../../keymap.js';
 import type { Layout, ReviewController } from '../../controller.js';
@@ -46,7 +47,7 @@ export function listKey(ctx: ReviewController, action: Action, layout: Layout): 
       ctx.store.dispatch({ type: 'sort' });
       return say(ctx, `sorted by ${ctx.state.sort === 'plan' ? 'plan order' : ctx.state.sort}`);
     case 'markAll': {
-      const skipped = new Set(s.findings.filter((f) => f.review?.status === 'skipped').map((f) => f.id));
+      const skipped = new Set(s.findings.filter(isSignedOffSkipped).map((f) => f.id));
       const runnable = (s.plan?.findings ?? []).filter((f) => (f.status === 'ready' || f.status === 'resolved') && !skipped.has(f.id)).map((f) => f.id);
       const all = runnable.length > 0 && runnable.every((id) => s.marked.includes(id));
       ctx.store.dispatch({ type: 'setMarks', ids: all ? [] : runnable });
