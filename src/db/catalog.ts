@@ -57,6 +57,9 @@ export interface ForeignKeyInfo {
   /** Referenced table, qualified. */
   table: string;
   tableOid: number;
+  /** Its schema and name as stored (unquoted), for SQL that must name it exactly. */
+  schema: string;
+  name: string;
   columns: string[];
   onDelete: FkAction;
   onUpdate: FkAction;
@@ -257,7 +260,7 @@ export async function loadCatalog(client: pg.Client, unopened: number[] = []): P
     table: tableName(c.tableOid),
     foreignKey:
       c.type === 'f' && refSchema !== null && refName !== null && refOid !== null
-        ? { table: qualify(refSchema, refName), tableOid: refOid, columns: refColumns ?? [], onDelete: fkAction(onDelete), onUpdate: fkAction(onUpdate) }
+        ? { table: qualify(refSchema, refName), tableOid: refOid, schema: refSchema, name: refName, columns: refColumns ?? [], onDelete: fkAction(onDelete), onUpdate: fkAction(onUpdate) }
         : null,
   }));
 

@@ -1,4 +1,5 @@
 import { constraintsOf } from '../../../db/catalog.js';
+import { restorableDefinition } from '../../../db/qualified-definition.js';
 import { quoteIdent } from '../../../db/quote.js';
 import type { Proposal, RuleContext } from '../model.js';
 import { sqlTables, tableSql } from '../names.js';
@@ -23,7 +24,7 @@ export function notValidConstraint(ctx: RuleContext): Proposal[] {
         playbook: 'sql',
         params: {
           sql: `ALTER TABLE ${t} VALIDATE CONSTRAINT ${name};`,
-          rollback: `ALTER TABLE ${t} DROP CONSTRAINT ${name};\nALTER TABLE ${t} ADD CONSTRAINT ${name} ${c.definition};`,
+          rollback: `ALTER TABLE ${t} DROP CONSTRAINT ${name};\nALTER TABLE ${t} ADD CONSTRAINT ${name} ${restorableDefinition(c)};`,
           ...sqlTables(ctx.catalog, table),
         },
         evidence: `${c.name} is NOT VALID (${c.definition}): rows written before it was added were never checked`,
