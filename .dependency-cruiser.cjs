@@ -2,7 +2,7 @@
  * The engine's architecture, enforced (test/unit/architecture.test.ts runs it with npm test):
  * no import cycles; cli/, tui/ and export/ reach the engine only through src/engine/index.ts;
  * window mode and online mode share their flow (apply/run-flow.ts, guard.ts …) and never import
- * each other.
+ * each other; playbooks/ never imports the engine.
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -12,7 +12,8 @@ module.exports = {
       severity: 'error',
       comment: 'An import cycle: split the shared part into a module both import.',
       from: {},
-      to: { circular: true },
+      // Type-only imports are cruised (the rules below cover them) but a cycle through them is erased at runtime.
+      to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
     },
     {
       name: 'engine-through-its-index',
@@ -28,10 +29,18 @@ module.exports = {
       from: { path: '^src/engine/apply/(window|online)-mode\\.ts$' },
       to: { path: '^src/engine/apply/(window|online)-mode\\.ts$' },
     },
+    {
+      name: 'playbooks-below-the-engine',
+      severity: 'error',
+      comment: 'Playbooks are data and their rendering: the engine uses them, they never reach into the engine (or cli/, tui/, export/).',
+      from: { path: '^src/playbooks/' },
+      to: { path: '^src/(engine|cli|tui|export|demo)/' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    tsPreCompilationDeps: false,
+    // `import type` counts: reaching into the engine for a type is reaching into it.
+    tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: { extensions: ['.ts', '.tsx', '.js'] },
   },

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { playbookSchema, type Playbook } from './model.js';
+import { playbookTemplateProblem } from './template-keys.js';
 import { formatZodIssues } from '../util/zod-errors.js';
 import { UsageError } from '../util/errors.js';
 
@@ -28,6 +29,9 @@ async function loadDir(dir: string, into: PlaybookSet): Promise<void> {
     }
     const parsed = playbookSchema.safeParse(data);
     if (!parsed.success) throw new UsageError(`${file}: ${formatZodIssues(parsed.error)}`);
+    // A key the view lacks would render as nothing: refuse the playbook instead.
+    const problem = playbookTemplateProblem(parsed.data);
+    if (problem) throw new UsageError(`${file}: playbook ${parsed.data.name}, ${problem.template}: ${problem.message}`, problem.hint);
     into.set(parsed.data.name, parsed.data);
   }
 }

@@ -129,6 +129,9 @@ export const verifySpecSchema = z
   .object({ sql: z.string(), says: z.string(), when: z.string().optional() })
   .strict();
 
+/** window: one transaction in a maintenance window; online: lock-light forms, steps commit one by one. */
+export type Mode = 'window' | 'online';
+
 export const playbookSchema = z
   .object({
     name: z.string().regex(/^[a-z][a-z0-9-]*$/),

@@ -2,7 +2,7 @@ import Mustache from 'mustache';
 import type { Playbook, StepSpec, CheckSpec } from './model.js';
 import type { View } from './view.js';
 import { addLock, strongestOf, type TableLocks } from './lock-modes.js';
-import type { Mode, PlanStep } from '../engine/plan/plan-model.js';
+import type { LockMode, Mode } from './model.js';
 
 /**
  * Renders a playbook's templates against a view. Every view value is already a safe SQL fragment,
@@ -41,13 +41,27 @@ function expand<T extends { each?: string | undefined }>(spec: T, view: View): {
 }
 
 interface StepItem {
-  lock?: PlanStep['lock'];
+  lock?: LockMode;
   locks?: TableLocks;
   transactional?: boolean;
 }
 
-export function renderSteps(playbook: Playbook, view: View, mode: Mode): PlanStep[] {
-  const out: PlanStep[] = [];
+/** A fix step as its playbook renders it; the engine's plan step is this plus what planning adds. */
+export interface RenderedStep {
+  sql: string;
+  lock: LockMode;
+  tables: string[];
+  locks: TableLocks;
+  transactional: boolean;
+  phase: 'fix';
+  description?: string;
+  progress?: 'create-index';
+  rowsOf?: string;
+  set?: string;
+}
+
+export function renderSteps(playbook: Playbook, view: View, mode: Mode): RenderedStep[] {
+  const out: RenderedStep[] = [];
   for (const spec of playbook.steps[mode]) {
     if (!whenHolds(spec.when, view)) continue;
     for (const { view: v, item } of expand(spec, view)) {

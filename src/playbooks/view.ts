@@ -7,16 +7,19 @@ import type { Finding, Resolution } from '../findings/model.js';
 import { LOCK_MODES, type Playbook } from './model.js';
 import { parseExpression, parseStatements, SqlInputError } from './expression.js';
 import { renderTemplate } from './render.js';
+import { PARAM_FIELDS, type Fields, type ParamFields, type REFERENCES_FIELDS, type ON_DELETE_FIELDS, type TARGET_FIELDS, type ENGINE_FIELDS } from './view-fields.js';
 import { UsageError } from '../util/errors.js';
 
 /**
  * The view a playbook's templates render against. Built from a finding's params and the catalog:
  * each param becomes safe SQL fragments by its type (quoted identifiers, quoted literals, parsed
  * expressions), plus catalog facts templates need (existing FKs to replace, NOT NULL columns).
- * Invalid params (unknown table or column, an expression that is not one expression) throw a
- * UsageError naming the param.
+ * Which keys each param type gives is typed once in view-fields.ts; templates are checked against
+ * it when playbooks load. Invalid params (unknown table or column, an expression that is not one
+ * expression) throw a UsageError naming the param.
  */
 export interface View {
+  /** The keys of view-fields.ts, by param name (checked at load, so looked up by name here). */
   [key: string]: unknown;
   /** Per table-like param: the tables it names (qualified, unquoted), for step lock declarations. */
   tableNames: Record<string, string[]>;
@@ -64,6 +67,10 @@ export function buildView(catalog: Catalog, playbook: Playbook, finding: Finding
   const view: Record<string, unknown> = { tableNames: {} };
   const tableNames = view.tableNames as Record<string, string[]>;
   const tables = new Map<string, Table>();
+  /** A param's keys, typed by its type's fields (view-fields.ts, which load.ts checks templates against). */
+  const put = <T extends keyof typeof PARAM_FIELDS>(name: string, _type: T, fields: ParamFields<T>) => {
+    for (const [suffix, value] of Object.entries(fields)) view[name + suffix] = value;
+  };
 
   // Tables first: columns, keys and expressions are resolved against them.
   for (const [name, spec] of Object.entries(playbook.params)) {
@@ -72,15 +79,17 @@ export function buildView(catalog: Catalog, playbook: Playbook, finding: Finding
     if (spec.type === 'table') {
       const t = wrap(finding, name, () => resolveTable(catalog, value as string));
       tables.set(name, t);
-      view[name] = quoteQualified(t.schema, t.name);
-      view[`${name}Name`] = t.name;
-      view[`${name}Literal`] = LIT(quoteQualified(t.schema, t.name));
-      view[`${name}Text`] = t.qualified.replaceAll("'", "''").replaceAll('%', '%%');
+      put(name, 'table', {
+        '': quoteQualified(t.schema, t.name),
+        Name: t.name,
+        Literal: LIT(quoteQualified(t.schema, t.name)),
+        Text: t.qualified.replaceAll("'", "''").replaceAll('%', '%%'),
+      });
       tableNames[name] = [t.qualified];
     }
     if (spec.type === 'tables') {
       const ts = (value as string[]).map((v, i) => wrap(finding, `${name}[${i}]`, () => resolveTable(catalog, v)));
-      view[name] = ts.map((t) => quoteQualified(t.schema, t.name)).join(', ');
+      put(name, 'tables', { '': ts.map((t) => quoteQualified(t.schema, t.name)).join(', ') });
       tableNames[name] = ts.map((t) => t.qualified);
     }
   }
@@ -102,22 +111,26 @@ export function buildView(catalog: Catalog, playbook: Playbook, finding: Finding
         break;
       case 'column': {
         const c = wrap(finding, name, () => resolveColumn(catalog, table!, value as string));
-        view[name] = quoteIdent(c.name);
-        view[`${name}Literal`] = LIT(c.name);
-        view[`${name}Slug`] = slug([c.name]);
-        view[`${name}Text`] = c.name.replaceAll("'", "''").replaceAll('%', '%%');
-        view[`${name}NotNull`] = c.notNull;
+        put(name, 'column', {
+          '': quoteIdent(c.name),
+          Literal: LIT(c.name),
+          Slug: slug([c.name]),
+          Text: c.name.replaceAll("'", "''").replaceAll('%', '%%'),
+          NotNull: c.notNull,
+        });
         break;
       }
       case 'columns': {
         const cols = (value as string[]).map((v, i) => wrap(finding, `${name}[${i}]`, () => resolveColumn(catalog, table!, v)));
-        view[name] = cols.map((c) => quoteIdent(c.name)).join(', ');
-        view[`${name}Slug`] = slug(cols.map((c) => c.name));
-        view[`${name}NotNull`] = cols.map((c) => `${tq}.${quoteIdent(c.name)} IS NOT NULL`).join(' AND ');
         const notNull = cols.filter((c) => c.notNull);
-        view[`${name}DropNotNull`] = notNull.map((c) => `ALTER COLUMN ${quoteIdent(c.name)} DROP NOT NULL`).join(', ');
-        view[`${name}SetNotNull`] = notNull.map((c) => `ALTER COLUMN ${quoteIdent(c.name)} SET NOT NULL`).join(', ');
-        view[`${name}List`] = cols.map((c) => ({ column: quoteIdent(c.name), type: c.type }));
+        put(name, 'columns', {
+          '': cols.map((c) => quoteIdent(c.name)).join(', '),
+          Slug: slug(cols.map((c) => c.name)),
+          NotNull: cols.map((c) => `${tq}.${quoteIdent(c.name)} IS NOT NULL`).join(' AND '),
+          DropNotNull: notNull.map((c) => `ALTER COLUMN ${quoteIdent(c.name)} DROP NOT NULL`).join(', '),
+          SetNotNull: notNull.map((c) => `ALTER COLUMN ${quoteIdent(c.name)} SET NOT NULL`).join(', '),
+          List: cols.map((c) => ({ column: quoteIdent(c.name), type: c.type })),
+        });
         break;
       }
       case 'keys': {
@@ -131,11 +144,13 @@ export function buildView(catalog: Catalog, playbook: Playbook, finding: Finding
             return { sql: e.sql, plain: undefined, slug: e.columns.join('_') || 'expr' };
           }),
         );
-        view[name] = keys.map((k) => k.sql).join(', ');
-        view[`${name}Slug`] = slug(keys.map((k) => k.slug));
-        view[`${name}NotNull`] = keys.map((k) => `${k.sql} IS NOT NULL`).join(' AND ');
-        // Only plain columns can be set to NULL by a set-null resolution.
-        view[`${name}Plain`] = keys.every((k) => k.plain) ? keys.map((k) => k.sql).join(', ') : '';
+        put(name, 'keys', {
+          '': keys.map((k) => k.sql).join(', '),
+          Slug: slug(keys.map((k) => k.slug)),
+          NotNull: keys.map((k) => `${k.sql} IS NOT NULL`).join(' AND '),
+          // Only plain columns can be set to NULL by a set-null resolution.
+          Plain: keys.every((k) => k.plain) ? keys.map((k) => k.sql).join(', ') : '',
+        });
         break;
       }
       case 'expression':
@@ -146,37 +161,36 @@ export function buildView(catalog: Catalog, playbook: Playbook, finding: Finding
           if (!spec.subqueries && table) for (const c of parsed.columns) resolveColumn(catalog, table, c);
           return parsed;
         });
-        view[name] = e.sql;
-        view[`${name}Columns`] = table
-          ? e.columns.filter((c) => table.columns.some((tc) => tc.name === c)).map((c) => quoteIdent(c)).join(', ')
-          : '';
+        put(name, spec.type, {
+          '': e.sql,
+          Columns: table ? e.columns.filter((c) => table.columns.some((tc) => tc.name === c)).map((c) => quoteIdent(c)).join(', ') : '',
+        });
         break;
       }
       case 'name':
-        view[name] = quoteIdent(value as string);
-        view[`${name}Literal`] = LIT(value as string);
-        view[`${name}Qualified`] = target ? quoteQualified(target.schema, value as string) : quoteIdent(value as string);
+        put(name, 'name', nameFields(value as string, target));
         break;
       case 'enum': {
         const v = value as string;
-        view[name] = v;
-        view[`${name}Is`] = { [v]: true };
+        put(name, 'enum', { '': v, Is: { [v]: true } });
         if (name === 'onDelete') {
-          view.onDeleteSql = ON_DELETE[v]!.sql;
-          view.onDeleteCode = LIT(ON_DELETE[v]!.code);
+          const onDelete: Fields<typeof ON_DELETE_FIELDS> = { onDeleteSql: ON_DELETE[v]!.sql, onDeleteCode: LIT(ON_DELETE[v]!.code) };
+          Object.assign(view, onDelete);
         }
         break;
       }
       case 'values': {
         const vals = value as (string | number | boolean)[];
-        view[name] = wrap(finding, name, () => vals.map((v) => quoteLiteral(v)).join(', '));
+        put(name, 'values', { '': wrap(finding, name, () => vals.map((v) => quoteLiteral(v)).join(', ')) });
         break;
       }
       case 'transitions': {
         const map = value as Record<string, string[]>;
         const states = [...new Set([...Object.keys(map), ...Object.values(map).flat()])];
-        view[`${name}Json`] = wrap(finding, name, () => LIT(JSON.stringify(map)));
-        view[`${name}States`] = wrap(finding, name, () => states.map((s) => LIT(s)).join(', '));
+        put(name, 'transitions', {
+          Json: wrap(finding, name, () => LIT(JSON.stringify(map))),
+          States: wrap(finding, name, () => states.map((s) => LIT(s)).join(', ')),
+        });
         break;
       }
       case 'references': {
@@ -194,35 +208,40 @@ export function buildView(catalog: Catalog, playbook: Playbook, finding: Finding
             fail(finding, `${name}.columns[${i}]`, `type mismatch: ${table!.qualified}.${lc.name} is ${lc.type} but ${rt.qualified}.${rc.name} is ${rc.type}`, 'a foreign key needs columns of compatible types');
           }
         });
-        view[name] = quoteQualified(rt.schema, rt.name);
-        view[`${name}Literal`] = LIT(quoteQualified(rt.schema, rt.name));
-        view[`${name}Columns`] = rcols.map((c) => quoteIdent(c.name)).join(', ');
-        view[`${name}Match`] = rcols.map((rc, i) => `pgmend_parent.${quoteIdent(rc.name)} = ${tq}.${quoteIdent(localCols[i]!.name)}`).join(' AND ');
+        put(name, 'references', {
+          '': quoteQualified(rt.schema, rt.name),
+          Literal: LIT(quoteQualified(rt.schema, rt.name)),
+          Columns: rcols.map((c) => quoteIdent(c.name)).join(', '),
+          Match: rcols.map((rc, i) => `pgmend_parent.${quoteIdent(rc.name)} = ${tq}.${quoteIdent(localCols[i]!.name)}`).join(' AND '),
+        });
         tableNames[name] = [rt.qualified];
         // The FKs on exactly these columns today: the fix replaces them, rollback restores them.
         const wanted = localCols.map((c) => c.name).join(',');
         const existing = catalog.constraints.filter((c) => c.type === 'f' && c.tableOid === table!.oid && c.columns.join(',') === wanted);
-        view.existingFks = existing.map((c) => ({ name: quoteIdent(c.name), definition: c.definition }));
         // Only the ON DELETE rule changes: keep the ON UPDATE rule and deferrability it had.
         const kept = existing[0];
         const onUpdate = kept?.foreignKey?.onUpdate ?? 'no-action';
-        view.keptClauses =
-          (onUpdate !== 'no-action' ? ` ON UPDATE ${ON_DELETE[onUpdate]!.sql}` : '') +
-          (kept?.deferrable ? ` DEFERRABLE INITIALLY ${kept.deferred ? 'DEFERRED' : 'IMMEDIATE'}` : '');
+        const refs: Fields<typeof REFERENCES_FIELDS> = {
+          existingFks: existing.map((c) => ({ name: quoteIdent(c.name), definition: c.definition })),
+          keptClauses:
+            (onUpdate !== 'no-action' ? ` ON UPDATE ${ON_DELETE[onUpdate]!.sql}` : '') +
+            (kept?.deferrable ? ` DEFERRABLE INITIALLY ${kept.deferred ? 'DEFERRED' : 'IMMEDIATE'}` : ''),
+        };
+        Object.assign(view, refs);
         break;
       }
       case 'sql': {
         const stmts = wrap(finding, name, () => parseStatements(value as string, name));
-        view[name] = stmts.map((s) => s + ';').join('\n');
         // Each statement's own locks (step items); the finding's `tables:` param adds its tables at the statement's strongest lock.
         const given = params.tables ? (params.tables as string[]).flatMap((t) => findTable(catalog, t)?.qualified ?? []) : [];
-        view[`${name}Statements`] = stmts.map((statement) => {
+        const statements = stmts.map((statement) => {
           const info = statementLocks(statement, catalog);
           const locks = { ...info.locks };
           const mode = info.opaque && Object.keys(info.locks).length === 0 ? 'ACCESS EXCLUSIVE' : info.lock;
           for (const t of given) locks[t] = locks[t] && LOCK_MODES.indexOf(locks[t]) > LOCK_MODES.indexOf(mode) ? locks[t] : mode;
           return { statement, lock: info.lock, locks, tables: Object.keys(locks), transactional: info.transactional };
         });
+        put(name, 'sql', { '': stmts.map((s) => s + ';').join('\n'), Statements: statements });
         break;
       }
     }
@@ -232,22 +251,27 @@ export function buildView(catalog: Catalog, playbook: Playbook, finding: Finding
   for (const [name, spec] of Object.entries(playbook.params)) {
     if (spec.type !== 'name' || params[name] !== undefined) continue;
     if (!spec.default) continue;
-    const raw = objectName(renderTemplate(spec.default, view));
-    view[name] = quoteIdent(raw);
-    view[`${name}Literal`] = LIT(raw);
-    view[`${name}Qualified`] = target ? quoteQualified(target.schema, raw) : quoteIdent(raw);
+    put(name, 'name', nameFields(objectName(renderTemplate(spec.default, view)), target));
   }
 
   if (target) {
     const tq = quoteQualified(target.schema, target.name);
     const pk = target.primaryKey.length ? target.primaryKey.map((c) => `${tq}.${quoteIdent(c)}`) : ['ctid'];
-    view.pkOrder = pk.join(', ');
-    view.pkBare = target.primaryKey.map((c) => `, ${quoteIdent(c)}`).join('');
-    view.keepOrder = keepOrder(catalog, finding, target, pk, opts.resolution);
+    const order: Fields<typeof TARGET_FIELDS> = {
+      pkOrder: pk.join(', '),
+      pkBare: target.primaryKey.map((c) => `, ${quoteIdent(c)}`).join(''),
+      keepOrder: keepOrder(catalog, finding, target, pk, opts.resolution),
+    };
+    Object.assign(view, order);
   }
-  view.sampleSize = String(Math.max(0, Math.floor(opts.sampleSize ?? 5)));
+  const engine: Fields<typeof ENGINE_FIELDS> = { sampleSize: String(Math.max(0, Math.floor(opts.sampleSize ?? 5))) };
+  Object.assign(view, engine);
   view.target = target;
   return view as View;
+}
+
+function nameFields(raw: string, target: Table | undefined): ParamFields<'name'> {
+  return { '': quoteIdent(raw), Literal: LIT(raw), Qualified: target ? quoteQualified(target.schema, raw) : quoteIdent(raw) };
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { KeepOrdering } from './keep-order.js';
-import type { LockMode } from '../../playbooks/model.js';
+import type { LockMode, Mode } from '../../playbooks/model.js';
 import type { TableLocks } from '../../playbooks/lock-modes.js';
 import type { RowMatch } from './row-match.js';
 import type { Finding, Resolution, Severity } from '../../findings/model.js';
@@ -7,7 +7,7 @@ import type { Finding, Resolution, Severity } from '../../findings/model.js';
 /** The plan: everything the checklist, the JSON export, the TUI and apply read. Shape per design.md. */
 
 export type FindingStatus = 'ready' | 'blocked' | 'resolved' | 'applied' | 'error';
-export type Mode = 'window' | 'online';
+export type { Mode };
 
 export type Row = Record<string, unknown>;
 
