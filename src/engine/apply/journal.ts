@@ -3,6 +3,7 @@ import os from 'node:os';
 import type { FindingPlan } from '../plan/plan-model.js';
 import type { PreparedFinding } from '../plan/prepare.js';
 import { sqlHash } from './sql-hash.js';
+import { EFFECTIVE_SEARCH_PATH } from '../../db/search-path.js';
 
 /**
  * The journal lives in the database it describes, in the `pgmend` schema, written in the same
@@ -30,7 +31,8 @@ CREATE TABLE IF NOT EXISTS pgmend.runs (
   snapshot_file text,
   rolled_back_at timestamptz,
   rolled_back_by text,
-  plan jsonb
+  plan jsonb,
+  search_path text
 );
 CREATE TABLE IF NOT EXISTS pgmend.steps (
   run_id bigint NOT NULL REFERENCES pgmend.runs (id),
@@ -88,9 +90,11 @@ CREATE TABLE IF NOT EXISTS pgmend.lease (
 
 export async function ensureJournal(client: pg.Client): Promise<void> {
   await client.query(JOURNAL_DDL);
-  // Journals made before sign-offs existed get the column (ALTER only when missing: it needs ownership).
-  const { rows } = await client.query(`SELECT 1 FROM pg_attribute WHERE attrelid = 'pgmend.findings'::regclass AND attname = 'review' AND NOT attisdropped`);
-  if (!rows.length) await client.query(`ALTER TABLE pgmend.findings ADD COLUMN IF NOT EXISTS review jsonb`);
+  // Journals made before a column existed get it (ALTER only when missing: it needs ownership).
+  for (const [table, column, type] of [['findings', 'review', 'jsonb'], ['runs', 'search_path', 'text']] as const) {
+    const { rows } = await client.query(`SELECT 1 FROM pg_attribute WHERE attrelid = 'pgmend.${table}'::regclass AND attname = '${column}' AND NOT attisdropped`);
+    if (!rows.length) await client.query(`ALTER TABLE pgmend.${table} ADD COLUMN IF NOT EXISTS ${column} ${type}`);
+  }
 }
 
 /** Each finding's sign-off recorded by a run: `{runId: {findingId: review}}`. */
@@ -104,6 +108,12 @@ export async function runReviews(client: pg.Client): Promise<Map<number, Record<
     out.set(id, { ...(out.get(id) ?? {}), [r.finding_id]: r.review });
   }
   return out;
+}
+
+/** The search_path a run's SQL was written against (null: a journal from before it was recorded). */
+export async function runSearchPath(client: pg.Client, runId: number): Promise<string | null> {
+  const { rows } = await client.query(`SELECT to_jsonb(r) ->> 'search_path' AS path FROM pgmend.runs r WHERE id = $1`, [runId]);
+  return rows[0]?.path ?? null;
 }
 
 export async function journalExists(client: pg.Client): Promise<boolean> {
@@ -167,8 +177,8 @@ export async function startRun(
   run: { mode: string; window: string; planId: string; fingerprint: string; findings: string[]; snapshotFile?: string; status?: string; error?: string; plan?: unknown },
 ): Promise<number> {
   const { rows } = await client.query(
-    `INSERT INTO pgmend.runs (started_at, status, mode, maintenance_window, plan_id, plan_fingerprint, os_user, findings, snapshot_file, error, finished_at, plan)
-     VALUES (clock_timestamp(), $1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $1 = 'running' THEN NULL ELSE clock_timestamp() END, $10) RETURNING id`,
+    `INSERT INTO pgmend.runs (started_at, status, mode, maintenance_window, plan_id, plan_fingerprint, os_user, findings, snapshot_file, error, finished_at, plan, search_path)
+     VALUES (clock_timestamp(), $1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $1 = 'running' THEN NULL ELSE clock_timestamp() END, $10, ${EFFECTIVE_SEARCH_PATH}) RETURNING id`,
     [run.status ?? 'running', run.mode, run.window, run.planId, run.fingerprint, osUser(), run.findings, run.snapshotFile ?? null, run.error ?? null, run.plan === undefined ? null : JSON.stringify(run.plan)],
   );
   return Number(rows[0].id);

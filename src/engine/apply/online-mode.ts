@@ -4,7 +4,8 @@ import { loadCatalog, type Catalog } from '../../db/catalog.js';
 import { statementTarget } from '../../playbooks/statement-locks.js';
 import { quoteQualified } from '../../db/quote.js';
 import { ensureParser } from '../../playbooks/expression.js';
-import { ensureJournal, recordFindings, startRun } from './journal.js';
+import { ensureJournal, recordFindings, runSearchPath, startRun } from './journal.js';
+import { effectiveSearchPath, pinSearchPath } from '../../db/search-path.js';
 import { snapshotBeforeChange } from './snapshot.js';
 import { runStep, sleep, stepKey, lockHolders, type StepRunner } from './step-runner.js';
 import { checkTargets, prepareAll, refuseStaleOrEdited, takeAdvisoryLock, waitForAdvisoryLock } from './guard.js';
@@ -61,9 +62,12 @@ export async function applyOnline(opts: ApplyOptions, selected: FindingPlan[], a
       }
     }
     emit({ kind: 'phase', phase: 'lock' });
-    await inTransaction(async () => {
+    // One search_path for every transaction of the run, the one its SQL was planned with (a resume
+    // reads the run's; through a pooler each transaction may be another backend).
+    settings.searchPath = await inTransaction(async () => {
       await takeAdvisoryLock(client, me);
       await claimLease(client, me, { hold: resumeRunId !== undefined, runId: resumeRunId ?? null, say });
+      return (resumeRunId !== undefined ? await runSearchPath(client, resumeRunId) : null) ?? (await effectiveSearchPath(client));
     });
     if (resumeRunId !== undefined) heartbeat = await startHeartbeat(() => connect(opts.target, 'pgmend-lease'), me);
     await faultPoint('after-lock');
@@ -198,6 +202,7 @@ async function onLiveConnection(client: pg.Client, opts: ApplyOptions, fn: (c: p
 interface TxSettings {
   statementTimeoutMs: number;
   lockTimeoutMs: number;
+  searchPath?: string;
 }
 
 /** Online mode's limits, all transaction-local. */
@@ -208,6 +213,7 @@ async function onlineLimits(client: pg.Client, t: TxSettings): Promise<void> {
   // must not take every core (measured: parallel workers starved a writer on 2 cores).
   await client.query('SET LOCAL max_parallel_workers_per_gather = 0');
   await client.query(ROW_SECURITY_OFF);
+  if (t.searchPath !== undefined) await pinSearchPath(client, t.searchPath);
 }
 
 async function runBatches(r: StepRunner, inStep: InStep, f: FindingPlan, backup: PlanStep, change: PlanStep, index: number, total: number, stepDone: (backedUp: boolean) => Promise<void>): Promise<number> {
@@ -274,11 +280,13 @@ async function runConcurrently(client: pg.Client, catalog: Catalog, opts: ApplyO
         // once (online mode refuses a transaction pooler when it has such steps; see transactionPooler).
         await client.query(`SET lock_timeout = ${Math.round(t.lockTimeoutMs)}`);
         await client.query(`SET statement_timeout = ${Math.round(t.statementTimeoutMs)}`);
+        if (t.searchPath !== undefined) await client.query(`SELECT set_config('search_path', $1, false)`, [t.searchPath]);
         try {
           await client.query(step.sql);
         } finally {
           await client.query('RESET lock_timeout').catch(() => {});
           await client.query('RESET statement_timeout').catch(() => {});
+          if (t.searchPath !== undefined) await client.query('RESET search_path').catch(() => {});
         }
         break;
       } catch (e) {

@@ -3,7 +3,8 @@ import { ROW_SECURITY_OFF } from '../../db/row-security.js';
 import { connect } from '../../db/session.js';
 import { loadCatalog } from '../../db/catalog.js';
 import { needsRowsBack, restoreBackup, type BackupToRestore } from './restore-backup.js';
-import { journalExists, osUser } from '../apply/journal.js';
+import { journalExists, osUser, runSearchPath } from '../apply/journal.js';
+import { pinSearchPath } from '../../db/search-path.js';
 import { takeAdvisoryLock } from '../apply/guard.js';
 import { claimLease, newHolder } from '../apply/lease.js';
 import type { DbTarget } from '../../db/connection.js';
@@ -64,6 +65,9 @@ async function rollbackIn(client: pg.Client, runId: number, opts: { force?: bool
   if (!run) throw new PgmendError(`no run ${runId} in the journal`, 1, 'see pgmend journal for run ids');
   if (run.status === 'rolled-back') throw new PgmendError(`run ${runId} is already rolled back`, 1);
   if (run.status === 'failed') throw new PgmendError(`run ${runId} failed and changed nothing: there is nothing to roll back`, 1);
+  // Its rollback SQL means what it meant when the run applied, whoever rolls back now.
+  const searchPath = await runSearchPath(client, runId);
+  if (searchPath !== null) await pinSearchPath(client, searchPath);
 
   const { rows: findings } = await client.query<FindingRow>(`SELECT finding_id, tables, rollback FROM pgmend.findings WHERE run_id = $1 ORDER BY ord DESC`, [runId]);
   const touched = [...new Set(findings.flatMap((f) => f.tables))];
