@@ -1,4 +1,5 @@
-import type { ApplyEvent, ApplyResult, Mode } from '../engine/index.js';
+import path from 'node:path';
+import { changedRowsText, type ApplyEvent, type ApplyResult, type Mode } from '../engine/index.js';
 import { plural } from '../export/values.js';
 import { seg, type Line } from './text.js';
 
@@ -41,14 +42,19 @@ export function failureLines(r: ApplyResult, mode: Mode): Line[] {
   return [[seg('  online mode: steps may have committed before the failure — see pgmend journal', 'bad', { bold: true })]];
 }
 
-/** The outcome in the scrollback, once the apply screen closes. */
+/** The outcome: on the apply screen, and left in the scrollback once it closes. */
 export function resultLines(r: ApplyResult, mode: Mode): Line[] {
   if (r.status === 'committed') {
     const n = r.findings.filter((f) => f.outcome === 'applied').length;
     return [
-      [seg('✔ committed: ', 'ok', { bold: true }), seg(`${plural(n, 'finding')} applied, ${plural(r.rowsChanged, 'row')} changed — journal run ${r.runId} (undo: pgmend rollback --run ${r.runId})`)],
+      [seg('✔ committed', 'ok', { bold: true }), seg(` · ${plural(n, 'finding')} applied · ${plural(r.rowsChanged, 'row')} changed · journal run ${r.runId}`)],
+      // What the run changed, per finding (not what the checks counted).
+      ...r.findings.filter((f) => f.outcome === 'applied').map((f): Line => [seg(`  ${f.id}: ${changedRowsText(f)}`)]),
+      ...(r.rowsChanged ? [[seg('  every changed row was copied first into the pgmend schema', 'muted')]] : []),
+      [seg(`  undo with: pgmend rollback --run ${r.runId}`, 'muted')],
+      ...(r.snapshotFile ? [[seg(`  schema snapshot: ${path.relative(process.cwd(), r.snapshotFile) || r.snapshotFile}`, 'muted')]] : []),
     ];
   }
   if (r.status === 'nothing-to-do') return [[seg('● nothing to apply: every selected finding is already in place', 'muted')]];
-  return [[seg(r.status === 'refused' ? '✖ refused: ' : '✖ failed: ', 'bad', { bold: true }), seg(failureText(r))], ...failureLines(r, mode)];
+  return [[seg(r.status === 'refused' ? '✖ refused' : '✖ failed', 'bad', { bold: true }), seg(`: ${failureText(r)}`)], ...failureLines(r, mode)];
 }

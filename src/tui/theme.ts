@@ -60,9 +60,6 @@ export interface Look {
   tone: Tone;
 }
 
-/** Before the plan answers, a finding is waiting, being checked or being rehearsed. */
-export type ProgressStatus = 'checking' | 'rehearsing';
-
 export const STATUS_LOOK: Record<FindingStatus, Look> = {
   ready: { glyph: '✔', word: 'ready', tone: 'ok' },
   blocked: { glyph: '✖', word: 'blocked', tone: 'bad' },

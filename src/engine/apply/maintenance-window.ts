@@ -87,7 +87,7 @@ export function formatDuration(ms: number): string {
   return `${Math.ceil(ms / 1000)} s`;
 }
 
-/** The refusal outside the window (the CLI before it connects, apply and resume before they do anything). */
-export function outsideWindow(window: MaintenanceWindow, state: WindowState, hint?: string): Refusal {
-  return new Refusal(`outside the maintenance window ${window.text} — ${outsideText(state)}`, hint);
+/** The refusal outside the window (the CLI before it connects, the TUI's confirmation, apply and resume before they do anything). */
+export function outsideWindow(window: MaintenanceWindow, state: WindowState, hint?: string, now = new Date()): Refusal {
+  return new Refusal(`outside the maintenance window ${window.text} — ${outsideText(state, now)}`, hint);
 }

@@ -6,7 +6,7 @@ import { statementTarget } from '../../playbooks/statement-locks.js';
 import { loadCatalogAroundLocks } from '../../db/catalog-around-locks.js';
 import { sqlName } from '../../db/quote.js';
 import { schemaDdl } from '../../db/ddl.js';
-import type { FindingPlan, Mode, PlanStep, Rehearsal } from './plan-model.js';
+import { isApplicable, type FindingPlan, type Mode, type PlanStep, type Rehearsal } from './plan-model.js';
 import { errorMessage } from '../../util/errors.js';
 import { findingsToReplay } from './apply-order-interactions.js';
 import { heldLocks, takenBetween } from './observed-locks.js';
@@ -273,7 +273,7 @@ export const changesRows = (s: PlanStep) =>
  */
 export async function rehearseRowCountsInApplyOrder(client: pg.Client, catalog: Catalog, findings: FindingPlan[], opts: RehearsalOptions & { replayAll?: boolean }): Promise<void> {
   // Held-back and sandboxed findings are not replayed: the replay runs as the session's own role.
-  const runnable = findings.filter((f) => (f.status === 'ready' || f.status === 'resolved') && f.rehearsal?.ok && !f.rehearsal.held && !f.rehearsal.sandbox && f.steps.some(changesRows));
+  const runnable = findings.filter((f) => isApplicable(f) && f.rehearsal?.ok && !f.rehearsal.held && !f.rehearsal.sandbox && f.steps.some(changesRows));
   if (runnable.length === 0) return;
   const replay = opts.replayAll ? new Set(runnable) : findingsToReplay(runnable, catalog, changesRows);
   const counts = new Map<FindingPlan, number[]>();

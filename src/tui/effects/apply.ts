@@ -1,4 +1,4 @@
-import { type ApplyEvent, type ApplyResult, isSignedOffSkipped, windowState } from '../../engine/index.js';
+import { type ApplyEvent, type ApplyResult, isApplicable, isSignedOffSkipped, outsideWindow, windowState } from '../../engine/index.js';
 import { skipReason } from '../../export/summary.js';
 import { errorMessage } from '../../util/errors.js';
 import { resultLines, stepLine } from '../apply-log.js';
@@ -16,7 +16,7 @@ export function openApply(ctx: EffectContext): void {
   const chosen = s.marked.length ? s.marked : cur ? [cur] : [];
   const inPlan = s.plan!.findings.filter((f) => chosen.includes(f.id));
   const signedSkip = (id: string) => s.findings.some((f) => f.id === id && isSignedOffSkipped(f));
-  const ids = inPlan.filter((f) => (f.status === 'ready' || f.status === 'resolved') && !signedSkip(f.id)).map((f) => f.id);
+  const ids = inPlan.filter((f) => isApplicable(f) && !signedSkip(f.id)).map((f) => f.id);
   const skipped = inPlan.filter((f) => !ids.includes(f.id)).map((f) => ({ id: f.id, reason: signedSkip(f.id) ? 'signed off as skipped' : skipReason(f) }));
   if (!ids.length) {
     const why = skipped.map((x) => `${x.id} ${x.reason}`).join('; ');
@@ -37,10 +37,11 @@ export async function confirmApply(ctx: EffectContext, typed: string): Promise<v
   const ap = s.apply;
   if (!ap || ap.phase !== 'confirm' || !s.plan) return;
   if (typed !== services.databaseName) return cancelApply(ctx);
-  const win = windowState(services.window, services.now());
+  const now = services.now();
+  const win = windowState(services.window, now);
   if (!win.inside) {
     store.dispatch({ type: 'applyClose' });
-    return say(ctx, `refused: outside the maintenance window ${services.window.text} — nothing was changed`, 'bad');
+    return say(ctx, errorMessage(outsideWindow(services.window, win, 'nothing was changed', now)), 'bad');
   }
   ctx.running.applying = true;
   store.dispatch({ type: 'applyStarted' });

@@ -1,3 +1,4 @@
+import { blockingLeft } from '../../engine/index.js';
 import { errorMessage } from '../../util/errors.js';
 import { maxContext } from '../diff-context.js';
 import { findingPlan } from '../selectors.js';
@@ -16,7 +17,7 @@ export function openResolve(ctx: EffectContext, id: string): void {
   const fp = findingPlan(s, id);
   if (!fp) return;
   if (s.busy[id]) return say(ctx, `${id} is being re-planned`);
-  if (!fp.checks.some((c) => c.blocking && c.rows > 0)) return say(ctx, `${id} has no blocking rows to resolve`);
+  if (!blockingLeft(fp.checks).length) return say(ctx, `${id} has no blocking rows to resolve`);
   ctx.store.dispatch({ type: 'openDetail', id, pane: 'rows', context: maxContext(fp.diff) });
   ctx.store.dispatch({ type: 'resolveOpen', resolve: { id, ...initialDraft(fp) } });
   schedulePreview(ctx, 0);

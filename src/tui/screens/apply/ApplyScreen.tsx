@@ -1,6 +1,5 @@
-import { changedRowsText, type FindingPlan, type Mode, formatDuration, outsideText, windowState, describeTableLocks } from '../../../engine/index.js';
+import { type Mode, formatDuration, outsideText, windowState } from '../../../engine/index.js';
 import React, { useCallback } from 'react';
-import path from 'node:path';
 import { Box, Text, useInput } from 'ink';
 import { ProgressBar } from '@inkjs/ui';
 import { LineInput } from '../../LineInput.js';
@@ -10,11 +9,10 @@ import { cancelApply, confirmApply } from '../../effects/apply.js';
 import { LinesView, LineView } from '../../LineView.js';
 import type { ReviewState } from '../../state.js';
 import type { ApplyState } from './apply-slice.js';
-import { statusSeg } from '../../StatusBadge.js';
 import { seg, wrap, type Line } from '../../text.js';
 import { spinnerGlyph } from '../../theme.js';
 import { useFrame } from '../../use-tick.js';
-import { failureLines, failureText } from '../../apply-log.js';
+import { resultLines } from '../../apply-log.js';
 import type { ScreenProps } from '../screen.js';
 import { confirmListHeight, confirmViewport, scrollApply } from './apply-keys.js';
 import { failureRule, planLines, totalLine } from './batch-lines.js';
@@ -78,23 +76,6 @@ function runningLines(ap: ApplyState, frame: number, mode: Mode): Line[] {
   ];
 }
 
-function resultLines(ap: ApplyState, mode: Mode): Line[] {
-  const r = ap.result!;
-  if (r.status === 'committed') {
-    const n = r.findings.filter((f) => f.outcome === 'applied').length;
-    return [
-      [seg('✔ committed', 'ok', { bold: true }), seg(` · ${plural(n, 'finding')} applied · ${plural(r.rowsChanged, 'row')} changed · journal run ${r.runId}`)],
-      // What the run changed, per finding (not what the checks counted).
-      ...r.findings.filter((f) => f.outcome === 'applied').map((f): Line => [seg(`  ${f.id}: ${changedRowsText(f)}`)]),
-      ...(r.rowsChanged ? [[seg('  every changed row was copied first into the pgmend schema', 'muted')]] : []),
-      [seg(`  undo with: pgmend rollback --run ${r.runId}`, 'muted')],
-      ...(r.snapshotFile ? [[seg(`  schema snapshot: ${path.relative(process.cwd(), r.snapshotFile) || r.snapshotFile}`, 'muted')]] : []),
-    ];
-  }
-  if (r.status === 'nothing-to-do') return [[seg('● nothing to apply: every selected finding is already in place', 'muted')]];
-  return [[seg(r.status === 'refused' ? '✖ refused' : '✖ failed', 'bad', { bold: true }), seg(`: ${failureText(r)}`)], ...failureLines(r, mode)];
-}
-
 function ConfirmList({ state, ap, frame, ctx, width, height }: { state: ReviewState; ap: ApplyState; frame: number; ctx: ReviewController; width: number; height: number }) {
   useScrollKeys(ctx, height);
   const lines = planLines(state, ap, frame);
@@ -144,7 +125,7 @@ export function ApplyScreen({ state, ctx, width, height }: ScreenProps) {
       )}
       {ap.phase === 'done' && (
         <>
-          <LinesView lines={resultLines(ap, svc.mode).flatMap((l) => wrap(l, width))} width={width} />
+          <LinesView lines={resultLines(ap.result!, svc.mode).flatMap((l) => wrap(l, width))} width={width} />
           <LineView line={[seg('Enter', undefined, { bold: true }), seg(`: back to the list${ap.result?.status === 'committed' ? ' (the plan is rebuilt)' : ''}`, 'muted')]} width={width} />
         </>
       )}

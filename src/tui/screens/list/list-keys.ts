@@ -1,5 +1,5 @@
 import type { Key } from 'ink';
-import { isSignedOffSkipped } from '../../../engine/index.js';
+import { isApplicable, isSignedOffSkipped } from '../../../engine/index.js';
 import { plural } from '../../../export/values.js';
 import type { Action } from '../../keymap.js';
 import type { Layout, ReviewController } from '../../controller.js';
@@ -48,7 +48,7 @@ export function listKey(ctx: ReviewController, action: Action, layout: Layout): 
       return say(ctx, `sorted by ${ctx.state.sort === 'plan' ? 'plan order' : ctx.state.sort}`);
     case 'markAll': {
       const skipped = new Set(s.findings.filter(isSignedOffSkipped).map((f) => f.id));
-      const runnable = (s.plan?.findings ?? []).filter((f) => (f.status === 'ready' || f.status === 'resolved') && !skipped.has(f.id)).map((f) => f.id);
+      const runnable = (s.plan?.findings ?? []).filter((f) => isApplicable(f) && !skipped.has(f.id)).map((f) => f.id);
       const all = runnable.length > 0 && runnable.every((id) => s.marked.includes(id));
       ctx.store.dispatch({ type: 'setMarks', ids: all ? [] : runnable });
       return say(ctx, all ? 'marks cleared' : `marked ${plural(runnable.length, 'ready or resolved finding')}`);

@@ -1,4 +1,4 @@
-import type { CheckResult, FindingPlan, FindingStatus } from '../../../engine/index.js';
+import { blockingLeft, type CheckResult, type FindingPlan, type FindingStatus } from '../../../engine/index.js';
 import type { Review, Severity } from '../../../findings/model.js';
 import { SEVERITIES } from '../../../findings/model.js';
 import { plural } from '../../../export/values.js';
@@ -152,7 +152,7 @@ export function checkCount(c: CheckResult, compact = false): string {
 /** The one number that matters for a finding: its blocking rows, else drift, else blast radius. */
 export function keyCount(f: Pick<FindingPlan, 'checks'> | undefined, compact = false): string {
   if (!f) return '';
-  const blocking = f.checks.find((c) => c.blocking && c.rows > 0);
+  const blocking = blockingLeft(f.checks)[0];
   if (blocking) return checkCount(blocking, compact);
   const other = f.checks.find((c) => c.rows > 0 && c.id !== 'cascade');
   if (other) return checkCount(other, compact);

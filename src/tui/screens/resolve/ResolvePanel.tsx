@@ -1,7 +1,7 @@
 import React, { useCallback } from 'react';
 import { Box, Text } from 'ink';
 import { LineInput } from '../../LineInput.js';
-import type { FindingPlan, Row } from '../../../engine/index.js';
+import { blockingLeft, type FindingPlan, type Row } from '../../../engine/index.js';
 import { describeResolution } from '../../../export/summary.js';
 import { displayValue, oneLine, plural } from '../../../export/values.js';
 import { STRATEGIES } from '../../../findings/model.js';
@@ -138,7 +138,7 @@ export function ResolvePanel({ state, ctx, width, height }: ScreenProps) {
   if (!rs || !fp) return null;
   const fields = fieldsFor(rs, fp);
   const focus = Math.min(rs.field, fields.length - 1);
-  const blocking = fp.checks.filter((c) => c.blocking && c.rows > 0);
+  const blocking = blockingLeft(fp.checks);
   const intro: Line = [seg('Resolve: ', undefined, { bold: true }), seg(blocking.map((c) => checkCount(c)).join(', ')), seg(` in ${fp.table ?? 'the table'}`)];
   const note = orderingNote(rs, width);
   const body = Math.max(1, height - 3 - fields.length - note.length);

@@ -1,4 +1,4 @@
-import type { FindingPlan } from '../../../engine/index.js';
+import { blockingLeft, type FindingPlan } from '../../../engine/index.js';
 import { resolutionSchema, STRATEGIES, type Literal, type Resolution } from '../../../findings/model.js';
 import type { KeepChoice, ResolveState } from './resolve-slice.js';
 import { priorityColumns } from '../../SampleTable.js';
@@ -13,7 +13,7 @@ export type Field = 'strategy' | 'keep' | 'orderBy' | 'set';
 
 /** Duplicates are the only blocking rows where "which row survives" is a choice. */
 export function hasGroups(fp: FindingPlan): boolean {
-  return fp.checks.some((c) => c.blocking && c.rows > 0 && c.groups !== undefined);
+  return blockingLeft(fp.checks).some((c) => c.groups !== undefined);
 }
 
 export function fieldsFor(rs: ResolveState, fp: FindingPlan): Field[] {
