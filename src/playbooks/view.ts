@@ -9,6 +9,7 @@ import { parseExpression, parseStatements, SqlInputError } from './expression.js
 import { renderTemplate } from './render.js';
 import { PARAM_FIELDS, type Fields, type ParamFields, type REFERENCES_FIELDS, type ON_DELETE_FIELDS, type TARGET_FIELDS, type ENGINE_FIELDS } from './view-fields.js';
 import { UsageError } from '../util/errors.js';
+import { rowOrder } from '../db/row-order.js';
 
 /**
  * The view a playbook's templates render against. Built from a finding's params and the catalog:
@@ -256,7 +257,7 @@ export function buildView(catalog: Catalog, playbook: Playbook, finding: Finding
 
   if (target) {
     const tq = quoteQualified(target.schema, target.name);
-    const pk = target.primaryKey.length ? target.primaryKey.map((c) => `${tq}.${quoteIdent(c)}`) : ['ctid'];
+    const pk = rowOrder(target, tq);
     const order: Fields<typeof TARGET_FIELDS> = {
       pkOrder: pk.join(', '),
       pkBare: target.primaryKey.map((c) => `, ${quoteIdent(c)}`).join(''),

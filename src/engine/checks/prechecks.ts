@@ -3,6 +3,7 @@ import type { CatalogAnswer, CheckResult, Row } from '../plan/plan-model.js';
 import type { PreparedFinding } from '../plan/prepare.js';
 import type { RenderedCheck } from '../../playbooks/render.js';
 import { quoteIdent } from '../../db/quote.js';
+import { rowOrder } from '../../db/row-order.js';
 import { errorMessage } from '../../util/errors.js';
 import { AggregateJoins, type UniqueKeys } from './decorrelate.js';
 import { countFused, type TableBatch } from './fused-scans.js';
@@ -58,14 +59,12 @@ function orderSample(p: PreparedFinding, rows: Row[]): Row[] {
   });
 }
 
-/** Sample order: the primary key, else the row's ctid — `ORDER BY 1` fails when the first column has no ordering (json, point). */
-const pkOrder = (p: PreparedFinding, t: string) => (p.target?.primaryKey.length ? p.target.primaryKey.map(quoteIdent).join(', ') : `${t}.ctid`);
 
 async function fillDetails(client: pg.Client, pending: PendingCheck, sampleSize: number, presampled?: Row[]): Promise<void> {
   const { p, check, result } = pending;
   if (result.rows === 0 || sampleSize <= 0) return;
   const t = p.view.table as string;
-  const pk = pkOrder(p, t);
+  const pk = rowOrder(p.target, t).join(', ');
   if (presampled) {
     result.sample = orderSample(p, presampled);
   } else if (check.sample) {
@@ -99,14 +98,16 @@ async function groupedSamples(client: pg.Client, byTable: Map<string, PendingChe
       .map((c) => ({ c, predicate: joins.rewrite(c.check.predicate!) }))
       .filter((g) => g.predicate !== g.c.check.predicate);
     if (grouped.length < 2) continue;
-    const pk = pkOrder(grouped[0]!.c.p, table);
-    // The outer ORDER BY reads the subquery's columns: the ctid comes along as a pgmend_ helper.
-    const cols = grouped.map(
-      (g, i) => `(${g.predicate}) AS pgmend_s${i}, CASE WHEN (${g.predicate}) THEN row_number() OVER (PARTITION BY (${g.predicate}) IS TRUE ORDER BY ${pk}) END AS pgmend_r${i}`,
-    );
+    const order = rowOrder(grouped[0]!.c.p.target, table);
+    const pk = order.join(', ');
+    // The outer ORDER BY reads the subquery's columns: the order comes along as pgmend_ helpers.
+    const cols = [
+      ...order.map((o, i) => `${o} AS pgmend_o${i}`),
+      ...grouped.map((g, i) => `(${g.predicate}) AS pgmend_s${i}, CASE WHEN (${g.predicate}) THEN row_number() OVER (PARTITION BY (${g.predicate}) IS TRUE ORDER BY ${pk}) END AS pgmend_r${i}`),
+    ];
     const wanted = grouped.map((_, i) => `(pgmend_s${i} AND pgmend_r${i} <= ${n})`).join(' OR ');
     try {
-      const { rows } = await querySafely(client, `${joins.with()}SELECT * FROM (SELECT ${table}.*, ${pk.endsWith('.ctid') ? `${pk} AS pgmend_ctid, ` : ''}${cols.join(', ')} FROM ${table}${joins.joins()}) AS pgmend_x WHERE ${wanted} ORDER BY ${pk.endsWith('.ctid') ? 'pgmend_ctid' : pk}`);
+      const { rows } = await querySafely(client, `${joins.with()}SELECT * FROM (SELECT ${table}.*, ${cols.join(', ')} FROM ${table}${joins.joins()}) AS pgmend_x WHERE ${wanted} ORDER BY ${order.map((_, i) => `pgmend_o${i}`).join(', ')}`);
       grouped.forEach((g, i) => out.set(g.c, rows.filter((r) => r[`pgmend_s${i}`] === true && Number(r[`pgmend_r${i}`]) <= n)));
     } catch {
       // the per-check sample queries run instead

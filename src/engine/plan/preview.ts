@@ -11,6 +11,7 @@ import { resolutionSteps } from './row-changes.js';
 import type { Mode, ResolutionPreview, Row } from './plan-model.js';
 import { PgmendError } from '../../util/errors.js';
 import { quoteIdent } from '../../db/quote.js';
+import { rowOrder } from '../../db/row-order.js';
 import { keepOrdering } from './keep-order.js';
 
 /**
@@ -40,7 +41,7 @@ export async function previewResolution(
       const check = p.checks.find((c) => c.spec.blocking && rowsQuery(p, c));
       if (!check || !p.target) throw new PgmendError(`${finding.id}: this finding has no blocking rows to resolve`);
       const t = p.view.table as string;
-      const pk = p.target.primaryKey.length ? p.target.primaryKey.map(quoteIdent).join(', ') : 'ctid';
+      const pk = rowOrder(p.target, t).join(', ');
       const rows = rowsQuery(p, check)!;
       const { rows: count } = await client.query(`SELECT count(*) AS n FROM (${rows}) AS pgmend_r`);
       const { rows: before } = await client.query(
