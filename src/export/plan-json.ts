@@ -143,6 +143,7 @@ function rehearsalDocument(r: Rehearsal): Record<string, unknown> {
     sandbox: r.sandbox,
     rollback: r.rollback ? { ...r.rollback, differs: r.rollback.differs ? [...r.rollback.differs] : undefined } : undefined,
     answered: r.answered ? r.answered.map((a) => ({ ...a })) : undefined,
+    inFull: r.inFull ? r.inFull.map((a) => ({ ...a })) : undefined,
   };
 }
 

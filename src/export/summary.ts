@@ -42,10 +42,11 @@ export function rehearsedLabel(r: Rehearsal | undefined, index: number): string 
   // Online rehearsal records skipped heavy steps (VALIDATE, CONCURRENTLY) as 0 ms and 0 rows.
   if (r.skipped && !ms && !rows) return 'not rehearsed';
   const answered = r.answered?.find((a) => a.step === index);
-  if (answered) return `rehearsed NOT VALID${ms !== undefined ? ` ${formatMs(ms)}` : ''}: ${answeredText(answered)}`;
+  if (answered) return `rehearsed ${answered.form === 'no-rows' ? 'over no rows (WHERE false)' : 'NOT VALID'}${ms !== undefined ? ` ${formatMs(ms)}` : ''}: ${answeredText(answered)}`;
+  const inFull = r.inFull?.find((a) => a.step === index);
   if (r.counted?.includes(index)) return `planned${ms !== undefined ? ` ${formatMs(ms)}` : ''}, not run online: ${plural(rows ?? 0, 'row')} (the precheck's count)`;
   const parts = [ms !== undefined ? formatMs(ms) : undefined, rows !== undefined ? plural(rows, 'row') : undefined];
-  return `rehearsed ${parts.filter((p) => p !== undefined).join(', ')}`;
+  return `rehearsed ${parts.filter((p) => p !== undefined).join(', ')}${inFull ? `; ${inFullText(inFull)}` : ''}`;
 }
 
 /** `delete, keeping the oldest row of each group (by created_at)` */
@@ -94,11 +95,19 @@ export function skipReason(f: FindingPlan): string {
 }
 
 /**
- * A validating step rehearsed NOT VALID. The lock is the step's own: PostgreSQL takes the same mode
- * for ADD CONSTRAINT with or without validation; the real step holds it while it reads every row.
+ * A validating step rehearsed NOT VALID (or a unique index over no rows). The lock is the step's
+ * own: PostgreSQL takes the same mode with or without validation; apply holds it while it reads
+ * every row.
  */
-export function answeredText(a: { check: string; rows: number }): string {
-  return `validation answered by the precheck count: ${a.rows} ${a.check} (same lock as the step, which holds it while it validates every row)`;
+export function answeredText(a: { check: string; rows: number; form?: 'not-valid' | 'no-rows' }): string {
+  const what = a.form === 'no-rows' ? 'uniqueness' : 'validation';
+  const apply = a.form === 'no-rows' ? 'builds the index over every row' : 'validates every row';
+  return `${what} answered by the precheck count: ${a.rows} ${a.check} in the plan's snapshot, no transaction committed since (same lock as the step; apply ${apply})`;
+}
+
+/** A step with a rehearsal form that ran in full anyway: `validated in full: …`. */
+export function inFullText(a: { why: string }): string {
+  return `validated in full: ${a.why}`;
 }
 
 /** `rollback rehearsed: restores exactly`, what differs, or why it was not rehearsed. */

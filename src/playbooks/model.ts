@@ -121,6 +121,12 @@ export const stepSpecSchema = z
     rowsOf: z.string().optional(),
     set: z.string().optional(),
     description: z.string().optional(),
+    /**
+     * Window-mode rehearsal: a form of the step that takes the same locks without reading every
+     * row (`NOT VALID`, an index over no rows), run instead when `check` counted zero rows in the
+     * plan's snapshot (plan/answered-validation.ts). Apply always runs `sql`. Rendered empty: none.
+     */
+    rehearse: z.object({ sql: z.string(), check: z.string() }).strict().optional(),
   })
   .strict();
 export type StepSpec = z.infer<typeof stepSpecSchema>;

@@ -77,10 +77,16 @@ export function renderSteps(playbook: Playbook, view: View, mode: Mode): Rendere
         ...(spec.description ? { description: spec.description } : {}),
         ...(spec.progress ? { progress: spec.progress } : {}),
         ...(spec.rowsOf ? { rowsOf: spec.rowsOf, set: renderTemplate(spec.set ?? '', v) } : {}),
+        ...rehearseForm(spec, v),
       });
     }
   }
   return out;
+}
+
+function rehearseForm(spec: StepSpec, view: object): Pick<PlanStep, 'rehearse'> {
+  const sql = spec.rehearse ? renderTemplate(spec.rehearse.sql, view).trim() : '';
+  return sql ? { rehearse: { sql, check: spec.rehearse!.check } } : {};
 }
 
 export function renderRollback(playbook: Playbook, view: View): string[] {

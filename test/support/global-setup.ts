@@ -37,7 +37,8 @@ function oneLine(message: string): Error {
   return e;
 }
 
-async function startServer(): Promise<RunningServer> {
+/** The server PGMEND_TEST_SERVER names (embedded 18 by default); also for a test that needs a server of its own. */
+export async function startServer(): Promise<RunningServer> {
   const choice = process.env.PGMEND_TEST_SERVER;
   if (!choice) return startEmbedded();
   if (choice === 'debian15') return startPg15();

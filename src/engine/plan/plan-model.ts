@@ -67,6 +67,8 @@ export interface PlanStep {
   repeat?: boolean;
   /** Backup steps: how rollback matches the backed-up rows to the changed ones (journaled with the backup). */
   match?: RowMatch;
+  /** Window rehearsal only: the same locks without reading every row, when `check` counted zero in the plan's snapshot (never applied). */
+  rehearse?: { sql: string; check: string };
 }
 
 /** The finding's rollback, run right after its fix in the same rolled-back savepoint (window mode) and compared with the state before the fix; or why not. */
@@ -79,12 +81,24 @@ export interface RollbackRehearsal {
   ms?: number;
 }
 
-/** A validating step rehearsed `NOT VALID`: the prechecks counted its blocking rows, zero, in the plan's snapshot. */
+/**
+ * A validating step rehearsed without reading every row — `NOT VALID`, or a unique index built over
+ * no rows — because the prechecks counted its blocking rows, zero, in the plan's snapshot and no
+ * transaction committed on the server since (plan/answered-validation.ts).
+ */
 export interface AnsweredValidation {
   step: number;
-  /** The check whose count answers the validation (`violations`, `orphans`). */
+  /** The check whose count answers the validation (`violations`, `orphans`, `duplicates`). */
   check: string;
   rows: number;
+  /** `not-valid`: the constraint added NOT VALID; `no-rows`: the unique index built `WHERE false`. */
+  form: 'not-valid' | 'no-rows';
+}
+
+/** A step with a cheaper rehearsal form that window rehearsal still ran in full, and why. */
+export interface ValidatedInFull {
+  step: number;
+  why: string;
 }
 
 export interface Rehearsal {
@@ -111,8 +125,10 @@ export interface Rehearsal {
   sandbox?: string;
   /** Window mode: the rollback rehearsed after the fix, or why not. */
   rollback?: RollbackRehearsal;
-  /** Window mode: steps whose validation the precheck count answered (rehearsed NOT VALID). */
+  /** Window mode: steps whose validation the precheck count answered (rehearsed NOT VALID or over no rows). */
   answered?: AnsweredValidation[];
+  /** Window mode: steps that could have been answered by a count but were validated (built) in full, and why. */
+  inFull?: ValidatedInFull[];
 }
 
 /** What a resolution will change, before it is chosen: recounted and sampled. */

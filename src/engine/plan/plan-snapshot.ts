@@ -37,6 +37,8 @@ export interface PlanSnapshot {
   held: string[];
   /** Oids of the tables whose definitions were not read (held): later catalog reads skip them at once. */
   unopened: number[];
+  /** pg_current_snapshot() of this transaction: window rehearsal checks that nothing committed since (answered-validation.ts). */
+  snapshot: string;
 }
 
 /** Begins the plan's snapshot; `tablesOf` prepares the findings and names the tables (qualified) they read. */
@@ -73,9 +75,10 @@ export async function beginPlanSnapshot(client: pg.Client, opts: SnapshotOptions
         read = { ...read, catalog };
       }
       const notGranted = await whyNotGranted(client, waitedFor, opts.lockTimeoutMs);
+      const { rows: snap } = await client.query<{ s: string }>('SELECT pg_current_snapshot()::text AS s');
       const unopened = new Set(read.unopened);
       const held = [...new Set([...notGranted.keys(), ...read.catalog.tables.filter((t) => unopened.has(t.oid)).map((t) => t.qualified)])].sort();
-      return { catalog: read.catalog, notGranted, held, unopened: read.unopened };
+      return { catalog: read.catalog, notGranted, held, unopened: read.unopened, snapshot: snap[0]!.s };
     } catch (e) {
       await client.query('ROLLBACK').catch(() => {});
       if ((e as { code?: string }).code === '55P03') throw await lockedError(client, opts.lockTimeoutMs);

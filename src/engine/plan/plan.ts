@@ -90,7 +90,7 @@ async function planWith(
   const prepared: PreparedFinding[] = [];
   // Prechecks read one consistent snapshot and can write nothing (see plan-snapshot.ts).
   emit({ kind: 'phase', phase: 'catalog' });
-  const { catalog, notGranted, held, unopened } = await time('catalog', () =>
+  const { catalog, notGranted, held, unopened, snapshot } = await time('catalog', () =>
     beginPlanSnapshot(client, opts, (c) => {
       prepared.length = 0;
       plans.clear();
@@ -163,6 +163,7 @@ async function planWith(
           ...(fp.table ? { table: fp.table } : {}),
           rollback: fp.rollback,
           checkRows: Object.fromEntries(fp.checks.map((c) => [c.id, c.rows])),
+          checks: fp.checks.map((c) => ({ id: c.id, rows: c.rows, ...(c.answeredBy ? { answeredBy: c.answeredBy } : {}) })),
         };
       });
     // A dry run never executes what acts outside its transaction, nor unvetted opaque code.
@@ -179,6 +180,7 @@ async function planWith(
         lockTimeoutMs: opts.lockTimeoutMs,
         statementTimeoutMs: opts.statementTimeoutMs,
         unopened,
+        countedIn: snapshot,
         onFinding: (id) => emit({ kind: 'finding', id, phase: 'rehearsal', finding: plans.get(id) }),
       }),
     );

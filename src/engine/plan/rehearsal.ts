@@ -15,6 +15,9 @@ import type { DryRunGuard } from './dry-run-guard.js';
 import { installSandbox, runSandboxed } from './sandbox.js';
 import { rehearseRollback, rollbackProbe, stateBeforeFix, type RollbackItem } from './rollback-rehearsal.js';
 import type { StateProbe } from './rollback-state.js';
+import { addLock } from '../../playbooks/lock-modes.js';
+import { asApplied, rehearseAnswered, whyNotAnswerable, type CountedCheck } from './answered-validation.js';
+import type { AnsweredValidation, ValidatedInFull } from './plan-model.js';
 
 /**
  * Rehearsal: run a finding's steps for real inside a transaction that always rolls back, with a
@@ -36,6 +39,8 @@ export interface RehearsalItem {
   /** The finding's table (its backups copy its rows) and rollback SQL: window mode rehearses the rollback after the fix. */
   table?: string;
   rollback: string[];
+  /** The finding's checks as the prechecks answered them (window mode: a zero count answers a validation, answered-validation.ts). */
+  checks?: CountedCheck[];
 }
 
 export interface RehearsalResult {
@@ -52,6 +57,8 @@ export interface RehearsalOptions {
   /** Tables other sessions hold (their definitions are not read): catalog reads skip them without waiting; grows as more are found. */
   unopened?: number[];
   onFinding?: (id: string) => void;
+  /** pg_current_snapshot() of the prechecks' transaction: where the counts come from. */
+  countedIn?: string;
 }
 
 /** Steps too heavy to rehearse online (they scan or build); prechecks already counted their blockers. */
@@ -175,6 +182,10 @@ async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: Rehe
   const observed: (TableLocks | null)[] = item.steps.map(() => null);
   const stepStart: (number | null)[] = item.steps.map(() => null);
   let outside = 0;
+  // Window mode: validations a zero count answered, the ones run in full anyway, and the row-changing locks taken so far.
+  const answered: AnsweredValidation[] = [];
+  const inFull: ValidatedInFull[] = [];
+  const changed: TableLocks = {};
   const heldUntilNow = () => stepStart.map((t0) => (t0 === null ? null : Math.round(performance.now() - t0)));
   await client.query('SAVEPOINT pgmend_rehearsal');
   try {
@@ -219,20 +230,32 @@ async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: Rehe
       }
       const before = step.transactional ? await heldLocks(client, catalogBefore) : undefined;
       const t0 = performance.now();
-      const rows = sandbox ? await runSandboxed(client, transactionalForm(step.sql)) : ((await client.query(transactionalForm(step.sql))).rowCount ?? 0);
+      const exec = async (sql: string) => (sandbox ? await runSandboxed(client, sql) : ((await client.query(sql)).rowCount ?? 0));
+      let rows: number | undefined;
+      if (opts.mode === 'window' && step.rehearse) {
+        const why = whyNotAnswerable(step, item.checks ?? [], opts.countedIn, changed);
+        const answer = why !== undefined ? { inFull: why } : await rehearseAnswered(client, catalogBefore, step, i, opts.countedIn!, exec);
+        if ('answered' in answer) {
+          answered.push(answer.answered);
+          rows = 0;
+        } else inFull.push({ step: i, why: answer.inFull });
+      }
+      rows ??= await exec(transactionalForm(step.sql));
       stepMs.push(Math.round((performance.now() - t0) * 10) / 10);
       rowCounts.push(rows);
       if (before) {
         observed[i] = takenBetween(before, await heldLocks(client, catalogBefore));
         stepStart[i] = t0;
       }
+      for (const [t, m] of Object.entries(observed[i] ?? step.locks ?? {})) addLock(changed, t, m);
     }
     const read = await loadCatalogAroundLocks(client, opts.unopened);
     opts.unopened = read.unopened;
-    const catalogAfter = read.catalog;
+    // The rehearsal forms' traces (NOT VALID, WHERE false) read as the steps themselves leave them.
+    const catalogAfter = asApplied(catalogBefore, read.catalog, item.steps, answered);
     const after = schemaDdl(catalogAfter, item.tables);
     const diff = before === after ? '' : createTwoFilesPatch('before', 'after', before, after, undefined, undefined, { context: 3 });
-    const rehearsal: Rehearsal = { ok: true, ms: Math.round(performance.now() - started), rowCounts, stepMs, ...(counted.length ? { counted } : {}), observed, heldMs: heldUntilNow() };
+    const rehearsal: Rehearsal = { ok: true, ms: Math.round(performance.now() - started), rowCounts, stepMs, ...(counted.length ? { counted } : {}), observed, heldMs: heldUntilNow(), ...(answered.length ? { answered } : {}), ...(inFull.length ? { inFull } : {}) };
     if (outside > 0) rehearsal.skipped = `${outside} step(s) cannot run inside a transaction (VACUUM, CONCURRENTLY…): not rehearsed, their locks come from the rules`;
     if (sandbox) rehearsal.sandbox = sandbox;
     if (skipped > 0) rehearsal.skipped = `${skipped} step(s) not rehearsed online (VALIDATE / CONCURRENTLY scan or build the table; prechecks counted their blocking rows)`;
@@ -250,7 +273,7 @@ async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: Rehe
     return result;
   } catch (e) {
     return {
-      rehearsal: { ok: false, ms: Math.round(performance.now() - started), rowCounts, stepMs, observed, heldMs: heldUntilNow(), error: `step ${rowCounts.length + 1}: ${lockMessage(e, opts.lockTimeoutMs)}${sandbox ? ` (opaque code, rehearsed as role ${sandbox}, which cannot reach outside the database)` : ''}`, ...(sandbox ? { sandbox } : {}) },
+      rehearsal: { ok: false, ms: Math.round(performance.now() - started), rowCounts, stepMs, observed, heldMs: heldUntilNow(), ...(answered.length ? { answered } : {}), ...(inFull.length ? { inFull } : {}), error: `step ${rowCounts.length + 1}: ${lockMessage(e, opts.lockTimeoutMs)}${sandbox ? ` (opaque code, rehearsed as role ${sandbox}, which cannot reach outside the database)` : ''}`, ...(sandbox ? { sandbox } : {}) },
       diff: '',
     };
   } finally {
