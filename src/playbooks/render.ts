@@ -58,6 +58,8 @@ export interface RenderedStep {
   progress?: 'create-index';
   rowsOf?: string;
   set?: string;
+  /** Window rehearsal only: the same locks without reading every row, when `check` counted zero (never applied). */
+  rehearse?: { sql: string; check: string };
 }
 
 export function renderSteps(playbook: Playbook, view: View, mode: Mode): RenderedStep[] {
@@ -84,7 +86,7 @@ export function renderSteps(playbook: Playbook, view: View, mode: Mode): Rendere
   return out;
 }
 
-function rehearseForm(spec: StepSpec, view: object): Pick<PlanStep, 'rehearse'> {
+function rehearseForm(spec: StepSpec, view: object): Pick<RenderedStep, 'rehearse'> {
   const sql = spec.rehearse ? renderTemplate(spec.rehearse.sql, view).trim() : '';
   return sql ? { rehearse: { sql, check: spec.rehearse!.check } } : {};
 }

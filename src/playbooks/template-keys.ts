@@ -110,6 +110,7 @@ export function playbookTemplateProblem(playbook: Playbook): TemplateProblem | u
         else {
           yield checkTemplate(s.sql, stack, `${at}.sql`);
           if (s.set !== undefined) yield checkTemplate(s.set, stack, `${at}.set`);
+          if (s.rehearse) yield checkTemplate(s.rehearse.sql, stack, `${at}.rehearse.sql`);
         }
       }
     }
