@@ -31,7 +31,8 @@ export const PARAM_FIELDS = {
 } as const satisfies Record<(typeof PARAM_TYPES)[number], Record<string, Field>>;
 
 /** Keys under fixed names: a references param's existing FKs, an enum named onDelete. */
-export const REFERENCES_FIELDS = { existingFks: { list: { name: 'text', definition: 'text' } }, keptClauses: 'text' } as const satisfies Record<string, Field>;
+/** existingFks: the FKs on the same columns the fix replaces; replacedName: the one it replaces, raw (its name is kept). */
+export const REFERENCES_FIELDS = { existingFks: { list: { name: 'text', definition: 'text' } }, replacedName: 'text', keptClauses: 'text' } as const satisfies Record<string, Field>;
 export const ON_DELETE_FIELDS = { onDeleteSql: 'text', onDeleteCode: 'text' } as const satisfies Record<string, Field>;
 /** From the target table (how rows are ordered) and the engine. */
 export const TARGET_FIELDS = { pkOrder: 'text', pkBare: 'text', keepOrder: 'text' } as const satisfies Record<string, Field>;

@@ -2,6 +2,7 @@ import type { Catalog, Table } from '../db/catalog.js';
 import { resolveColumn, resolveTable } from '../db/resolve.js';
 import { findTable } from '../db/catalog.js';
 import { statementLocks } from './statement-locks.js';
+import { restorableDefinition } from '../db/qualified-definition.js';
 import { quoteIdent, quoteLiteral, quoteQualified } from '../db/quote.js';
 import type { Finding, Resolution } from '../findings/model.js';
 import { LOCK_MODES, type Playbook } from './model.js';
@@ -223,7 +224,10 @@ export function buildView(catalog: Catalog, playbook: Playbook, finding: Finding
         const kept = existing[0];
         const onUpdate = kept?.foreignKey?.onUpdate ?? 'no-action';
         const refs: Fields<typeof REFERENCES_FIELDS> = {
-          existingFks: existing.map((c) => ({ name: quoteIdent(c.name), definition: c.definition })),
+          // Restored by rollback: its parent schema-qualified, so any search_path re-creates the same FK.
+          existingFks: existing.map((c) => ({ name: quoteIdent(c.name), definition: restorableDefinition(c) })),
+          // Replacing one FK keeps its name: code and monitoring that know it by name keep working.
+          replacedName: existing.length === 1 ? existing[0]!.name : '',
           keptClauses:
             (onUpdate !== 'no-action' ? ` ON UPDATE ${ON_DELETE[onUpdate]!.sql}` : '') +
             (kept?.deferrable ? ` DEFERRABLE INITIALLY ${kept.deferred ? 'DEFERRED' : 'IMMEDIATE'}` : ''),

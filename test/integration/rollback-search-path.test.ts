@@ -71,7 +71,7 @@ describe.each(['window', 'online'] as const)('%s: rollback under another search_
     const applied = await runCli(['apply', '--db', db.url, '--findings', file, '--mode', mode, '--window', '00:00-23:59', '--yes']);
     expect(applied.stderr + applied.stdout).toMatch(/applied 2 finding/);
     expect(applied.code).toBe(0);
-    expect(await foreignKeys(db)).toEqual([expect.objectContaining({ parent: 'billing.account', confdeltype: 'c' })]);
+    expect(await foreignKeys(db)).toEqual([expect.objectContaining({ conname: 'Order_accountId_fkey', parent: 'billing.account', confdeltype: 'c' })]);
     expect(await columns(db)).toContain('note');
     const { rows } = await db.query(`SELECT search_path FROM pgmend.runs ORDER BY id DESC LIMIT 1`);
     expect(rows[0].search_path).toBe('app, billing, public');
