@@ -65,7 +65,11 @@ export async function withRollback<T>(client: pg.Client, fn: (c: pg.Client) => P
   }
 }
 
+/** The mode of a read that sees one consistent snapshot and can write nothing (scan, plan). */
+export const READ_ONLY_SNAPSHOT = 'ISOLATION LEVEL REPEATABLE READ READ ONLY';
+
 let savepoints = 0;
+const nextSavepoint = () => `pgmend_sp${++savepoints}`;
 
 /**
  * Runs fn inside a savepoint of its own (a fresh name per use, so a nested or later one never rolls
@@ -73,7 +77,7 @@ let savepoints = 0;
  * the error is rethrown. Inside a transaction only.
  */
 export async function withSavepoint<T>(client: pg.Client, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const name = `pgmend_sp${++savepoints}`;
+  const name = nextSavepoint();
   await client.query(`SAVEPOINT ${name}`);
   try {
     const result = await fn(client);
@@ -84,6 +88,29 @@ export async function withSavepoint<T>(client: pg.Client, fn: (c: pg.Client) => 
     await client.query(`RELEASE SAVEPOINT ${name}`).catch(() => {});
     throw e;
   }
+}
+
+/**
+ * Runs fn in a savepoint of its own that is always rolled back, success or not (rehearsals, probes):
+ * its changes and the locks it took go, the transaction around stays usable. fn's error is rethrown;
+ * on success a failed rollback is thrown, as fn's work might still be in place.
+ */
+export async function withRolledBackSavepoint<T>(client: pg.Client, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const name = nextSavepoint();
+  const rollBack = async () => {
+    await client.query(`ROLLBACK TO SAVEPOINT ${name}`);
+    await client.query(`RELEASE SAVEPOINT ${name}`);
+  };
+  await client.query(`SAVEPOINT ${name}`);
+  let result: T;
+  try {
+    result = await fn(client);
+  } catch (e) {
+    await rollBack().catch(() => {});
+    throw e;
+  }
+  await rollBack();
+  return result;
 }
 
 /** A query that may fail without aborting the transaction around it (a savepoint of its own). */
