@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { ROW_SECURITY_OFF } from '../../db/row-security.js';
+import { withRolledBackSavepoint, withRollback } from '../../db/session.js';
 import { createTwoFilesPatch } from 'diff';
 import { tableByLabel, type Catalog } from '../../db/catalog.js';
 import { statementTarget } from '../../playbooks/statement-locks.js';
@@ -130,16 +131,13 @@ async function setUpRehearsal(client: pg.Client, opts: RehearsalOptions): Promis
 
 export async function rehearse(client: pg.Client, catalogBefore: Catalog, items: RehearsalItem[], opts: RehearsalOptions): Promise<Map<string, RehearsalResult>> {
   const results = new Map<string, RehearsalResult>();
-  await client.query('BEGIN');
-  try {
+  await withRollback(client, async () => {
     await setUpRehearsal(client, opts);
     for (const item of items) {
       results.set(item.id, await rehearseOne(client, catalogBefore, item, opts));
       opts.onFinding?.(item.id);
     }
-  } finally {
-    await client.query('ROLLBACK').catch(() => {});
-  }
+  });
   return results;
 }
 
@@ -187,98 +185,98 @@ async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: Rehe
   const inFull: ValidatedInFull[] = [];
   const changed: TableLocks = {};
   const heldUntilNow = () => stepStart.map((t0) => (t0 === null ? null : Math.round(performance.now() - t0)));
-  await client.query('SAVEPOINT pgmend_rehearsal');
-  try {
-    if (sandbox) await installSandbox(client, sandbox);
-    // Verification passing before anything runs: the fix is already in place.
-    if (item.verify.length > 0) {
-      let allOk = true;
-      for (const v of item.verify) {
-        const { rows } = await client.query(v.sql);
-        if (rows[0]?.ok !== true) allOk = false;
+  // Each finding in a savepoint rolled back after it, success or not: the next starts from the same state.
+  return withRolledBackSavepoint(client, async () => {
+    try {
+      if (sandbox) await installSandbox(client, sandbox);
+      // Verification passing before anything runs: the fix is already in place.
+      if (item.verify.length > 0) {
+        let allOk = true;
+        for (const v of item.verify) {
+          const { rows } = await client.query(v.sql);
+          if (rows[0]?.ok !== true) allOk = false;
+        }
+        if (allOk) {
+          return { rehearsal: { ok: true, ms: 0, rowCounts: [], skipped: 'fix already in place' }, diff: '', applied: item.verify.map((v) => v.says).join('; ') };
+        }
       }
-      if (allOk) {
-        return { rehearsal: { ok: true, ms: 0, rowCounts: [], skipped: 'fix already in place' }, diff: '', applied: item.verify.map((v) => v.says).join('; ') };
-      }
-    }
-    // The state the rollback must give back: one read, before the first step.
-    const rollbackRun = 'probe' in rollbackWay ? await stateBeforeFix(client, rollbackWay.probe) : undefined;
-    for (const [i, step] of item.steps.entries()) {
-      const precounted = opts.mode === 'online' ? countedRows(item, i) : undefined;
-      if (precounted !== undefined) {
+      // The state the rollback must give back: one read, before the first step.
+      const rollbackRun = 'probe' in rollbackWay ? await stateBeforeFix(client, rollbackWay.probe) : undefined;
+      for (const [i, step] of item.steps.entries()) {
+        const precounted = opts.mode === 'online' ? countedRows(item, i) : undefined;
+        if (precounted !== undefined) {
+          const t0 = performance.now();
+          await client.query(`EXPLAIN ${step.sql}`);
+          stepMs.push(Math.round((performance.now() - t0) * 10) / 10);
+          rowCounts.push(precounted);
+          counted.push(i);
+          continue;
+        }
+        if (opts.mode === 'online' && isHeavyOnline(step)) {
+          rowCounts.push(0);
+          stepMs.push(0);
+          // An index build is skipped, but whether an equivalent index exists is cheap to know.
+          if (!(await equivalentIndexExists(client, catalogBefore, step))) skipped++;
+          else equivalentProbes++;
+          continue;
+        }
+        if (!step.transactional && transactionalForm(step.sql) === step.sql) {
+          // VACUUM, REINDEX … CONCURRENTLY: no transactional form to rehearse; the lock comes from the rules.
+          rowCounts.push(0);
+          stepMs.push(0);
+          outside++;
+          continue;
+        }
+        const before = step.transactional ? await heldLocks(client, catalogBefore) : undefined;
         const t0 = performance.now();
-        await client.query(`EXPLAIN ${step.sql}`);
+        const exec = async (sql: string) => (sandbox ? await runSandboxed(client, sql) : ((await client.query(sql)).rowCount ?? 0));
+        let rows: number | undefined;
+        if (opts.mode === 'window' && step.rehearse) {
+          const why = whyNotAnswerable(step, item.checks ?? [], opts.countedIn, changed);
+          const answer = why !== undefined ? { inFull: why } : await rehearseAnswered(client, catalogBefore, step, i, opts.countedIn!, exec);
+          if ('answered' in answer) {
+            answered.push(answer.answered);
+            rows = 0;
+          } else inFull.push({ step: i, why: answer.inFull });
+        }
+        rows ??= await exec(transactionalForm(step.sql));
         stepMs.push(Math.round((performance.now() - t0) * 10) / 10);
-        rowCounts.push(precounted);
-        counted.push(i);
-        continue;
+        rowCounts.push(rows);
+        if (before) {
+          observed[i] = takenBetween(before, await heldLocks(client, catalogBefore));
+          stepStart[i] = t0;
+        }
+        for (const [t, m] of Object.entries(observed[i] ?? step.locks ?? {})) addLock(changed, t, m);
       }
-      if (opts.mode === 'online' && isHeavyOnline(step)) {
-        rowCounts.push(0);
-        stepMs.push(0);
-        // An index build is skipped, but whether an equivalent index exists is cheap to know.
-        if (!(await equivalentIndexExists(client, catalogBefore, step))) skipped++;
-        else equivalentProbes++;
-        continue;
+      const read = await loadCatalogAroundLocks(client, opts.unopened);
+      opts.unopened = read.unopened;
+      // The rehearsal forms' traces (NOT VALID, WHERE false) read as the steps themselves leave them.
+      const catalogAfter = asApplied(catalogBefore, read.catalog, item.steps, answered);
+      const after = schemaDdl(catalogAfter, item.tables);
+      const diff = before === after ? '' : createTwoFilesPatch('before', 'after', before, after, undefined, undefined, { context: 3 });
+      const rehearsal: Rehearsal = { ok: true, ms: Math.round(performance.now() - started), rowCounts, stepMs, ...(counted.length ? { counted } : {}), observed, heldMs: heldUntilNow(), ...(answered.length ? { answered } : {}), ...(inFull.length ? { inFull } : {}) };
+      if (outside > 0) rehearsal.skipped = `${outside} step(s) cannot run inside a transaction (VACUUM, CONCURRENTLY…): not rehearsed, their locks come from the rules`;
+      if (sandbox) rehearsal.sandbox = sandbox;
+      if (skipped > 0) rehearsal.skipped = `${skipped} step(s) not rehearsed online (VALIDATE / CONCURRENTLY scan or build the table; prechecks counted their blocking rows)`;
+      const changedRows = rowCounts.reduce((a, b) => a + b, 0);
+      const result: RehearsalResult = { rehearsal, diff };
+      if (item.detectApplied && item.steps.length > 0 && changedRows === 0 && skipped === 0 && outside === 0 && sameSchema(before, after, catalogBefore, catalogAfter, item.tables)) {
+        result.applied = equivalentProbes > 0 ? 'an equivalent valid index already exists' : diff ? 'an equivalent object already exists' : 'rehearsal changes nothing';
+      } else {
+        const run = async (sql: string) => void (sandbox ? await runSandboxed(client, sql) : await client.query(sql));
+        rehearsal.rollback =
+          rollbackRun && 'before' in rollbackRun
+            ? await rehearseRollback(client, catalogBefore, rollbackItem(item), rollbackRun, run)
+            : { skipped: rollbackRun ? rollbackRun.failed : 'skipped' in rollbackWay ? rollbackWay.skipped : 'not rehearsed' };
       }
-      if (!step.transactional && transactionalForm(step.sql) === step.sql) {
-        // VACUUM, REINDEX … CONCURRENTLY: no transactional form to rehearse; the lock comes from the rules.
-        rowCounts.push(0);
-        stepMs.push(0);
-        outside++;
-        continue;
-      }
-      const before = step.transactional ? await heldLocks(client, catalogBefore) : undefined;
-      const t0 = performance.now();
-      const exec = async (sql: string) => (sandbox ? await runSandboxed(client, sql) : ((await client.query(sql)).rowCount ?? 0));
-      let rows: number | undefined;
-      if (opts.mode === 'window' && step.rehearse) {
-        const why = whyNotAnswerable(step, item.checks ?? [], opts.countedIn, changed);
-        const answer = why !== undefined ? { inFull: why } : await rehearseAnswered(client, catalogBefore, step, i, opts.countedIn!, exec);
-        if ('answered' in answer) {
-          answered.push(answer.answered);
-          rows = 0;
-        } else inFull.push({ step: i, why: answer.inFull });
-      }
-      rows ??= await exec(transactionalForm(step.sql));
-      stepMs.push(Math.round((performance.now() - t0) * 10) / 10);
-      rowCounts.push(rows);
-      if (before) {
-        observed[i] = takenBetween(before, await heldLocks(client, catalogBefore));
-        stepStart[i] = t0;
-      }
-      for (const [t, m] of Object.entries(observed[i] ?? step.locks ?? {})) addLock(changed, t, m);
+      return result;
+    } catch (e) {
+      return {
+        rehearsal: { ok: false, ms: Math.round(performance.now() - started), rowCounts, stepMs, observed, heldMs: heldUntilNow(), ...(answered.length ? { answered } : {}), ...(inFull.length ? { inFull } : {}), error: `step ${rowCounts.length + 1}: ${lockMessage(e, opts.lockTimeoutMs)}${sandbox ? ` (opaque code, rehearsed as role ${sandbox}, which cannot reach outside the database)` : ''}`, ...(sandbox ? { sandbox } : {}) },
+        diff: '',
+      };
     }
-    const read = await loadCatalogAroundLocks(client, opts.unopened);
-    opts.unopened = read.unopened;
-    // The rehearsal forms' traces (NOT VALID, WHERE false) read as the steps themselves leave them.
-    const catalogAfter = asApplied(catalogBefore, read.catalog, item.steps, answered);
-    const after = schemaDdl(catalogAfter, item.tables);
-    const diff = before === after ? '' : createTwoFilesPatch('before', 'after', before, after, undefined, undefined, { context: 3 });
-    const rehearsal: Rehearsal = { ok: true, ms: Math.round(performance.now() - started), rowCounts, stepMs, ...(counted.length ? { counted } : {}), observed, heldMs: heldUntilNow(), ...(answered.length ? { answered } : {}), ...(inFull.length ? { inFull } : {}) };
-    if (outside > 0) rehearsal.skipped = `${outside} step(s) cannot run inside a transaction (VACUUM, CONCURRENTLY…): not rehearsed, their locks come from the rules`;
-    if (sandbox) rehearsal.sandbox = sandbox;
-    if (skipped > 0) rehearsal.skipped = `${skipped} step(s) not rehearsed online (VALIDATE / CONCURRENTLY scan or build the table; prechecks counted their blocking rows)`;
-    const changedRows = rowCounts.reduce((a, b) => a + b, 0);
-    const result: RehearsalResult = { rehearsal, diff };
-    if (item.detectApplied && item.steps.length > 0 && changedRows === 0 && skipped === 0 && outside === 0 && sameSchema(before, after, catalogBefore, catalogAfter, item.tables)) {
-      result.applied = equivalentProbes > 0 ? 'an equivalent valid index already exists' : diff ? 'an equivalent object already exists' : 'rehearsal changes nothing';
-    } else {
-      const run = async (sql: string) => void (sandbox ? await runSandboxed(client, sql) : await client.query(sql));
-      rehearsal.rollback =
-        rollbackRun && 'before' in rollbackRun
-          ? await rehearseRollback(client, catalogBefore, rollbackItem(item), rollbackRun, run)
-          : { skipped: rollbackRun ? rollbackRun.failed : 'skipped' in rollbackWay ? rollbackWay.skipped : 'not rehearsed' };
-    }
-    return result;
-  } catch (e) {
-    return {
-      rehearsal: { ok: false, ms: Math.round(performance.now() - started), rowCounts, stepMs, observed, heldMs: heldUntilNow(), ...(answered.length ? { answered } : {}), ...(inFull.length ? { inFull } : {}), error: `step ${rowCounts.length + 1}: ${lockMessage(e, opts.lockTimeoutMs)}${sandbox ? ` (opaque code, rehearsed as role ${sandbox}, which cannot reach outside the database)` : ''}`, ...(sandbox ? { sandbox } : {}) },
-      diff: '',
-    };
-  } finally {
-    await client.query('ROLLBACK TO SAVEPOINT pgmend_rehearsal').catch(() => {});
-  }
+  });
 }
 
 /** Steps whose row counts depend on what ran before them: backups and the changes they guard. */
@@ -302,24 +300,23 @@ export async function rehearseRowCountsInApplyOrder(client: pg.Client, catalog: 
   const counts = new Map<FindingPlan, number[]>();
   if (replay.size > 0) {
     const replayed = runnable.filter((f) => replay.has(f));
-    await client.query('BEGIN');
     try {
-      await setUpRehearsal(client, opts);
-      for (const phase of ['resolution', 'fix'] as const) {
-        for (const f of replayed) {
-          const c = counts.get(f) ?? [...f.rehearsal!.rowCounts];
-          for (const [i, s] of f.steps.entries()) {
-            if (s.phase !== phase || !changesRows(s)) continue;
-            c[i] = (await client.query(s.sql)).rowCount ?? 0;
+      await withRollback(client, async () => {
+        await setUpRehearsal(client, opts);
+        for (const phase of ['resolution', 'fix'] as const) {
+          for (const f of replayed) {
+            const c = counts.get(f) ?? [...f.rehearsal!.rowCounts];
+            for (const [i, s] of f.steps.entries()) {
+              if (s.phase !== phase || !changesRows(s)) continue;
+              c[i] = (await client.query(s.sql)).rowCount ?? 0;
+            }
+            counts.set(f, c);
           }
-          counts.set(f, c);
         }
-      }
+      });
     } catch {
       // Together unknown: the per-finding counts stand; the per-finding rehearsals already report any failure.
       return;
-    } finally {
-      await client.query('ROLLBACK').catch(() => {});
     }
   }
   for (const f of runnable) f.rehearsal = { ...f.rehearsal!, rowCountsTogether: counts.get(f) ?? [...f.rehearsal!.rowCounts] };
@@ -342,16 +339,15 @@ async function equivalentIndexExists(client: pg.Client, catalog: Catalog, step: 
   const definition = new RegExp(String.raw`^CREATE (UNIQUE )?INDEX ${ident} ON (ONLY )?${ident}(?:\.${ident})? `);
   const normalize = (def: string) => def.replace(definition, 'CREATE $1INDEX _ ON _ ');
   try {
-    await client.query('SAVEPOINT pgmend_probe');
-    await client.query(`CREATE TEMP TABLE pgmend_probe (LIKE ${onRef})`);
-    const probeSql = step.sql.slice(0, m.index) + step.sql.slice(m.index).replace(m[0], `CREATE ${m[1] ?? ''}INDEX pgmend_probe_idx ON pg_temp.pgmend_probe `);
-    await client.query(probeSql);
-    const { rows } = await client.query(`SELECT pg_get_indexdef('pg_temp.pgmend_probe_idx'::regclass) AS def`);
-    const probe = normalize(String(rows[0].def));
-    return catalog.indexes.some((i) => i.tableOid === table.oid && i.valid && normalize(i.definition) === probe);
+    return await withRolledBackSavepoint(client, async () => {
+      await client.query(`CREATE TEMP TABLE pgmend_probe (LIKE ${onRef})`);
+      const probeSql = step.sql.slice(0, m.index) + step.sql.slice(m.index).replace(m[0], `CREATE ${m[1] ?? ''}INDEX pgmend_probe_idx ON pg_temp.pgmend_probe `);
+      await client.query(probeSql);
+      const { rows } = await client.query(`SELECT pg_get_indexdef('pg_temp.pgmend_probe_idx'::regclass) AS def`);
+      const probe = normalize(String(rows[0].def));
+      return catalog.indexes.some((i) => i.tableOid === table.oid && i.valid && normalize(i.definition) === probe);
+    });
   } catch {
     return false;
-  } finally {
-    await client.query('ROLLBACK TO SAVEPOINT pgmend_probe').catch(() => {});
   }
 }

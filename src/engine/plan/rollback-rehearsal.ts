@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { withRolledBackSavepoint } from '../../db/session.js';
 import { tableByLabel, type Catalog, type Table } from '../../db/catalog.js';
 import type { LockMode } from '../../playbooks/model.js';
 import type { PlanStep, RollbackRehearsal } from './plan-model.js';
@@ -53,14 +54,13 @@ export interface RollbackRun {
  * the fix's rehearsal as it was.
  */
 export async function stateBeforeFix(client: pg.Client, probe: StateProbe): Promise<RollbackRun | { failed: string }> {
-  await client.query('SAVEPOINT pgmend_rollback_state');
-  try {
-    return { probe, before: await readState(client, probe) };
-  } catch (e) {
-    return { failed: `the state before the fix could not be read: ${errorMessage(e)}` };
-  } finally {
-    await client.query('ROLLBACK TO SAVEPOINT pgmend_rollback_state');
-  }
+  return withRolledBackSavepoint(client, async () => {
+    try {
+      return { probe, before: await readState(client, probe) };
+    } catch (e) {
+      return { failed: `the state before the fix could not be read: ${errorMessage(e)}` };
+    }
+  });
 }
 
 /**
