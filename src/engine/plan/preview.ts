@@ -3,7 +3,7 @@ import { ROW_SECURITY_OFF } from '../../db/row-security.js';
 import type { Finding } from '../../findings/model.js';
 import type { DbTarget } from '../../db/connection.js';
 import type { PlaybookSet } from '../../playbooks/load.js';
-import { withClient } from '../../db/session.js';
+import { withClient, withRollback } from '../../db/session.js';
 import { loadCatalog } from '../../db/catalog.js';
 import { ensureParser } from '../../playbooks/expression.js';
 import { prepareFinding, rowsQuery } from './prepare.js';
@@ -28,9 +28,8 @@ export async function previewResolution(
 ): Promise<ResolutionPreview & { after: Row[] }> {
   await ensureParser();
   const f = { ...finding, resolution };
-  return withClient(target, async (client) => {
-    await client.query('BEGIN');
-    try {
+  return withClient(target, (client) =>
+    withRollback(client, async () => {
       await client.query('SET CONSTRAINTS ALL IMMEDIATE');
       await client.query(`SET LOCAL lock_timeout = ${Math.round(opts.lockTimeoutMs)}`);
       await client.query(ROW_SECURITY_OFF);
@@ -61,8 +60,6 @@ export async function previewResolution(
         }
       }
       return { resolution, check: check.spec.id, table: p.target.qualified, rows: Number(count[0].n), sample: before, ...keeps, after };
-    } finally {
-      await client.query('ROLLBACK').catch(() => {});
-    }
-  });
+    }),
+  );
 }
