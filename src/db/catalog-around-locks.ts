@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { loadCatalog, type Catalog } from './catalog.js';
+import { withSavepoint } from './session.js';
 
 /**
  * The catalog when some table is held ACCESS EXCLUSIVE by another session (a migration, a
@@ -31,14 +32,10 @@ async function heldExclusive(client: pg.Client): Promise<number[]> {
 export async function loadCatalogAroundLocks(client: pg.Client, unopened: number[] = []): Promise<CatalogAroundLocks> {
   const skip = new Set(unopened);
   for (let attempt = 1; ; attempt++) {
-    await client.query('SAVEPOINT pgmend_catalog');
     try {
-      const catalog = await loadCatalog(client, [...skip]);
-      await client.query('RELEASE SAVEPOINT pgmend_catalog');
+      const catalog = await withSavepoint(client, () => loadCatalog(client, [...skip]));
       return { catalog, unopened: [...skip] };
     } catch (e) {
-      await client.query('ROLLBACK TO SAVEPOINT pgmend_catalog');
-      await client.query('RELEASE SAVEPOINT pgmend_catalog');
       if ((e as { code?: string }).code !== '55P03' || attempt >= ATTEMPTS) throw e;
       const held = await heldExclusive(client);
       if (held.every((oid) => skip.has(oid))) throw e; // not a table lock we can read around

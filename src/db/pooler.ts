@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { connect } from './session.js';
+import { connect, withRollback } from './session.js';
 import type { DbTarget } from './connection.js';
 
 /**
@@ -22,10 +22,8 @@ export async function transactionPooler(client: pg.Client, target: DbTarget): Pr
   const portNote = port !== undefined && port !== target.port ? `; the server's port ${port} is not the URL's ${target.port}` : '';
   const other = await connect(target, 'pgmend-pooler-check');
   try {
-    await other.query('BEGIN');
-    const second = await pid(other);
-    const again = await pid(client);
-    await other.query('ROLLBACK');
+    // The second connection holds its backend for the length of a transaction.
+    const [second, again] = await withRollback(other, async () => [await pid(other), await pid(client)]);
     if (second === first) return `two connections shared backend pid ${first}${portNote}`;
     if (again !== first) return `the backend pid changed from ${first} to ${again} between two transactions on one connection${portNote}`;
     return undefined;

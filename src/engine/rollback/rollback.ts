@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { ROW_SECURITY_OFF } from '../../db/row-security.js';
-import { connect } from '../../db/session.js';
+import { connect, withTransaction } from '../../db/session.js';
 import { loadCatalog } from '../../db/catalog.js';
 import { needsRowsBack, restoreBackup, type BackupToRestore } from './restore-backup.js';
 import { journalExists, osUser, runSearchPath } from '../apply/journal.js';
@@ -35,17 +35,15 @@ interface BackupRow extends BackupToRestore {
 export async function rollbackRun(target: DbTarget, runId: number, opts: { force?: boolean; onStep?: (text: string) => void; onNote?: (text: string) => void } = {}): Promise<RollbackResult> {
   const client = await connect(target, 'pgmend');
   try {
-    await client.query('BEGIN');
     try {
-      // Deferred FKs (Django makes every FK DEFERRABLE INITIALLY DEFERRED) would leave pending trigger
-      // events that make a later ALTER TABLE in this transaction fail: check constraints per statement.
-      await client.query('SET CONSTRAINTS ALL IMMEDIATE');
-      await client.query(ROW_SECURITY_OFF); // rows go back in full, or it raises
-      const result = await rollbackIn(client, runId, opts);
-      await client.query('COMMIT');
-      return result;
+      return await withTransaction(client, async () => {
+        // Deferred FKs (Django makes every FK DEFERRABLE INITIALLY DEFERRED) would leave pending trigger
+        // events that make a later ALTER TABLE in this transaction fail: check constraints per statement.
+        await client.query('SET CONSTRAINTS ALL IMMEDIATE');
+        await client.query(ROW_SECURITY_OFF); // rows go back in full, or it raises
+        return rollbackIn(client, runId, opts);
+      });
     } catch (e) {
-      await client.query('ROLLBACK').catch(() => {});
       if (e instanceof PgmendError) throw e;
       throw new PgmendError(`rollback of run ${runId} failed: ${errorMessage(e)} — nothing was changed`);
     }

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { loadCatalog } from '../../db/catalog.js';
-import { withClient } from '../../db/session.js';
+import { READ_ONLY_SNAPSHOT, withClient, withRollback } from '../../db/session.js';
 import type { DbTarget } from '../../db/connection.js';
 import { UsageError } from '../../util/errors.js';
 import { DEFAULT_THRESHOLDS, type Proposal, type ScanEvent, type ScanFinding, type ScanResult, type ScanThresholds } from './model.js';
@@ -26,25 +26,24 @@ export async function scanDatabase(opts: ScanOptions): Promise<ScanResult> {
 
 /** The scan on a connected client (the bench passes one that counts the table reads of each statement). */
 export async function scanOnClient(client: pg.Client, opts: Omit<ScanOptions, 'target'>): Promise<ScanResult> {
+  return withRollback(client, () => scanInSnapshot(client, opts), READ_ONLY_SNAPSHOT);
+}
+
+async function scanInSnapshot(client: pg.Client, opts: Omit<ScanOptions, 'target'>): Promise<ScanResult> {
   const thresholds = { ...DEFAULT_THRESHOLDS, ...opts.thresholds };
-  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-  try {
-    await client.query(`SELECT set_config('statement_timeout', $1, true)`, [`${opts.statementTimeoutMs}ms`]);
-    const catalog = await loadCatalog(client);
-    const schemas = opts.schemas?.length ? opts.schemas : catalog.schemas;
-    const unknown = schemas.filter((s) => !catalog.schemas.includes(s));
-    if (unknown.length) throw new UsageError(`--schema: no schema ${unknown.map((s) => JSON.stringify(s)).join(', ')} in the database`, `schemas: ${catalog.schemas.join(', ')}`);
-    const tables = catalog.tables.filter((t) => schemas.includes(t.schema));
-    const { rows: attached } = await client.query<{ oid: number }>(
-      `SELECT i.inhrelid::int AS oid FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE c.relkind = 'i'`,
-    );
-    const ctx = { catalog, tables, attachedIndexes: new Set(attached.map((r) => r.oid)) };
-    const structural = structuralRules(ctx);
-    const data = await dataRules(client, ctx, thresholds, opts.onEvent ?? (() => {}));
-    return { findings: withIds([...structural.proposals, ...data.proposals]), notes: [...structural.notes, ...data.notes], reads: data.reads };
-  } finally {
-    await client.query('ROLLBACK').catch(() => {});
-  }
+  await client.query(`SELECT set_config('statement_timeout', $1, true)`, [`${opts.statementTimeoutMs}ms`]);
+  const catalog = await loadCatalog(client);
+  const schemas = opts.schemas?.length ? opts.schemas : catalog.schemas;
+  const unknown = schemas.filter((s) => !catalog.schemas.includes(s));
+  if (unknown.length) throw new UsageError(`--schema: no schema ${unknown.map((s) => JSON.stringify(s)).join(', ')} in the database`, `schemas: ${catalog.schemas.join(', ')}`);
+  const tables = catalog.tables.filter((t) => schemas.includes(t.schema));
+  const { rows: attached } = await client.query<{ oid: number }>(
+    `SELECT i.inhrelid::int AS oid FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE c.relkind = 'i'`,
+  );
+  const ctx = { catalog, tables, attachedIndexes: new Set(attached.map((r) => r.oid)) };
+  const structural = structuralRules(ctx);
+  const data = await dataRules(client, ctx, thresholds, opts.onEvent ?? (() => {}));
+  return { findings: withIds([...structural.proposals, ...data.proposals]), notes: [...structural.notes, ...data.notes], reads: data.reads };
 }
 
 /** Ids by rule: FKIDX-01, FKIDX-02, …, in the order the rules proposed them. */
