@@ -102,7 +102,7 @@ export const stepSpecSchema = z
   .object({
     sql: z.string(),
     lock: z.enum(LOCK_MODES),
-    /** Param names (or template strings) naming the tables this step locks. */
+    /** Params (table, tables, references) naming the tables this step locks; checked at load. */
     tables: z.array(z.string()).default([]),
     /** Per param of `tables`, its own mode where it differs from `lock` (a new FK: SHARE ROW EXCLUSIVE on both). */
     locks: z.record(z.string(), z.enum(LOCK_MODES)).optional(),

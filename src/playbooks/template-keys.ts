@@ -87,7 +87,26 @@ function eachScope(each: string | undefined, scope: Scope, template: string): Sc
   return [scope, new Map(Object.entries(f.list))];
 }
 
-/** The first template of a playbook naming a key its view does not have, or undefined. */
+/** A name a step refers to (a table param it locks, the check whose rows it changes) that the playbook lacks. */
+function unknownName(template: string, what: string, name: string, known: string[]): TemplateProblem {
+  const near = closest(name, known);
+  return { template, message: `unknown ${what} "${name}"`, hint: near ? `did you mean "${near}"?` : known.length ? `its ${what}s: ${known.join(', ')}` : `the playbook has no ${what}` };
+}
+
+/**
+ * A step's `tables` and `locks` name table params (an unknown one would declare no lock), `rowsOf`
+ * and `rehearse.check` name checks (an unknown one would run the change without its backup).
+ */
+function stepRefProblem(playbook: Playbook, s: Playbook['steps']['window'][number], at: string): TemplateProblem | undefined {
+  const tableParams = Object.entries(playbook.params).filter(([, p]) => p.type === 'table' || p.type === 'tables' || p.type === 'references').map(([n]) => n);
+  for (const t of [...s.tables, ...Object.keys(s.locks ?? {})]) if (!tableParams.includes(t)) return unknownName(`${at}.${s.tables.includes(t) ? 'tables' : 'locks'}`, 'table param', t, tableParams);
+  const checks = playbook.checks.map((c) => c.id);
+  if (s.rowsOf !== undefined && !checks.includes(s.rowsOf)) return unknownName(`${at}.rowsOf`, 'check', s.rowsOf, checks);
+  if (s.rehearse && !checks.includes(s.rehearse.check)) return unknownName(`${at}.rehearse.check`, 'check', s.rehearse.check, checks);
+  return undefined;
+}
+
+/** The first template of a playbook naming a key its view does not have (or a step naming a param or check it lacks), or undefined. */
 export function playbookTemplateProblem(playbook: Playbook): TemplateProblem | undefined {
   const scope = viewFields(playbook);
   // Name defaults render before the other names, the target's order and the engine's keys exist.
@@ -105,6 +124,7 @@ export function playbookTemplateProblem(playbook: Playbook): TemplateProblem | u
       for (const [i, s] of playbook.steps[mode].entries()) {
         const at = `steps.${mode}[${i}]`;
         yield checkWhen(s.when, scope, `${at}.when`);
+        yield stepRefProblem(playbook, s, at);
         const stack = eachScope(s.each, scope, `${at}.each`);
         if (!Array.isArray(stack)) yield stack;
         else {

@@ -62,7 +62,7 @@ describe('playbook template keys', () => {
     expect(await loadError(yaml)).toBe('mine.yaml: playbook index, steps.window[0].sql: unknown key {{wehre}} — did you mean {{where}}?');
   });
 
-  it('checks keys in checks, rollback, verify, when, each and name defaults', async () => {
+  it('checks keys in checks, rollback, verify, when, each and name defaults, and the names steps refer to', async () => {
     const cases: [string, string][] = [
       [builtin('unique').replace('GROUP BY {{columns}} HAVING', 'GROUP BY {{column}} HAVING'), 'playbook unique, checks[duplicates].count: unknown key {{column}} — did you mean {{columns}}?'],
       [builtin('not-null').replace('DROP NOT NULL"', 'DROP NOT NULL{{nope}}"'), 'playbook not-null, rollback[0].sql: unknown key {{nope}}'],
@@ -71,6 +71,10 @@ describe('playbook template keys', () => {
       [builtin('sql').replace('each: sqlStatements', 'each: sqlStatement'), 'playbook sql, steps.window[0].each: unknown key {{sqlStatement}} — did you mean {{sqlStatements}}?'],
       [builtin('sql').replace('sql: "{{statement}}"', 'sql: "{{statment}}"'), 'playbook sql, steps.window[0].sql: unknown key {{statment}} — did you mean {{statement}}?'],
       [builtin('unique').replace('"{{tableName}}_{{columnsSlug}}_key"', '"{{tableName}}_{{columnSlug}}_key"'), 'playbook unique, params.name.default: unknown key {{columnSlug}} — did you mean {{columnsSlug}}?'],
+      // Names a step refers to: a table param (an unknown one would declare no lock), a check (an unknown rowsOf would change rows without their backup).
+      [builtin('foreign-key').replace('tables: [table, references]', 'tables: [table, refrences]'), 'playbook foreign-key, steps.window[0].tables: unknown table param "refrences" — did you mean "references"?'],
+      [builtin('foreign-key').replace('locks: {references: ROW SHARE}', 'locks: {parent: ROW SHARE}'), 'playbook foreign-key, steps.online[2].locks: unknown table param "parent" — its table params: table, references'],
+      [builtin('counter').replace('rowsOf: drift', 'rowsOf: drfit'), 'playbook counter, steps.window[0].rowsOf: unknown check "drfit" — did you mean "drift"?'],
     ];
     for (const [yaml, says] of cases) expect(await loadError(yaml)).toMatch(new RegExp(`^mine\\.yaml: ${says.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
   });
