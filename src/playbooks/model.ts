@@ -89,6 +89,12 @@ export const checkSpecSchema = z
     ranked: z.string().optional(),
     /** Query returning offending values and their counts (`value`, `rows`), e.g. allowed-values. */
     values: z.string().optional(),
+    /**
+     * The value `values` groups by, as an expression of the table (`{{column}}`): the engine then
+     * takes the breakdown from the scan that counts the check, grouped by it among the check's
+     * rows, and runs `values` only where that scan does not fuse.
+     */
+    value: z.string().optional(),
     /** Columns a set-null resolution clears (template, rendered to a list of quoted names). */
     nullable: z.string().optional(),
     /** Engine-computed extras: `cascade` is the transitive ON DELETE blast radius. */

@@ -107,6 +107,7 @@ export interface RenderedCheck {
   rows?: string;
   ranked?: string;
   values?: string;
+  value?: string;
   nullable?: string;
 }
 
@@ -114,7 +115,7 @@ export function renderChecks(playbook: Playbook, view: View): RenderedCheck[] {
   return playbook.checks.map((spec) => {
     const r = (t?: string) => (t === undefined ? undefined : renderTemplate(t, view).trim());
     const c: RenderedCheck = { spec };
-    for (const k of ['predicate', 'count', 'sample', 'rows', 'ranked', 'values', 'nullable'] as const) {
+    for (const k of ['predicate', 'count', 'sample', 'rows', 'ranked', 'values', 'value', 'nullable'] as const) {
       const v = r(spec[k]);
       if (v !== undefined) c[k] = v;
     }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { catalogOf, createTestDb, type TestDb } from '../support/db.js';
-import { countFused, fuseBatches, MAX_FUSED_GROUPS, type TableBatch } from '../../src/engine/checks/fused-scans.js';
+import { countFused, fuseBatches, MAX_FUSED_GROUPS, readFused, type GroupedRead, type TableBatch } from '../../src/engine/checks/fused-scans.js';
 import { ensureParser } from '../../src/playbooks/expression.js';
 import type { Catalog } from '../../src/db/catalog.js';
 import { AggregateJoins, type UniqueKeys } from '../../src/engine/checks/decorrelate.js';
@@ -123,6 +123,46 @@ describe('fused scans', () => {
     const counts = await fusedCounts(batches);
     expect([...counts.keys()].sort()).toEqual([0, 1, 2]);
     for (const [i, b] of batches.entries()) expect(counts.get(i), b.table).toEqual(await asWritten(b));
+  });
+
+  it('the same scan answers grouped reads (rows per key, a breakdown among a check\'s rows) and picks the consumers\' sample rows: all as plain SQL says', async () => {
+    const perTeam: GroupedRead = {
+      target: MEMBER.target,
+      keys: ['"team_id"'],
+      answer: (g) => `SELECT coalesce(max(n), 0) AS max_per_parent, coalesce(sum(n), 0) AS total FROM (SELECT sum(pgmend_n) AS n FROM ${g} AS g WHERE pgmend_k0 IS NOT NULL GROUP BY pgmend_k0) AS c`,
+    };
+    const byRole: GroupedRead = {
+      target: MEMBER.target,
+      batch: 0,
+      predicate: 1,
+      keys: ['CASE WHEN ((pay >= 0) IS FALSE) THEN (role) END'],
+      answer: (g) => `SELECT json_agg(json_build_array(value, rows) ORDER BY rows DESC, value) AS breakdown FROM (SELECT pgmend_k0 AS value, sum(pgmend_m) AS rows FROM ${g} AS g GROUP BY 1 HAVING sum(pgmend_m) > 0) AS b`,
+    };
+    const batches = rewrite([MEMBER, TEAM, OFFICE]).map((b, i) => (i === 1 ? { ...b, samples: { predicates: [0, 3], orderBy: 'id', n: 2 } } : b));
+    const statement = fuseBatches(batches, catalog, new Set(), [perTeam, byRole])!;
+    expect(statement.sql.match(/FROM public\.member\b/g)).toHaveLength(1);
+    // The cascade's "team_id" is the counters' member.team_id: grouped once.
+    expect(statement.children[0]!.keys).toEqual(['member.team_id', 'member.office_id', 'CASE WHEN ((pay >= 0) IS FALSE) THEN (role) END']);
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const read = await readFused(client, batches, catalog, [perTeam, byRole]);
+      expect(read.counts.get(0)).toEqual(await asWritten(MEMBER));
+      const plain = (await client.query(`SELECT coalesce(max(n), 0)::int AS m, coalesce(sum(n), 0)::int AS t FROM (SELECT count(*) AS n FROM member WHERE team_id IS NOT NULL GROUP BY team_id) c`)).rows[0];
+      expect(read.reads.get(0)).toEqual({ max_per_parent: plain.m, total: plain.t });
+      const roles = (await client.query(`SELECT role AS value, count(*)::int AS rows FROM member WHERE (pay >= 0) IS FALSE GROUP BY 1 ORDER BY 2 DESC, 1`)).rows;
+      expect(roles.length).toBeGreaterThan(1);
+      expect(read.reads.get(1)).toEqual({ breakdown: roles.map((r) => [r.value, r.rows]) });
+      for (const [i, predicate] of [[0, TEAM.predicates[0]], [3, TEAM.predicates[3]]] as const) {
+        const ids = (await client.query(`SELECT tableoid::oid::text || ':' || ctid::text AS id FROM team WHERE ${predicate} ORDER BY id LIMIT 2`)).rows.map((r) => r.id);
+        expect(ids.length).toBeGreaterThan(0);
+        expect(read.samples.get(1)?.get(i)).toEqual(ids);
+      }
+      await client.query('COMMIT');
+    } finally {
+      await client.end();
+    }
   });
 
   it('the data is not vacuous: orphans, violations and drift of every kind are there', async () => {

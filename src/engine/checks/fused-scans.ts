@@ -12,6 +12,10 @@ import { withSavepoint } from '../../db/session.js';
  * group (then summed), the counters' aggregates computed per group (then rolled up per key: a sum
  * of counts, a min of mins). One statement holds the fused scans and the tables that read them.
  *
+ * The same scan answers what other stages would read the child again for: grouped reads (the
+ * cascade's rows per FK, a check's value breakdown — extra keys of its grouping) and the consumers'
+ * sample rows (picked over the grouped scans already in the statement, returned as row ids).
+ *
  * Fused only where it is plainly the same work: the child's own checks join nothing grouped
  * themselves, the counters name the child without an alias, every aggregate rolls up (no avg, no
  * DISTINCT), and the planner expects few enough groups that hashing them costs less than a scan.
@@ -25,6 +29,48 @@ export interface TableBatch {
   joins: AggregateJoins;
   /** The checks' predicates, rewritten by `joins`. */
   predicates: string[];
+  /**
+   * Predicates whose sample rows the statement picks too (`ORDER BY orderBy LIMIT n` among its
+   * matches, as the sample query would): for a consumer, its grouped scans are then not run again.
+   */
+  samples?: { predicates: number[]; orderBy: string; n: number };
+}
+
+/**
+ * What another stage needs of a table grouped by some of its columns — the cascade's rows per
+ * parent key — answered from the same scan: the table grouped by `keys` (plain column references),
+ * `answer(grouped)` a one-row query over a relation with columns pgmend_k0, pgmend_k1, … (the keys)
+ * and pgmend_n (rows per group; the groups may be finer than `keys`, so it sums).
+ */
+export interface GroupedRead {
+  target: { schema: string; name: string };
+  keys: string[];
+  answer: (grouped: string) => string;
+  /** The batch to read it from (else the first batch of `target`), and a predicate of it whose rows per group `grouped` gives as pgmend_m. */
+  batch?: number;
+  predicate?: number;
+}
+
+/** The column a plain column reference names (`usage_logs.identity_id`, `"identity_id"` → identity_id); undefined for any other expression. */
+function columnOf(key: string): string | undefined {
+  const m = /^(?:(?:"(?:[^"]|"")+"|[a-z_][a-z0-9_$]*)\.)*("(?:[^"]|"")+"|[a-z_][a-z0-9_$]*)$/.exec(key);
+  if (!m) return undefined;
+  const last = m[1]!;
+  return last.startsWith('"') ? last.slice(1, -1).replaceAll('""', '"') : last;
+}
+
+/** The key already grouped by that names the same column of the child (a counter's `t.col` and the cascade's `"col"`), else the key itself. */
+function sameColumnKey(keys: string[], key: string): string {
+  const col = columnOf(key);
+  return (col !== undefined && keys.find((k) => columnOf(k) === col)) || key;
+}
+
+/** What one fused statement read: per batch its counts, per grouped read its row, per batch and predicate its sample rows' ids. */
+export interface FusedRead {
+  counts: Map<number, number[]>;
+  reads: Map<number, Record<string, unknown>>;
+  /** `tableoid:ctid` of each sample row, by batch then predicate. */
+  samples: Map<number, Map<number, string[]>>;
 }
 
 /** Above this many estimated groups a fused scan would hash more than a second scan reads. */
@@ -45,16 +91,27 @@ export interface FusedStatement {
   batches: number[];
   /** Fused children and the keys they group by (to check the planner's group estimate before running). */
   children: { table: string; keys: string[] }[];
+  /** Grouped reads answered, in the order of the columns x0, x1, … (each a JSON object). */
+  reads: number[];
+  /** Sample columns: batch, predicate, column name (an array of `tableoid:ctid`). */
+  samples: { batch: number; predicate: number; column: string }[];
 }
 
 const sameTable = (a: { schema: string; name: string }, b: { schema: string; name: string }) => a.schema === b.schema && a.name === b.name;
 
 /** The statement that counts the fusable batches together; undefined when no counter reads another batch's table. */
-export function fuseBatches(batches: TableBatch[], catalog: Catalog, excluded: Set<string> = new Set()): FusedStatement | undefined {
+export function fuseBatches(
+  batches: TableBatch[],
+  catalog: Catalog,
+  excluded: Set<string> = new Set(),
+  reads: GroupedRead[] = [],
+  readsExcluded: Set<string> = new Set(),
+): FusedStatement | undefined {
   const children = new Map<number, Child>();
   const consumers = new Set<number>();
+  const fusable = (b: TableBatch) => !excluded.has(b.table) && b.joins.grouped().length === 0 && !b.joins.subqueriesLeft;
   batches.forEach((b, c) => {
-    if (excluded.has(b.table) || b.joins.grouped().length > 0 || b.joins.subqueriesLeft) return;
+    if (!fusable(b)) return;
     batches.forEach((consumer, t) => {
       if (t === c) return;
       for (const d of consumer.joins.grouped()) {
@@ -74,6 +131,20 @@ export function fuseBatches(batches: TableBatch[], catalog: Catalog, excluded: S
       }
     });
   });
+  // A grouped read of a batch's table makes it a child too: grouped by the read's keys as well.
+  const answered: { read: number; child: number }[] = [];
+  const readable = (b: TableBatch | undefined, r: GroupedRead) => b !== undefined && sameTable(b.target, r.target) && fusable(b) && !readsExcluded.has(b.table);
+  const readKeys = new Map<number, string[]>();
+  reads.forEach((r, j) => {
+    const c = r.batch !== undefined ? (readable(batches[r.batch], r) ? r.batch : -1) : batches.findIndex((b) => readable(b, r));
+    if (c < 0) return;
+    const child = children.get(c) ?? { batch: c, keys: [], values: [], answers: new Set() };
+    const keys = r.keys.map((k) => sameColumnKey(child.keys, k));
+    for (const k of keys) if (!child.keys.includes(k)) child.keys.push(k);
+    children.set(c, child);
+    readKeys.set(j, keys);
+    answered.push({ read: j, child: c });
+  });
   if (children.size === 0) return undefined;
 
   const fusedName = (c: Child) => `pgmend_f${c.batch}`;
@@ -83,6 +154,7 @@ export function fuseBatches(batches: TableBatch[], catalog: Catalog, excluded: S
       ...c.keys.map((k, i) => `${k} AS pgmend_g${i}`),
       ...b.predicates.map((x, i) => `count(*) FILTER (WHERE ${x}) AS pgmend_o${i}`),
       ...c.values.map((v, i) => `${v} AS pgmend_a${i}`),
+      'count(*) AS pgmend_n',
     ];
     const groupBy = c.keys.map((_, i) => String(i + 1)).join(', ');
     return `${fusedName(c)} AS MATERIALIZED (SELECT\n    ${cols.join(',\n    ')}\n  FROM ${b.table}${b.joins.joins()}\n  GROUP BY ${groupBy})`;
@@ -106,10 +178,30 @@ export function fuseBatches(batches: TableBatch[], catalog: Catalog, excluded: S
       : `SELECT ARRAY[${b.predicates.map((_, i) => `c${i}`).join(', ')}]::bigint[] FROM (${batchCountSelect(b.table, b.joins, b.predicates)}) AS pgmend_b`;
     return `(${body}) AS r${k}`;
   });
+  const readColumns = answered.map(({ read, child }, k) => {
+    const c = children.get(child)!;
+    const r = reads[read]!;
+    const matching = r.predicate !== undefined ? `, pgmend_o${r.predicate} AS pgmend_m` : '';
+    const grouped = `(SELECT ${readKeys.get(read)!.map((key, i) => `pgmend_g${c.keys.indexOf(key)} AS pgmend_k${i}`).join(', ')}, pgmend_n${matching} FROM ${fusedName(c)})`;
+    return `(SELECT row_to_json(pgmend_x) FROM (${r.answer(grouped)}) AS pgmend_x) AS x${k}`;
+  });
+  // A consumer's sample rows: its grouped scans are CTEs of this statement, so they are not run again.
+  const samples: FusedStatement['samples'] = [];
+  const sampleColumns = order.filter((t) => !children.has(t)).flatMap((t) => {
+    const b = batches[t]!;
+    return (b.samples?.predicates ?? []).map((i) => {
+      const column = `s${t}_${i}`;
+      samples.push({ batch: t, predicate: i, column });
+      const id = `${b.table}.tableoid::oid::text || ':' || ${b.table}.ctid::text`;
+      return `(SELECT array_agg(pgmend_id) FROM (SELECT ${id} AS pgmend_id FROM ${b.table}${b.joins.joins()} WHERE ${b.predicates[i]} ORDER BY ${b.samples!.orderBy} LIMIT ${b.samples!.n}) AS pgmend_s) AS ${column}`;
+    });
+  });
   return {
-    sql: `WITH ${ctes.join(',\n')}\nSELECT\n  ${columns.join(',\n  ')}`,
+    sql: `WITH ${ctes.join(',\n')}\nSELECT\n  ${[...columns, ...readColumns, ...sampleColumns].join(',\n  ')}`,
     batches: order,
     children: [...children.values()].map((c) => ({ table: batches[c.batch]!.table, keys: c.keys })),
+    reads: answered.map((a) => a.read),
+    samples,
   };
 }
 
@@ -125,20 +217,48 @@ async function estimatedGroups(client: pg.Client, table: string, keys: string[])
  * fuses or the statement fails (the caller then counts every batch on its own).
  */
 export async function countFused(client: pg.Client, batches: TableBatch[], catalog: Catalog): Promise<Map<number, number[]>> {
-  const out = new Map<number, number[]>();
+  return (await readFused(client, batches, catalog)).counts;
+}
+
+/**
+ * The fusable batches' counts, the grouped reads and the consumers' sample rows, in one statement.
+ * A child whose groups the planner expects to exceed MAX_FUSED_GROUPS first loses the grouped reads'
+ * keys (they are then read on their own), then its fusing. Empty when the statement fails.
+ */
+export async function readFused(client: pg.Client, batches: TableBatch[], catalog: Catalog, reads: GroupedRead[] = []): Promise<FusedRead> {
+  const out: FusedRead = { counts: new Map(), reads: new Map(), samples: new Map() };
   try {
     await withSavepoint(client, async () => {
-      let statement = fuseBatches(batches, catalog);
-      if (!statement) return;
       const excluded = new Set<string>();
-      for (const c of statement.children) if ((await estimatedGroups(client, c.table, c.keys)) > MAX_FUSED_GROUPS) excluded.add(c.table);
-      if (excluded.size > 0) statement = fuseBatches(batches, catalog, excluded);
+      const readsExcluded = new Set<string>();
+      let statement = fuseBatches(batches, catalog, excluded, reads, readsExcluded);
+      for (let pass = 0; statement && pass < 3; pass++) {
+        let changed = false;
+        for (const c of statement.children) {
+          if ((await estimatedGroups(client, c.table, c.keys)) <= MAX_FUSED_GROUPS) continue;
+          const target = batches.find((b) => b.table === c.table)!.target;
+          if (!readsExcluded.has(c.table) && reads.some((r) => sameTable(r.target, target))) readsExcluded.add(c.table);
+          else excluded.add(c.table);
+          changed = true;
+        }
+        if (!changed) break;
+        statement = fuseBatches(batches, catalog, excluded, reads, readsExcluded);
+      }
       if (!statement) return;
       const { rows } = await client.query(statement.sql);
-      statement.batches.forEach((b, k) => out.set(b, (rows[0][`r${k}`] as string[]).map(Number)));
+      const row = rows[0] as Record<string, unknown>;
+      statement.batches.forEach((b, k) => out.counts.set(b, (row[`r${k}`] as string[]).map(Number)));
+      statement.reads.forEach((r, k) => out.reads.set(r, row[`x${k}`] as Record<string, unknown>));
+      for (const s of statement.samples) {
+        const byPredicate = out.samples.get(s.batch) ?? new Map<number, string[]>();
+        byPredicate.set(s.predicate, (row[s.column] as string[] | null) ?? []);
+        out.samples.set(s.batch, byPredicate);
+      }
     });
   } catch {
-    out.clear();
+    out.counts.clear();
+    out.reads.clear();
+    out.samples.clear();
   }
   return out;
 }

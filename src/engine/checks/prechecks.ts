@@ -6,7 +6,7 @@ import { quoteIdent } from '../../db/quote.js';
 import { rowOrder } from '../../db/row-order.js';
 import { errorMessage } from '../../util/errors.js';
 import { AggregateJoins, type UniqueKeys } from './decorrelate.js';
-import { countFused, type TableBatch } from './fused-scans.js';
+import { readFused, type GroupedRead, type TableBatch } from './fused-scans.js';
 import { batchCountSelect } from './batch-count.js';
 import { constraintsOf, findTable, indexesOf, type Catalog } from '../../db/catalog.js';
 import { catalogAnswers } from './catalog-answers.js';
@@ -30,6 +30,10 @@ export interface PrecheckOptions {
   onFinding?: (id: string) => void;
   /** Called as soon as every count of a finding is known (its tables' scans ended), before samples: the counts so far. */
   onCounted?: (id: string, checks: CheckResult[]) => void;
+  /** Grouped reads another stage needs (the cascade's counts), answered by the scans that count their tables where they fuse. */
+  groupedReads?: GroupedRead[];
+  /** Each grouped read answered, by its index in groupedReads (the others are left to their own query). */
+  onGroupedRead?: (index: number, row: Record<string, unknown>) => void;
 }
 
 /** A lock another session holds past lock_timeout is said as such (the server says only "canceling statement"). */
@@ -60,7 +64,7 @@ function orderSample(p: PreparedFinding, rows: Row[]): Row[] {
 }
 
 
-async function fillDetails(client: pg.Client, pending: PendingCheck, sampleSize: number, presampled?: Row[]): Promise<void> {
+async function fillDetails(client: pg.Client, pending: PendingCheck, sampleSize: number, presampled?: Row[], values?: { value: unknown; rows: number }[]): Promise<void> {
   const { p, check, result } = pending;
   if (result.rows === 0 || sampleSize <= 0) return;
   const t = p.view.table as string;
@@ -77,7 +81,9 @@ async function fillDetails(client: pg.Client, pending: PendingCheck, sampleSize:
     const { rows } = await client.query(`${joins.with()}SELECT ${t}.* FROM ${t}${joins.joins()} WHERE ${predicate} ORDER BY ${pk} LIMIT ${sampleSize}`);
     result.sample = orderSample(p, rows);
   }
-  if (check.values) {
+  if (values) {
+    result.values = values;
+  } else if (check.values) {
     const { rows } = await client.query(`${check.values} LIMIT 50`);
     result.values = rows.map((r) => ({ value: r.value, rows: Number(r.rows) }));
   }
@@ -89,12 +95,35 @@ async function fillDetails(client: pg.Client, pending: PendingCheck, sampleSize:
  * its own query would (`ORDER BY pk LIMIT n` among its matches). On any error, nothing: the
  * per-check queries run instead.
  */
-async function groupedSamples(client: pg.Client, byTable: Map<string, PendingCheck[]>, failed: Map<string, string>, n: number): Promise<Map<PendingCheck, Row[]>> {
+async function groupedSamples(
+  client: pg.Client,
+  byTable: Map<string, PendingCheck[]>,
+  failed: Map<string, string>,
+  n: number,
+  picked: Map<number, Map<number, string[]>> = new Map(),
+): Promise<Map<PendingCheck, Row[]>> {
   const out = new Map<PendingCheck, Row[]>();
+  for (const [b, [table, checks]] of [...byTable].entries()) {
+    const ids = picked.get(b);
+    if (!ids) continue;
+    const wanted = [...ids].filter(([i]) => checks[i]!.result.rows > 0 && !failed.has(checks[i]!.p.finding.id));
+    if (wanted.length === 0) continue;
+    const all = [...new Set(wanted.flatMap(([, list]) => list))];
+    // The rows by their ids in this snapshot: a TID scan, not a read of the table.
+    const id = `${table}.tableoid::oid::text || ':' || ${table}.ctid::text`;
+    try {
+      const { rows } = await withSavepoint(client, () =>
+        client.query(`SELECT ${table}.*, ${id} AS pgmend_id FROM ${table} WHERE ${table}.ctid = ANY($1::tid[]) AND ${id} = ANY($2::text[]) ORDER BY ${pkOrder(checks[0]!.p, table)}`, [all.map((x) => x.slice(x.indexOf(':') + 1)), all]),
+      );
+      for (const [i, list] of wanted) out.set(checks[i]!, rows.filter((r) => list.includes(r.pgmend_id as string)));
+    } catch {
+      // the sample queries below run instead
+    }
+  }
   for (const [table, checks] of byTable) {
     const joins = aggregateJoins(checks[0]!.p);
     const grouped = checks
-      .filter((c) => c.result.rows > 0 && !c.check.sample && !failed.has(c.p.finding.id))
+      .filter((c) => c.result.rows > 0 && !c.check.sample && !failed.has(c.p.finding.id) && !out.has(c))
       .map((c) => ({ c, predicate: joins.rewrite(c.check.predicate!) }))
       .filter((g) => g.predicate !== g.c.check.predicate);
     if (grouped.length < 2) continue;
@@ -114,6 +143,36 @@ async function groupedSamples(client: pg.Client, byTable: Map<string, PendingChe
     }
   }
   return out;
+}
+
+/**
+ * The value breakdown of each check that says what it groups by (`value`), as a grouped read of the
+ * scan that counts it: the table grouped by the value among the check's rows (NULL for the others),
+ * the check's count per group summed per value — what `values` returns (`ORDER BY 2 DESC, 1 LIMIT 50`).
+ */
+function breakdownReads(byTable: Map<string, PendingCheck[]>, batches: TableBatch[]): { check: PendingCheck; read: GroupedRead }[] {
+  return [...byTable.values()].flatMap((checks, b) =>
+    checks.flatMap((c, k) => {
+      if (!c.check.value || !c.check.values || c.check.sample) return [];
+      const batch = batches[b]!;
+      const read: GroupedRead = {
+        target: batch.target,
+        batch: b,
+        predicate: k,
+        keys: [`CASE WHEN (${batch.predicates[k]}) THEN (${c.check.value}) END`],
+        answer: (g) =>
+          `SELECT json_agg(json_build_array(value::text, rows, pg_typeof(value)::oid) ORDER BY rows DESC, value) AS breakdown FROM (SELECT pgmend_k0 AS value, sum(pgmend_m) AS rows FROM ${g} AS pgmend_g GROUP BY 1 HAVING sum(pgmend_m) > 0 ORDER BY 2 DESC, 1 LIMIT 50) AS pgmend_b`,
+      };
+      return [{ check: c, read }];
+    }),
+  );
+}
+
+/** A breakdown read's values, each parsed as the driver parses that type in a query's result. */
+function breakdownOf(client: pg.Client, row: Record<string, unknown>): { value: unknown; rows: number }[] {
+  const list = (row.breakdown ?? []) as [string | null, number, number][];
+  const parse = client as unknown as { getTypeParser: (oid: number, format: string) => (text: string) => unknown };
+  return list.map(([text, rows, oid]) => ({ value: text === null ? null : parse.getTypeParser(oid, 'text')(text), rows: Number(rows) }));
 }
 
 /** Correlated aggregate subqueries of the finding's table, answered by one grouped scan each (see decorrelate.ts). */
@@ -185,9 +244,26 @@ export async function runPrechecks(client: pg.Client, prepared: PreparedFinding[
   const batches: TableBatch[] = [...byTable].map(([table, checks], i) => {
     const p = checks[0]!.p;
     const joins = aggregateJoins(p, opts.catalog, `pgmend_t${i}_d`);
-    return { table, target: { schema: p.target?.schema ?? '', name: p.target?.name ?? '' }, joins, predicates: checks.map((c) => joins.rewrite(c.check.predicate!)) };
+    const predicates = checks.map((c) => joins.rewrite(c.check.predicate!));
+    // Checks that join grouped scans or parents pick their sample rows in the fused statement too.
+    const sampled = opts.sampleSize > 0 ? predicates.flatMap((x, k) => (x !== checks[k]!.check.predicate && !checks[k]!.check.sample ? [k] : [])) : [];
+    return {
+      table,
+      target: { schema: p.target?.schema ?? '', name: p.target?.name ?? '' },
+      joins,
+      predicates,
+      ...(sampled.length ? { samples: { predicates: sampled, orderBy: pkOrder(p, table), n: opts.sampleSize } } : {}),
+    };
   });
-  const fused = opts.catalog ? await countFused(client, batches, opts.catalog) : new Map<number, number[]>();
+  const asked = opts.groupedReads ?? [];
+  const breakdowns = opts.sampleSize > 0 ? breakdownReads(byTable, batches) : [];
+  const fusedRead = opts.catalog ? await readFused(client, batches, opts.catalog, [...asked, ...breakdowns.map((b) => b.read)]) : undefined;
+  const fused = fusedRead?.counts ?? new Map<number, number[]>();
+  const broken = new Map<PendingCheck, { value: unknown; rows: number }[]>();
+  for (const [i, row] of fusedRead?.reads ?? []) {
+    if (i < asked.length) opts.onGroupedRead?.(i, row);
+    else broken.set(breakdowns[i - asked.length]!.check, breakdownOf(client, row));
+  }
   for (const [b, [table, checks]] of [...byTable].entries()) {
     const fusedCounts = fused.get(b);
     if (fusedCounts) {
@@ -223,14 +299,14 @@ export async function runPrechecks(client: pg.Client, prepared: PreparedFinding[
     counted([c]);
   }
 
-  const presampled = opts.sampleSize > 0 ? await groupedSamples(client, byTable, failed, opts.sampleSize) : new Map<PendingCheck, Row[]>();
+  const presampled = opts.sampleSize > 0 ? await groupedSamples(client, byTable, failed, opts.sampleSize, fusedRead?.samples) : new Map<PendingCheck, Row[]>();
   for (const p of prepared) {
     const id = p.finding.id;
     const list = pendingByFinding.get(id) ?? [];
     if (!failed.has(id)) {
       try {
         await withSavepoint(client, async () => {
-          for (const c of list) await fillDetails(client, c, opts.sampleSize, presampled.get(c));
+          for (const c of list) await fillDetails(client, c, opts.sampleSize, presampled.get(c), broken.get(c));
         });
       } catch (e) {
         failed.set(id, `sample: ${queryError(e, opts)}`);

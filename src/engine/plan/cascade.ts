@@ -74,6 +74,51 @@ function countSql(catalog: Catalog, path: Hop[]): string {
   return `SELECT coalesce(max(n), 0) AS max_per_parent, coalesce(sum(n), 0) AS total FROM (SELECT count(*) AS n FROM ${from} WHERE ${notNull} GROUP BY ${rootKey.join(', ')}) AS pgmend_c`;
 }
 
+/**
+ * The same counts over the last table already grouped by the FK columns of the last hop (the
+ * prechecks' scan of that table, fused-scans.ts): `grouped` has columns pgmend_k0, … (those
+ * columns) and pgmend_n (rows per group, possibly finer groups). Joining a group joins the same
+ * parent rows as each of its rows, so summing pgmend_n per root key equals count(*) above.
+ */
+function groupedCountSql(catalog: Catalog, path: Hop[], grouped: string): string {
+  const alias = (i: number) => `pgmend_t${i}`;
+  const last = path.length - 1;
+  let from = `${grouped} AS ${alias(last)}`;
+  for (let i = last; i > 0; i--) {
+    const e = path[i]!.edge;
+    const col = (c: string, k: number) => (i === last ? `${alias(i)}.pgmend_k${k}` : `${alias(i)}.${quoteIdent(c)}`);
+    const on = e.childColumns.map((c, k) => `${col(c, k)} = ${alias(i - 1)}.${quoteIdent(e.parentColumns[k]!)}`).join(' AND ');
+    from += ` JOIN ${tableSql(catalog, path[i - 1]!.edge.childOid)} AS ${alias(i - 1)} ON ${on}`;
+  }
+  const rootKey = path[0]!.edge.childColumns.map((c, k) => (last === 0 ? `${alias(0)}.pgmend_k${k}` : `${alias(0)}.${quoteIdent(c)}`));
+  const notNull = rootKey.map((k) => `${k} IS NOT NULL`).join(' AND ');
+  return `SELECT coalesce(max(n), 0) AS max_per_parent, coalesce(sum(n), 0) AS total FROM (SELECT sum(${alias(last)}.pgmend_n) AS n FROM ${from} WHERE ${notNull} GROUP BY ${rootKey.join(', ')}) AS pgmend_c`;
+}
+
+/** A path's count as a grouped read of its last table: `key` is the query blastRadius would run (its CascadeCounts key). */
+export interface CascadeRead {
+  key: string;
+  target: { schema: string; name: string };
+  keys: string[];
+  answer: (grouped: string) => string;
+}
+
+/** Every count blastRadius will need for this change, as grouped reads the prechecks' scans can answer. */
+export function cascadeReads(catalog: Catalog, changed: ChangedEdge): CascadeRead[] {
+  const out: CascadeRead[] = [];
+  const walk = (parentOid: number, path: Hop[], seen: Set<number>): void => {
+    if (path.length >= MAX_DEPTH) return;
+    for (const edge of edgesInto(catalog, parentOid, changed)) {
+      const hopPath = [...path, { edge }];
+      const t = tableByOid(catalog, edge.childOid)!;
+      out.push({ key: countSql(catalog, hopPath), target: { schema: t.schema, name: t.name }, keys: edge.childColumns.map(quoteIdent), answer: (g) => groupedCountSql(catalog, hopPath, g) });
+      if (edge.action === 'cascade' && !seen.has(edge.childOid)) walk(edge.childOid, hopPath, new Set([...seen, edge.childOid]));
+    }
+  };
+  walk(changed.parentOid, [], new Set([changed.parentOid]));
+  return out;
+}
+
 /** Counts already read in this snapshot, by query: findings on the same parent walk the same paths. A query that failed (a table held by another session) is not run again. */
 export type CascadeCounts = Map<string, { max_per_parent: unknown; total: unknown } | Error>;
 

@@ -12,7 +12,7 @@ import type { CheckResult, FindingPlan, Mode, Plan, PlanStep } from './plan-mode
 import { isApplicable } from './plan-model.js';
 import { prepareFinding, type PreparedFinding } from './prepare.js';
 import { queryError, runPrechecks } from '../checks/prechecks.js';
-import { blastRadius, type CascadeCounts } from './cascade.js';
+import { blastRadius, cascadeReads, type CascadeCounts, type ChangedEdge } from './cascade.js';
 import { backupTableName, resolutionSteps, rowChangingFixSteps, ONLINE_BATCH } from './row-changes.js';
 import { beginPlanSnapshot } from './plan-snapshot.js';
 import { declareStepLocks, applyObserved } from './step-locks.js';
@@ -114,14 +114,18 @@ async function planWith(
     await refuseVolatile(opts, prepared, plans);
     await hideNoRows(client, catalog, prepared, plans);
     emit({ kind: 'phase', phase: 'prechecks', total: prepared.length });
+    // The cascade's counts per FK are taken by the prechecks' scan of each child table where it fuses.
+    const cascadeCounts: CascadeCounts = new Map();
+    const reads = [...new Map(prepared.filter((p) => p.checks.some((c) => c.spec.extra === 'cascade')).flatMap((p) => readsOf(catalog, p)).map((r) => [r.key, r])).values()];
     const outcomes = await time('prechecks', () =>
       runPrechecks(client, prepared, { sampleSize: opts.sampleSize, catalog, heldTables: held, lockTimeoutMs: opts.lockTimeoutMs, onFinding: (id) => emit({ kind: 'finding', id, phase: 'prechecks' }),
         onCounted: (id, checks) => emit({ kind: 'counts', id, checks }),
+        groupedReads: reads,
+        onGroupedRead: (i, row) => cascadeCounts.set(reads[i]!.key, row as { max_per_parent: unknown; total: unknown }),
       }),
     );
 
     emit({ kind: 'phase', phase: 'cascade' });
-    const cascadeCounts: CascadeCounts = new Map();
     await time('cascade', async () => {
       for (const p of prepared) {
         const outcome = outcomes.get(p.finding.id)!;
@@ -240,19 +244,33 @@ async function refuseVolatile(opts: PlanOptions, prepared: PreparedFinding[], pl
   }
 }
 
-async function cascadeCheck(client: pg.Client, catalog: Catalog, p: PreparedFinding, counts: CascadeCounts): Promise<CheckResult> {
+/** The foreign key a finding's ON DELETE change makes, as the cascade walks it. */
+function changedEdge(catalog: Catalog, p: PreparedFinding): ChangedEdge {
   const params = p.finding.params as { columns: string[]; references: { columns: string[] }; onDelete: string };
   const refTable = p.view.tableNames.references![0]!;
   const parent = catalog.tables.find((t) => t.qualified === refTable)!;
   const child = p.target!;
   const resolveName = (t: typeof child, n: string) => t.columns.find((c) => c.name === n || c.name === n.replace(/^"(.*)"$/s, '$1'))?.name ?? n;
-  const cascade = await blastRadius(client, catalog, {
+  return {
     childOid: child.oid,
     childColumns: params.columns.map((c) => resolveName(child, c)),
     parentOid: parent.oid,
     parentColumns: params.references.columns.map((c) => resolveName(parent, c)),
     action: params.onDelete as never,
-  }, counts);
+  };
+}
+
+/** A finding's cascade counts as grouped reads; none when its edge cannot be resolved (the cascade stage then says why). */
+function readsOf(catalog: Catalog, p: PreparedFinding) {
+  try {
+    return cascadeReads(catalog, changedEdge(catalog, p));
+  } catch {
+    return [];
+  }
+}
+
+async function cascadeCheck(client: pg.Client, catalog: Catalog, p: PreparedFinding, counts: CascadeCounts): Promise<CheckResult> {
+  const cascade = await blastRadius(client, catalog, changedEdge(catalog, p), counts);
   // Rows a parent delete would delete or change, transitively (RESTRICT / NO ACTION rows block it instead).
   const reached = (nodes: typeof cascade): number =>
     nodes.reduce((a, n) => a + (n.action === 'restrict' || n.action === 'no-action' ? 0 : n.total + reached(n.children)), 0);
