@@ -116,7 +116,7 @@ export function playbookTemplateProblem(playbook: Playbook): TemplateProblem | u
   const problems = function* (): Generator<TemplateProblem | undefined> {
     for (const [name, spec] of Object.entries(playbook.params)) if (spec.default) yield checkTemplate(spec.default, [early], `params.${name}.default`);
     for (const c of playbook.checks) {
-      for (const k of ['predicate', 'count', 'sample', 'rows', 'ranked', 'values', 'nullable'] as const) {
+      for (const k of ['predicate', 'count', 'sample', 'rows', 'ranked', 'values', 'value', 'nullable'] as const) {
         if (c[k] !== undefined) yield checkTemplate(c[k], [scope], `checks[${c.id}].${k}`);
       }
     }
