@@ -113,7 +113,7 @@ async function groupedSamples(
     const id = `${table}.tableoid::oid::text || ':' || ${table}.ctid::text`;
     try {
       const { rows } = await withSavepoint(client, () =>
-        client.query(`SELECT ${table}.*, ${id} AS pgmend_id FROM ${table} WHERE ${table}.ctid = ANY($1::tid[]) AND ${id} = ANY($2::text[]) ORDER BY ${pkOrder(checks[0]!.p, table)}`, [all.map((x) => x.slice(x.indexOf(':') + 1)), all]),
+        client.query(`SELECT ${table}.*, ${id} AS pgmend_id FROM ${table} WHERE ${table}.ctid = ANY($1::tid[]) AND ${id} = ANY($2::text[]) ORDER BY ${rowOrder(checks[0]!.p.target, table).join(", ")}`, [all.map((x) => x.slice(x.indexOf(':') + 1)), all]),
       );
       for (const [i, list] of wanted) out.set(checks[i]!, rows.filter((r) => list.includes(r.pgmend_id as string)));
     } catch {
@@ -252,7 +252,7 @@ export async function runPrechecks(client: pg.Client, prepared: PreparedFinding[
       target: { schema: p.target?.schema ?? '', name: p.target?.name ?? '' },
       joins,
       predicates,
-      ...(sampled.length ? { samples: { predicates: sampled, orderBy: pkOrder(p, table), n: opts.sampleSize } } : {}),
+      ...(sampled.length ? { samples: { predicates: sampled, orderBy: rowOrder(p.target, table).join(", "), n: opts.sampleSize } } : {}),
     };
   });
   const asked = opts.groupedReads ?? [];
