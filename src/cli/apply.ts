@@ -15,6 +15,7 @@ import {
   signedOffText,
   blockingLeft,
   describeTableLocks,
+  flatSteps,
   type ApplyEvent,
   type ApplyResult,
   type Mode,
@@ -157,8 +158,9 @@ function printWhatWillRun(plan: Plan, selected: Plan['findings'], already: Plan[
     const counted = blockingLeft(f.checks).map((c) => `${c.rows} ${c.id} rows`);
     const will = rehearsedChanges(f);
     const rows = will === undefined || will.deleted + will.updated === 0 ? counted : [...counted, `will change: ${changedRowsText(will)}`];
-    const locks = describeTableLocks(f.steps);
-    out.write(`  • ${f.id} ${f.title} — ${f.steps.length} step(s)${rows.length ? `; ${rows.join(', ')}` : ''}; locks per table: ${locks || 'none'}\n`);
+    const steps = flatSteps(f.steps);
+    const locks = describeTableLocks(steps);
+    out.write(`  • ${f.id} ${f.title} — ${steps.length} step(s)${rows.length ? `; ${rows.join(', ')}` : ''}; locks per table: ${locks || 'none'}\n`);
   }
   for (const f of already) out.write(`  = ${f.id} already in place (${f.appliedReason ?? 'applied'}): no-op\n`);
 }

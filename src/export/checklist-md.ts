@@ -1,4 +1,4 @@
-import { catalogAnswerText, isSignedOffSkipped, type CascadeNode, type CheckResult, type FindingPlan, type Plan, type PlanStep } from '../engine/index.js';
+import { catalogAnswerText, flatSteps, isSignedOffSkipped, type CascadeNode, type CheckResult, type FindingPlan, type Plan, type PlanStep } from '../engine/index.js';
 import type { LockMode } from '../playbooks/model.js';
 import { lockRank } from '../playbooks/lock-modes.js';
 import { executionPhases, isRunnable, type IndexedStep, type Phase, type PhaseEntry } from './phases.js';
@@ -150,11 +150,11 @@ function stepLabel(f: FindingPlan, { step, index }: IndexedStep): string {
   const tables = step.tables.length ? ` on ${step.tables.map(code).join(', ')}` : '';
   const desc = step.description ? `: ${escapeInline(oneLine(step.description))}` : '';
   const outside = step.transactional ? '' : ' · runs outside a transaction';
-  return `**Step ${index + 1}/${f.steps.length}** (${step.phase})${desc} · lock ${code(step.lock)}${tables} · ${rehearsedLabel(f.rehearsal, index)}${outside}`;
+  return `**Step ${index + 1}/${flatSteps(f.steps).length}** (${step.phase})${desc} · lock ${code(step.lock)}${tables} · ${rehearsedLabel(f.rehearsal, index)}${outside}`;
 }
 
-/** A row change reads back the rows its own transaction backed up (`pg_current_xact_id()`). */
-const sameTransaction = (s: IndexedStep) => s.step.sql.includes('pg_current_xact_id()');
+/** A row change's change joins its backup's transaction; a row change after it too, unless batched (online: one transaction per batch). */
+const joinsTransaction = (s: IndexedStep) => s.role === 'change' || (s.role === 'backup' && !s.of!.repeat);
 
 /**
  * Steps as they are run by hand, one statement at a time in psql: each on its own, except a row
@@ -166,11 +166,11 @@ function stepsBlocks(f: FindingPlan, steps: IndexedStep[]): string[] {
   for (let i = 0; i < steps.length; i++) {
     const s = steps[i]!;
     const group = [s];
-    if (s.step.backupTable && sameTransaction(s)) {
-      while (i + 1 < steps.length && sameTransaction(steps[i + 1]!) && !steps[i + 1]!.step.repeat) group.push(steps[++i]!);
+    if (s.role === 'backup') {
+      while (i + 1 < steps.length && joinsTransaction(steps[i + 1]!)) group.push(steps[++i]!);
     }
     if (group.length === 1) {
-      out.push(stepLabel(f, s), ...stepLockBlocks(s.step, f.steps.slice(0, s.index)), fence(terminated(s.step.sql), 'sql'));
+      out.push(stepLabel(f, s), ...stepLockBlocks(s.step, flatSteps(f.steps).slice(0, s.index)), fence(terminated(s.step.sql), 'sql'));
       continue;
     }
     const numbers = `${group[0]!.index + 1}–${group.at(-1)!.index + 1}`;
@@ -180,7 +180,7 @@ function stepsBlocks(f: FindingPlan, steps: IndexedStep[]): string[] {
     out.push(
       group.map((g) => stepLabel(f, g)).join('  \n'),
       ...group.flatMap((g) => {
-        const locks = stepLockBlocks(g.step, f.steps.slice(0, g.index));
+        const locks = stepLockBlocks(g.step, flatSteps(f.steps).slice(0, g.index));
         return locks.length ? [`Step ${g.index + 1} locks:`, ...locks] : [];
       }),
       `Steps ${numbers} run together, in one transaction: the change touches exactly the rows this transaction backed up (run apart, it touches none).${again}`,

@@ -1,5 +1,5 @@
-import type { FindingPlan, Plan, PlanStep } from '../engine/index.js';
-import { isApplicable, isSignedOffSkipped } from '../engine/index.js';
+import type { FindingPlan, Plan, PlanStep, Statement } from '../engine/index.js';
+import { isApplicable, isSignedOffSkipped, statements } from '../engine/index.js';
 
 /**
  * The order a plan runs in, shared by the checklist and the psql script so the two never disagree.
@@ -11,11 +11,8 @@ import { isApplicable, isSignedOffSkipped } from '../engine/index.js';
 
 export type PhaseKind = 'resolution' | 'constraints' | 'counters' | 'triggers' | 'custom';
 
-export interface IndexedStep {
-  step: PlanStep;
-  /** Position in `finding.steps`: rehearsal timings and row counts are indexed by it. */
-  index: number;
-}
+/** A statement at its position in the finding's flat step list: rehearsal timings and row counts are indexed by it. */
+export type IndexedStep = Statement;
 
 export interface PhaseEntry {
   finding: FindingPlan;
@@ -60,7 +57,7 @@ export function isRunnable(f: FindingPlan): boolean {
 }
 
 function stepsOf(f: FindingPlan, phase: PlanStep['phase']): IndexedStep[] {
-  return f.steps.flatMap((step, index) => (step.phase === phase ? [{ step, index }] : []));
+  return statements(f.steps).filter((s) => s.step.phase === phase);
 }
 
 /** The non-empty phases, in execution order. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { CascadeNode, FindingPlan, Plan } from '../engine/index.js';
+import { fromFlat, type CascadeNode, type FindingPlan, type Plan } from '../engine/index.js';
 import { findingSchema, resolutionSchema, reviewSchema, SEVERITIES } from '../findings/model.js';
 import { LOCK_MODES } from '../playbooks/model.js';
 import { UsageError } from '../util/errors.js';
@@ -166,7 +166,7 @@ export function parsePlanJson(text: string, file: string): Plan {
       throw new UsageError(`${file}: ${formatZodIssues(finding.error, ['findings', i])}`, HINT);
     }
     const { review: _review, ...plan } = f;
-    return { ...plan, finding: finding.data };
+    return { ...plan, steps: fromFlat(plan.steps), finding: finding.data };
   });
   return {
     version: 1,

@@ -3,11 +3,12 @@ import type {
   CheckResult,
   FindingPlan,
   Plan,
-  PlanStep,
+  FlatStep,
   Rehearsal,
   ResolutionPreview,
   Row,
 } from '../engine/index.js';
+import { flatSteps } from '../engine/index.js';
 import type { Resolution } from '../findings/model.js';
 import { jsonValue } from './values.js';
 
@@ -61,7 +62,7 @@ function findingDocument(f: FindingPlan): Record<string, unknown> {
     resolutionPreview: f.resolutionPreview ? previewDocument(f.resolutionPreview) : undefined,
     review: f.finding.review ? { status: f.finding.review.status, by: f.finding.review.by, at: f.finding.review.at, note: f.finding.review.note } : undefined,
     checks: f.checks.map(checkDocument),
-    steps: f.steps.map(stepDocument),
+    steps: flatSteps(f.steps).map(stepDocument),
     rollback: [...f.rollback],
     verify: f.verify.map((v) => ({ sql: v.sql, says: v.says })),
     diff: f.diff,
@@ -107,7 +108,7 @@ function cascadeDocument(n: CascadeNode): Record<string, unknown> {
   };
 }
 
-function stepDocument(s: PlanStep): Record<string, unknown> {
+function stepDocument(s: FlatStep): Record<string, unknown> {
   return {
     sql: s.sql,
     lock: s.lock,

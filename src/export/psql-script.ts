@@ -1,4 +1,4 @@
-import type { FindingPlan, Mode, Plan } from '../engine/index.js';
+import { flatSteps, type FindingPlan, type Mode, type Plan } from '../engine/index.js';
 import { PgmendError, UsageError } from '../util/errors.js';
 import { executionPhases, isRunnable, type IndexedStep } from './phases.js';
 import { asSubquery, dollarTag, psqlArgument, quoteLiteral, sqlComment, terminated } from './sql-text.js';
@@ -126,7 +126,7 @@ function header(plan: Plan, mode: Mode, now: Date, stepCount: number): string[] 
 
 function stepLines(s: ScriptStep, n: number, total: number, firstOfFinding: boolean): string[] {
   const { finding: f, step, index } = s;
-  const label = `[${n}/${total}] ${f.id} step ${index + 1}/${f.steps.length} (${step.phase})${step.description ? `: ${step.description}` : ''}`;
+  const label = `[${n}/${total}] ${f.id} step ${index + 1}/${flatSteps(f.steps).length} (${step.phase})${step.description ? `: ${step.description}` : ''}`;
   // One mode on every table: `lock: MODE on a, b`; else per table: `lock: a MODE, b MODE`.
   const modes = new Set(Object.values(step.locks ?? {}));
   const tables = modes.size > 1 ? '' : step.tables.length ? ` on ${step.tables.join(', ')}` : '';
@@ -159,11 +159,11 @@ function onlineUnits(steps: ScriptStep[]): Unit[] {
   for (const s of steps) {
     const last = units.at(-1);
     const prev = last?.steps.at(-1);
-    if (s.step.repeat) {
+    if (s.role === 'backup' && s.of!.repeat) {
       units.push({ steps: [s], transaction: false, loop: true });
       continue;
     }
-    if (last?.loop && last.steps.length === 1) {
+    if (last?.loop && s.role === 'change' && s.of === last.steps[0]!.of) {
       last.steps.push(s);
       continue;
     }
@@ -171,7 +171,7 @@ function onlineUnits(steps: ScriptStep[]): Unit[] {
       s.step.transactional &&
       last?.transaction &&
       prev?.finding === s.finding &&
-      ((prev.step.phase === 'resolution' && s.step.phase === 'resolution') || prev.step.backupTable !== undefined);
+      ((prev.step.phase === 'resolution' && s.step.phase === 'resolution') || prev.role === 'backup');
     if (joins) last!.steps.push(s);
     else units.push({ steps: [s], transaction: s.step.transactional });
   }
@@ -205,7 +205,7 @@ function loopLines(unit: Unit, n: number, total: number): string[] {
 function verification(plan: Plan, findings: FindingPlan[]): string[] {
   const checks = findings.flatMap((f) => f.verify.map((v) => ({ f, v })));
   if (!checks.length) return [];
-  const texts = plan.findings.flatMap((f) => [f.id, ...f.steps.map((s) => s.sql), ...f.verify.flatMap((v) => [v.sql, v.says])]);
+  const texts = plan.findings.flatMap((f) => [f.id, ...flatSteps(f.steps).map((s) => s.sql), ...f.verify.flatMap((v) => [v.sql, v.says])]);
   const tag = dollarTag('pgmend_verify', texts);
   const out = ['', sqlComment('==== verification: each query must return one row with ok = true ====')];
   for (const { f, v } of checks) {

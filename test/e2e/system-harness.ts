@@ -18,6 +18,7 @@ import { loadFindingsFile } from '../../src/findings/load.js';
 import type { Finding } from '../../src/findings/model.js';
 import type { ApplyResult } from '../../src/engine/apply/apply-model.js';
 import type { FindingPlan, Mode, Plan } from '../../src/engine/plan/plan-model.js';
+import { flatSteps } from '../../src/engine/plan/steps.js';
 
 /**
  * One example system remediated end to end, as the issue asks: (1) plan and assert every count
@@ -328,7 +329,7 @@ export function describeSystem(spec: SystemSpec): void {
         if (got.status === 'ready' || got.status === 'resolved') expect(got.rehearsal?.ok, `${id} rehearsal: ${got.rehearsal?.error}`).toBe(true);
         if (got.status === 'resolved') {
           const counts = got.rehearsal!.rowCounts;
-          const rows = got.steps.reduce((s, st, i) => s + (st.phase === 'resolution' && /^\s*(DELETE|UPDATE)\b/i.test(st.sql) ? (counts[i] ?? 0) : 0), 0);
+          const rows = flatSteps(got.steps).reduce((s, st, i) => s + (st.phase === 'resolution' && /^\s*(DELETE|UPDATE)\b/i.test(st.sql) ? (counts[i] ?? 0) : 0), 0);
           expect({ id, resolvedRows: rows }).toEqual({ id, resolvedRows: want.resolvedRows });
         }
       }

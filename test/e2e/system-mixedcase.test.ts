@@ -16,6 +16,7 @@ import { loadPlaybooks } from '../../src/playbooks/load.js';
 import { loadFindingsFile } from '../../src/findings/load.js';
 import type { Finding } from '../../src/findings/model.js';
 import type { Mode, Plan } from '../../src/engine/plan/plan-model.js';
+import { flatSteps } from '../../src/engine/plan/steps.js';
 
 /**
  * The identifier-styles example (examples/mixedcase): Prisma's PascalCase tables and camelCase
@@ -105,7 +106,7 @@ describe('system mixedcase: names as PostgreSQL spells them', () => {
       // Display and SQL never mix: the plan labels tables as stored, its SQL quotes them.
       const chk = p.findings.find((f) => f.id === 'MC-CHK-03')!;
       expect(chk.table).toBe('app.Quote"d');
-      expect(chk.steps.map((s) => s.sql).join('\n')).toContain('ALTER TABLE app."Quote""d" ADD CONSTRAINT "Quote""d_n_check" CHECK (n >= 0)');
+      expect(flatSteps(chk.steps).map((s) => s.sql).join('\n')).toContain('ALTER TABLE app."Quote""d" ADD CONSTRAINT "Quote""d_n_check" CHECK (n >= 0)');
     } finally {
       await db.drop();
     }

@@ -7,6 +7,7 @@ import { SHOP_SQL, SHOP_FINDINGS, SHOP_ROWS } from '../support/apply-shop.js';
 import { FAULTS_SQL, armFault, faultPoints } from '../support/apply-faults.js';
 import { makeTemplate, workDir, writeFindings, openWindow, cliPlan, cliJournal, expectOneLineError, applyApi, planFor, waitForQuery, terminate } from '../support/apply-helpers.js';
 import type { Plan } from '../../src/engine/plan/plan-model.js';
+import { flatSteps } from '../../src/engine/plan/steps.js';
 
 /**
  * Window mode is one transaction: a failure anywhere — at any statement of any step, in the middle
@@ -111,7 +112,7 @@ describe('window mode: a failure anywhere changes nothing', () => {
     // Every step of every finding was hit at least once.
     for (const f of plan.findings) {
       for (const phase of ['resolution', 'fix'] as const) {
-        const n = f.steps.filter((s) => s.phase === phase).length;
+        const n = flatSteps(f.steps).filter((s) => s.phase === phase).length;
         for (let i = 1; i <= n; i++) {
           expect(failedAt.some((l) => l.startsWith(`${f.id} ${phase} step ${i}/${n}`)), `${f.id} ${phase} step ${i}/${n}`).toBe(true);
         }

@@ -13,6 +13,7 @@ import { changesRows, rehearseRowCountsInApplyOrder } from '../../src/engine/pla
 import { PLAN_DEFAULTS } from '../../src/engine/plan/plan.js';
 import { ensureParser } from '../../src/playbooks/expression.js';
 import type { FindingPlan, Mode, PlanStep } from '../../src/engine/plan/plan-model.js';
+import { flatSteps } from '../../src/engine/plan/steps.js';
 
 /**
  * The plan previews what each finding changes when the whole plan is applied by replaying row
@@ -145,13 +146,13 @@ describe('online rehearsal of a batched repair whose rows a precheck counted', (
       for (const f of repairs) {
         const r = f.rehearsal!;
         const drift = f.checks.find((c) => c.id === 'drift')!.rows;
-        const backup = f.steps.findIndex((s) => s.backupTable && s.repeat);
+        const backup = flatSteps(f.steps).findIndex((s) => s.backupTable && s.repeat);
         expect(r.counted, f.id).toEqual([backup, backup + 1]);
         expect([r.rowCounts[backup], r.rowCounts[backup + 1]], f.id).toEqual([drift, drift]);
         // Window mode runs the repair: the same rows.
         const w = window.findings.find((x) => x.id === f.id)!;
         expect(w.rehearsal!.counted, f.id).toBeUndefined();
-        const ran = w.steps.flatMap((s, i) => (/^\s*UPDATE\b/.test(s.sql) ? [w.rehearsal!.rowCounts[i]] : []));
+        const ran = flatSteps(w.steps).flatMap((s, i) => (/^\s*UPDATE\b/.test(s.sql) ? [w.rehearsal!.rowCounts[i]] : []));
         expect(ran, f.id).toEqual([drift]);
       }
       // No resolutions, repairs of different columns: nothing interacts, nothing replayed, together = alone.
@@ -168,7 +169,7 @@ describe('online rehearsal of a batched repair whose rows a precheck counted', (
       const online = await planFor(db.url, findings.filter((f) => (f as { id: string }).id === 'AH-CNT-01'), 'online');
       const f = online.findings[0]!;
       const { rehearsedLabel } = await import('../../src/export/summary.js');
-      const backup = f.steps.findIndex((s) => s.backupTable && s.repeat);
+      const backup = flatSteps(f.steps).findIndex((s) => s.backupTable && s.repeat);
       expect(rehearsedLabel(f.rehearsal, backup + 1)).toMatch(/^planned \d+(\.\d+)? ms, not run online: \d+ rows? \(the precheck's count\)$/);
     } finally {
       await db.drop();

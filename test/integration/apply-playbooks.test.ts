@@ -9,6 +9,7 @@ import { SHOP_SQL, SHOP_FINDINGS, SHOP_ROWS, SHOP_BLOCKING, blockingCount } from
 import { makeTemplate, workDir, writeFindings, openWindow, cliPlan, cliJournal, previewedRows, halfDone, runSteps, planFor } from '../support/apply-helpers.js';
 import { stepKey } from '../../src/engine/apply/step-runner.js';
 import type { Mode } from '../../src/engine/plan/plan-model.js';
+import { flatSteps } from '../../src/engine/plan/steps.js';
 
 /**
  * Every playbook, in both modes, applied alone (`apply --plan … --only ID`) through the CLI on a
@@ -197,7 +198,8 @@ describe.each(['window', 'online'] as const)('apply --mode %s, one playbook at a
         expect(snapshot.ddl).toContain(`CREATE TABLE ${fp.table}`);
       }
       const { steps, backups } = await runSteps(db.url, 1);
-      const planned = fp.steps.map((s) => stepKey(id, s.phase, fp.steps.filter((x) => x.phase === s.phase).indexOf(s)));
+      const flat = flatSteps(fp.steps);
+      const planned = flat.map((s) => stepKey(id, s.phase, flat.filter((x) => x.phase === s.phase).indexOf(s)));
       for (const key of planned) expect(steps.map((s) => s.step_key), key).toContain(key);
       expect(steps.every((s) => s.status === 'done' && s.finding_id === id)).toBe(true);
       expect(backups.reduce((a, b) => a + b.rows, 0)).toBe(previewed);

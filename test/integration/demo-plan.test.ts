@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CascadeNode, CheckResult, FindingPlan, Plan } from '../../src/engine/plan/plan-model.js';
+import { flatSteps } from '../../src/engine/plan/steps.js';
 import { createTestDb, type TestDb } from '../support/db.js';
 import { ACTORHUB, planOf } from '../support/plan-engine.js';
 
@@ -102,7 +103,7 @@ describe('plan of findings.yaml (no resolutions)', () => {
         expect(f.rehearsal?.ok, `${f.id}: ${f.rehearsal?.error}`).toBe(true);
         // A DO block is opaque code: on tables a superuser owns, a dry run holds it back until approved.
         if (f.id === 'AH-SQL-03') expect(f.rehearsal!.held).toMatch(/^not rehearsed: opaque code \(statement 1 is a DO block\).*approve to rehearse$/);
-        else expect(f.rehearsal!.rowCounts, f.id).toHaveLength(f.steps.length);
+        else expect(f.rehearsal!.rowCounts, f.id).toHaveLength(flatSteps(f.steps).length);
       }
     }
   });
@@ -117,8 +118,9 @@ describe('plan of findings.yaml (no resolutions)', () => {
     for (const id of EXPECTED_IDS.filter((i) => EXPECTED.findings[i]!.playbook === 'counter')) {
       const f = byId(plan, id);
       const drift = EXPECTED.findings[id]!.checks.drift!.rows;
-      const update = f.steps.findIndex((s) => /^UPDATE /.test(s.sql));
-      const backup = f.steps.findIndex((s) => s.backupTable !== undefined);
+      const steps = flatSteps(f.steps);
+      const update = steps.findIndex((s) => /^UPDATE /.test(s.sql));
+      const backup = steps.findIndex((s) => s.backupTable !== undefined);
       expect(backup, id).toBeGreaterThanOrEqual(0);
       expect(update, id).toBeGreaterThan(backup);
       expect(f.rehearsal!.rowCounts[backup], `${id} backed-up rows`).toBe(drift);
@@ -256,20 +258,21 @@ describe('plan of findings-resolved.yaml', () => {
     const f = byId(resolved, id);
     expect(f.status).toBe(want.resolvedStatus);
     expect(f.resolution).toBeDefined();
-    const resolution = f.steps.filter((s) => s.phase === 'resolution');
+    const steps = flatSteps(f.steps);
+    const resolution = steps.filter((s) => s.phase === 'resolution');
     expect(resolution.length).toBeGreaterThan(0);
     // Resolutions run before the fix.
-    const lastResolution = f.steps.findLastIndex((s) => s.phase === 'resolution');
-    expect(f.steps.slice(0, lastResolution + 1).every((s) => s.phase === 'resolution')).toBe(true);
+    const lastResolution = steps.findLastIndex((s) => s.phase === 'resolution');
+    expect(steps.slice(0, lastResolution + 1).every((s) => s.phase === 'resolution')).toBe(true);
     expect(f.rehearsal?.ok, f.rehearsal?.error).toBe(true);
-    expect(f.rehearsal!.rowCounts).toHaveLength(f.steps.length);
+    expect(f.rehearsal!.rowCounts).toHaveLength(steps.length);
 
     const verb = f.resolution!.strategy === 'delete' ? 'DELETE' : 'UPDATE';
-    const change = f.steps.findIndex((s) => s.phase === 'resolution' && s.sql.startsWith(`${verb} `));
-    const backup = f.steps.findIndex((s) => s.phase === 'resolution' && s.backupTable !== undefined);
+    const change = steps.findIndex((s) => s.phase === 'resolution' && s.sql.startsWith(`${verb} `));
+    const backup = steps.findIndex((s) => s.phase === 'resolution' && s.backupTable !== undefined);
     expect(change, `${id}: a ${verb} step`).toBeGreaterThan(backup);
     expect(backup).toBeGreaterThanOrEqual(0);
-    expect(f.steps[backup]!.backupTable).toMatch(/^pgmend\./);
+    expect(steps[backup]!.backupTable).toMatch(/^pgmend\./);
     expect(f.rehearsal!.rowCounts[backup], `${id} rows backed up`).toBe(want.resolvedRows);
     expect(f.rehearsal!.rowCounts[change], `${id} rows ${verb === 'DELETE' ? 'deleted' : 'updated'}`).toBe(want.resolvedRows);
   });

@@ -9,6 +9,7 @@ import { createTestDb, type TestDb } from '../support/db.js';
 import { dbState, type DbState } from '../support/checksum.js';
 import { runCli } from '../support/cli.js';
 import { planOf } from '../support/plan-engine.js';
+import { flatSteps } from '../../src/engine/plan/steps.js';
 
 /**
  * One bad finding never sinks the plan, against ActorHub plus a mixed-case table: an unknown
@@ -47,7 +48,7 @@ const LOCKED = [
   { ...base, id: 'L-MIXED', playbook: 'not-null', params: { table: 'Billing.Invoice', column: 'Total' } },
 ];
 
-const summary = (f: FindingPlan) => ({ status: f.status, checks: f.checks.map((c) => [c.id, c.rows, c.groups]), steps: f.steps.length, rehearsal: f.rehearsal?.ok, rowCounts: f.rehearsal?.rowCounts });
+const summary = (f: FindingPlan) => ({ status: f.status, checks: f.checks.map((c) => [c.id, c.rows, c.groups]), steps: flatSteps(f.steps).length, rehearsal: f.rehearsal?.ok, rowCounts: f.rehearsal?.rowCounts });
 
 describe('one bad finding never sinks the plan', () => {
   let db: TestDb;

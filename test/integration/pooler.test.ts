@@ -9,6 +9,7 @@ import { makeTemplate, workDir, writeFindings, openWindow, cliPlan, cliJournal, 
 import { startPaused } from '../reliability/support/fault-run.js';
 import { startPgbouncer, type Pooler } from '../support/pgbouncer.js';
 import type { Plan } from '../../src/engine/plan/plan-model.js';
+import { flatSteps } from '../../src/engine/plan/steps.js';
 
 /**
  * Through a real pgbouncer, in transaction and in session pooling: nothing of pgmend's session is
@@ -55,7 +56,7 @@ function split(plan: Plan): { transactional: string[]; concurrent: string[] } {
   // A fixed few (an FK rule change, a CHECK with its rows updated and backed up, an index): rollback of
   // some other shop findings fails on main at the time of writing, through a pooler or not.
   const ready = plan.findings.filter((f) => (f.status === 'ready' || f.status === 'resolved') && ['SHOP-FK-SETNULL', 'SHOP-CHK', 'SHOP-IDX'].includes(f.id));
-  return { transactional: ready.filter((f) => f.steps.every((s) => s.transactional)).map((f) => f.id), concurrent: ready.filter((f) => f.steps.some((s) => !s.transactional)).map((f) => f.id) };
+  return { transactional: ready.filter((f) => flatSteps(f.steps).every((s) => s.transactional)).map((f) => f.id), concurrent: ready.filter((f) => flatSteps(f.steps).some((s) => !s.transactional)).map((f) => f.id) };
 }
 
 /**

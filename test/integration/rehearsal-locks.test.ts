@@ -4,6 +4,7 @@ import { SHOP_SQL, SHOP_FINDINGS } from '../support/apply-shop.js';
 import { planOf } from '../support/plan-engine.js';
 import { strongestOf, undeclared } from '../../src/playbooks/lock-modes.js';
 import { planToChecklist } from '../../src/export/checklist-md.js';
+import { flatSteps } from '../../src/engine/plan/steps.js';
 
 /**
  * Rehearsal reads pg_locks of its own session around each step: what PostgreSQL took is recorded
@@ -27,7 +28,7 @@ describe('locks observed in rehearsal', () => {
   for (const mode of ['window', 'online'] as const) {
     it(`${mode} mode: every built-in playbook step declares at least what PostgreSQL took, on every table`, async () => {
       const plan = await planOf(db.url, { findings: SHOP_FINDINGS }, { mode });
-      const steps = plan.findings.flatMap((f) => f.steps.map((s, i) => ({ id: `${f.id} step ${i + 1}`, s })));
+      const steps = plan.findings.flatMap((f) => flatSteps(f.steps).map((s, i) => ({ id: `${f.id} step ${i + 1}`, s })));
       const observed = steps.filter(({ s }) => s.observed);
       expect(observed.length).toBeGreaterThan(10);
       for (const { id, s } of steps) {
@@ -37,7 +38,7 @@ describe('locks observed in rehearsal', () => {
         expect(s.tables).toEqual(Object.keys(s.locks!));
       }
       // A new foreign key: SHARE ROW EXCLUSIVE on both tables, as declared and as taken.
-      const fk = plan.findings.find((f) => f.id === 'SHOP-FK')!.steps.find((s) => / ADD CONSTRAINT .* FOREIGN KEY/.test(s.sql))!;
+      const fk = flatSteps(plan.findings.find((f) => f.id === 'SHOP-FK')!.steps).find((s) => / ADD CONSTRAINT .* FOREIGN KEY/.test(s.sql))!;
       expect(fk.locks).toEqual({ 'public.customers': 'SHARE ROW EXCLUSIVE', 'public.orders': 'SHARE ROW EXCLUSIVE' });
       expect(fk.observed).toEqual(fk.locks);
     }, 120_000);
@@ -56,7 +57,7 @@ describe('locks observed in rehearsal', () => {
         sql('GIVEN', 'SELECT 1', ['customers']),
       ],
     });
-    const step = (id: string) => plan.findings.find((f) => f.id === id)!.steps[0]!;
+    const step = (id: string) => flatSteps(plan.findings.find((f) => f.id === id)!.steps)[0]!;
     expect(step('FK').locks).toEqual({ 'public.InvoiceLine': 'SHARE ROW EXCLUSIVE', 'public.orders': 'SHARE ROW EXCLUSIVE' });
     expect(step('FK').observed).toEqual(step('FK').locks);
     expect(step('UPD').locks).toEqual({ 'public.InvoiceLine': 'ROW EXCLUSIVE', 'public.orders': 'ACCESS SHARE' });

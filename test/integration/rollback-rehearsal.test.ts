@@ -9,6 +9,7 @@ import { planToChecklist } from '../../src/export/checklist-md.js';
 import { planToJson } from '../../src/export/plan-json.js';
 import { rollbackPane } from '../../src/tui/screens/detail/detail-panes.js';
 import type { FindingPlan } from '../../src/engine/plan/plan-model.js';
+import { flatSteps, isRowChange } from '../../src/engine/plan/steps.js';
 
 /**
  * Window-mode rehearsal runs each finding's rollback right after its fix, in the same rolled-back
@@ -52,7 +53,7 @@ describe('rollback rehearsed', () => {
     expect(done.length).toBeGreaterThan(60);
     for (const f of done) expect(f.rehearsal!.rollback, f.id).toMatchObject({ ok: true });
     // The mixed-case resolutions ran (rows changed), and their matches are the three kinds.
-    const match = (id: string) => plan.findings.find((f) => f.id === id)!.steps.find((s) => s.backupTable)!.match!.kind;
+    const match = (id: string) => plan.findings.find((f) => f.id === id)!.steps.find(isRowChange)!.match!.kind;
     expect([match('MC-PK'), match('MC-UK'), match('MC-ROW')]).toEqual(['primary-key', 'unique-key', 'whole-row']);
     for (const id of ['MC-PK', 'MC-UK', 'MC-ROW', 'MC-DEL']) expect(plan.findings.find((f) => f.id === id)!.rehearsal!.rowCounts.some((n) => n > 0), id).toBe(true);
     // Said per finding in the plan JSON, the checklist and the TUI's rollback pane.
@@ -94,7 +95,7 @@ describe('rollback rehearsed', () => {
     expect(held.findings[0]!.rehearsal!.rollback!.skipped).toMatch(/^the dry run holds this finding back/);
     const online = await planOf(db.url, { file: path.join(ACTORHUB, 'findings-resolved.yaml') }, { mode: 'online' });
     const fk = online.findings.find((x) => x.id === 'AH-FK-17')!;
-    const validate = fk.steps.findIndex((s) => /VALIDATE CONSTRAINT/.test(s.sql));
+    const validate = flatSteps(fk.steps).findIndex((s) => /VALIDATE CONSTRAINT/.test(s.sql));
     expect(fk.rehearsal!.rollback!.skipped).toContain(`online mode does not run step ${validate + 1} in rehearsal (VALIDATE / CONCURRENTLY scan or build the table)`);
     // Where every step ran and no rows change (a trigger and its function), online mode rehearses it too.
     const both = online.findings.filter((f) => runnable(f) && f.rehearsal!.rollback && !f.rehearsal!.rollback.skipped);
@@ -127,7 +128,7 @@ describe('rollback rehearsed on the mixedcase example (search_path without publi
     const done = plan.findings.filter(runnable);
     expect(done.length).toBeGreaterThan(10);
     for (const f of done) expect(f.rehearsal!.rollback, f.id).toMatchObject({ ok: true });
-    expect(done.some((f) => f.steps.some((s) => s.backupTable))).toBe(true);
+    expect(done.some((f) => f.steps.some(isRowChange))).toBe(true);
     expect(await dbState(url)).toEqual(before);
   }, 180_000);
 });

@@ -10,6 +10,7 @@ import { declareStepLocks } from '../../src/engine/plan/step-locks.js';
 import { checkPrivileges } from '../../src/engine/apply/privileges.js';
 import type { FindingPlan, PlanStep } from '../../src/engine/plan/plan-model.js';
 import { planOf } from '../support/plan-engine.js';
+import { fromFlat } from '../../src/engine/plan/steps.js';
 
 /**
  * Where per-table lock declarations met the rest: a step's `tables` list what it only reads too
@@ -88,7 +89,7 @@ describe('privileges: the table a step changes, not the first it lists', () => {
     const steps = [step(BACKUP, { backupTable: 'pgmend.b_fix' } as Partial<PlanStep>), step(DELETE, {})];
     // The premise: the read-only table sorts first.
     expect(steps.map((s) => s.tables)).toEqual([['Billing.Account', 'Billing.Invoice'], ['Billing.Account', 'Billing.Invoice']]);
-    return { id: 'F-ORPHAN', title: 'orphans', severity: 'high', playbook: 'sql', table: 'Billing.Invoice', status: 'ready', checks: [], steps } as unknown as FindingPlan;
+    return { id: 'F-ORPHAN', title: 'orphans', severity: 'high', playbook: 'sql', table: 'Billing.Invoice', status: 'ready', checks: [], steps: fromFlat(steps) } as unknown as FindingPlan;
   };
 
   beforeAll(async () => {

@@ -8,6 +8,7 @@ import { createTestDb, type TestDb } from '../support/db.js';
 import { dbState, type DbState } from '../support/checksum.js';
 import { runCli } from '../support/cli.js';
 import { planOf } from '../support/plan-engine.js';
+import { flatSteps } from '../../src/engine/plan/steps.js';
 
 /**
  * Findings that cannot be rendered, against pagila: each becomes an `error` status on that finding
@@ -99,7 +100,7 @@ describe('per-finding errors against pagila', () => {
   it('a constraint name is an identifier, quoted, never SQL', () => {
     const f = byId('I-NAME');
     expect(f.status).toBe('ready');
-    expect(f.steps[0]!.sql).toBe('ALTER TABLE public.payment ADD CONSTRAINT "x CHECK (true); DROP TABLE actor; --" CHECK (amount >= 0)');
+    expect(flatSteps(f.steps)[0]!.sql).toBe('ALTER TABLE public.payment ADD CONSTRAINT "x CHECK (true); DROP TABLE actor; --" CHECK (amount >= 0)');
     expect(f.rehearsal?.ok, f.rehearsal?.error).toBe(true);
   });
 
@@ -116,12 +117,12 @@ describe('per-finding errors against pagila', () => {
   it('hostile set values stay quoted literals', () => {
     const numeric = byId('OK-SET-VALUE');
     expect(numeric.status).toBe('resolved');
-    expect(numeric.steps.map((s) => s.sql).join('\n')).toContain(`SET amount = '1''); DROP TABLE actor; --'`);
+    expect(flatSteps(numeric.steps).map((s) => s.sql).join('\n')).toContain(`SET amount = '1''); DROP TABLE actor; --'`);
     expect(numeric.rehearsal?.ok).toBe(false);
     expect(numeric.rehearsal?.error).toMatch(/invalid input syntax for type numeric/);
     const text = byId('OK-SET-TEXT');
     expect(text.status).toBe('resolved');
-    expect(text.steps.map((s) => s.sql).join('\n')).toContain(`SET username = 'x''); DROP TABLE actor; --'`);
+    expect(flatSteps(text.steps).map((s) => s.sql).join('\n')).toContain(`SET username = 'x''); DROP TABLE actor; --'`);
     expect(text.rehearsal?.ok, text.rehearsal?.error).toBe(true);
   });
 

@@ -16,6 +16,7 @@ import { loadPlaybooks } from '../../src/playbooks/load.js';
 import { parseFindingsText } from '../../src/findings/load.js';
 import type { ApplyOptions, ApplyResult } from '../../src/engine/apply/apply-model.js';
 import type { FindingPlan, Mode, Plan } from '../../src/engine/plan/plan-model.js';
+import { flatSteps } from '../../src/engine/plan/steps.js';
 
 /** Shared pieces of the apply / online / rollback integration tests. */
 
@@ -102,7 +103,7 @@ export function previewedRows(fp: FindingPlan, together = false): number {
   expect(fp.rehearsal?.ok, `${fp.id} rehearsal: ${fp.rehearsal?.error}`).toBe(true);
   // together: the counts the plan previews for applying every finding at once, in apply order.
   const counts = together ? fp.rehearsal!.rowCountsTogether ?? fp.rehearsal!.rowCounts : fp.rehearsal!.rowCounts;
-  return fp.steps.reduce((sum, s, i) => sum + (/^\s*(DELETE|UPDATE)\b/i.test(s.sql) ? (counts[i] ?? 0) : 0), 0);
+  return flatSteps(fp.steps).reduce((sum, s, i) => sum + (/^\s*(DELETE|UPDATE)\b/i.test(s.sql) ? (counts[i] ?? 0) : 0), 0);
 }
 
 /** An error reaches the user as one line on stderr (the last), never a stack trace. */

@@ -1,4 +1,5 @@
-import type { FindingPlan, Plan, PlanStep } from '../../src/engine/plan/plan-model.js';
+import type { FindingPlan, FlatStep, Plan, PlanStep } from '../../src/engine/plan/plan-model.js';
+import { fromFlat } from '../../src/engine/plan/steps.js';
 import type { Finding } from '../../src/findings/model.js';
 
 /**
@@ -7,7 +8,7 @@ import type { Finding } from '../../src/findings/model.js';
  */
 
 type Base = Omit<FindingPlan, 'finding' | 'steps' | 'rollback' | 'verify' | 'diff' | 'checks'> &
-  Partial<Pick<FindingPlan, 'steps' | 'rollback' | 'verify' | 'diff' | 'checks'>> & { params: Record<string, unknown> };
+  Partial<Pick<FindingPlan, 'rollback' | 'verify' | 'diff' | 'checks'>> & { params: Record<string, unknown>; steps?: FlatStep[] };
 
 export function findingPlan(b: Base): FindingPlan {
   const { params, ...rest } = b;
@@ -20,7 +21,8 @@ export function findingPlan(b: Base): FindingPlan {
     params,
     ...(b.resolution ? { resolution: b.resolution } : {}),
   };
-  return { checks: [], steps: [], rollback: [], verify: [], diff: '', ...rest, finding };
+  // Steps as the plan JSON lists them, read back as the engine holds them (row changes whole).
+  return { checks: [], rollback: [], verify: [], diff: '', ...rest, steps: fromFlat(rest.steps ?? []), finding };
 }
 
 export function step(sql: string, over: Partial<PlanStep> = {}): PlanStep {
@@ -28,7 +30,7 @@ export function step(sql: string, over: Partial<PlanStep> = {}): PlanStep {
 }
 
 /** The engine's resolution steps: a backup of the rows, then the change of exactly those rows. */
-export function backupAndDelete(table: string, backupName: string, rowsSql: string): PlanStep[] {
+export function backupAndDelete(table: string, backupName: string, rowsSql: string): FlatStep[] {
   const backup = `pgmend.${backupName}`;
   const resolution = { phase: 'resolution' as const, transactional: true };
   return [

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Plan } from '../../src/engine/plan/plan-model.js';
 import { changedRows } from '../../src/tui/screens/apply/batch-lines.js';
 import { actorhubDb, actorhubFindings, actorhubPlan, KEYS, liveLines, session, type ActorHubDb, type Session } from './harness.js';
+import { flatSteps } from '../../src/engine/plan/steps.js';
 
 /**
  * The apply confirmation shows the whole batch at 80×24: every finding with the rows it changes
@@ -32,7 +33,7 @@ describe('apply confirmation', () => {
     expect(ids).toHaveLength(runnable.length);
     const rows = runnable.reduce((a, f) => a + (changedRows(f) ?? 0), 0);
     expect(rows).toBeGreaterThan(0);
-    const steps = runnable.reduce((a, f) => a + f.steps.length, 0);
+    const steps = runnable.reduce((a, f) => a + flatSteps(f.steps).length, 0);
     expect(frame).toContain(`Total: ${runnable.length} findings · ${steps} steps · ${rows} rows changed, each backed up first`);
     expect(frame).toMatch(/lines 1–\d+ of \d+ · ↑\/↓ PgUp\/PgDn scroll/);
     const live = liveLines(frame, 23);

@@ -21,6 +21,7 @@ import { lineText, wrap, fit } from '../../src/tui/text.js';
 import { makeTheme, ThemeContext } from '../../src/tui/theme.js';
 import { paneLines } from '../../src/tui/screens/detail/detail-panes.js';
 import { parseSet, draftResolution } from '../../src/tui/screens/resolve/resolve-draft.js';
+import { flatSteps } from '../../src/engine/plan/steps.js';
 
 /**
  * The small pieces of the TUI, rendered from a plan the real engine built against the ActorHub
@@ -134,7 +135,7 @@ describe('DiffView and SqlView', () => {
   });
 
   test('SQL keywords, strings and numbers are told apart; text is unchanged', () => {
-    const sql = fp('AH-UQ-03').steps[0]!.sql;
+    const sql = flatSteps(fp('AH-UQ-03').steps)[0]!.sql;
     const lines = highlightSql(sql);
     expect(lines.map(lineText).join('\n')).toBe(sql);
     const segs = lines.flat();
@@ -154,7 +155,7 @@ describe('DiffView and SqlView', () => {
     const level = chalk.level;
     chalk.level = 1;
     try {
-      const sql = fp('AH-UQ-03').steps[0]!.sql;
+      const sql = flatSteps(fp('AH-UQ-03').steps)[0]!.sql;
       const colored = render(
         <ThemeContext.Provider value={makeTheme({})}>
           <SqlView sql={sql} width={100} />
@@ -184,7 +185,7 @@ describe('detail panes', () => {
     const f = fp('AH-CNT-01');
     const lines = text(paneLines(f, 'steps', 100, 3));
     expect(lines[0]).toMatch(/^✔ rehearsed in \d+ ms \(rolled back\)$/);
-    f.steps.forEach((s, i) => {
+    flatSteps(f.steps).forEach((s, i) => {
       expect(lines.some((l) => l.startsWith(`${i + 1}. `))).toBe(true);
       expect(lines.some((l) => l.includes(`lock ${s.lock}`))).toBe(true);
     });

@@ -3,6 +3,7 @@ import type { Finding } from '../../src/findings/model.js';
 import type { Plan } from '../../src/engine/plan/plan-model.js';
 import type { PlaybookSet } from '../../src/playbooks/load.js';
 import { actorhubDb, actorhubFindings, actorhubPlan, KEYS, session, type ActorHubDb, type Session } from './harness.js';
+import { flatSteps } from '../../src/engine/plan/steps.js';
 
 /** A finding's detail: rows and groups, cascade tree, SQL, diff with context, steps, rollback, scrolling. */
 
@@ -78,7 +79,7 @@ describe('finding detail', () => {
     await s!.press(KEYS.tab);
     frame = s!.frame();
     expect(frame).toContain('[Steps]');
-    expect(frame).toContain(`lock ${f.steps[0]!.lock} on public.api_keys, public.users`);
+    expect(frame).toContain(`lock ${flatSteps(f.steps)[0]!.lock} on public.api_keys, public.users`);
     expect(frame).toMatch(/fix · rehearsed [\d.]+ (ms|s), 0 rows/);
     await s!.press(KEYS.tab);
     frame = s!.frame();

@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { Finding } from '../../src/findings/model.js';
 import type { PlaybookSet } from '../../src/playbooks/load.js';
 import { actorhubDb, actorhubFindings, KEYS, session, type ActorHubDb, type Session } from './harness.js';
+import { flatSteps, isRowChange } from '../../src/engine/plan/steps.js';
 
 /**
  * The key flows that touch the database, in order on one session: resolve a blocked finding
@@ -94,10 +95,10 @@ describe('resolve', () => {
     const fp = s.store.getState().plan!.findings.find((f) => f.id === 'AH-UQ-03')!;
     expect(fp.status).toBe('resolved');
     expect(fp.resolution).toEqual({ strategy: 'delete', keep: 'oldest' });
-    expect(fp.steps.filter((x) => x.phase === 'resolution').length).toBeGreaterThan(0);
+    expect(flatSteps(fp.steps).filter((x) => x.phase === 'resolution').length).toBeGreaterThan(0);
     expect(fp.resolutionPreview?.rows).toBe(oldest.length);
     // The re-plan reused the plan's id, so backup tables carry it.
-    expect(fp.steps.some((x) => x.backupTable?.includes(`bk_${s.store.getState().plan!.id}_ah_uq_03`))).toBe(true);
+    expect(flatSteps(fp.steps).some((x) => x.backupTable?.includes(`bk_${s.store.getState().plan!.id}_ah_uq_03`))).toBe(true);
   });
 
   test('x exports the checklist with the resolution in it', async () => {
@@ -190,7 +191,7 @@ describe('apply', () => {
     expect(frame).toMatch(/✔ AH-UQ-03 4\/4 delete the backed-up rows · 3 rows/);
     // The database holds the index and the backup of exactly the deleted rows.
     expect(await indexExists()).toBe(true);
-    const backup = s.store.getState().plan!.findings.find((f) => f.id === 'AH-UQ-03')!.steps.find((x) => x.backupTable)!.backupTable!;
+    const backup = s.store.getState().plan!.findings.find((f) => f.id === 'AH-UQ-03')!.steps.find(isRowChange)!.backupTable;
     const saved = (await db.query<{ id: string }>(`SELECT id::text FROM ${backup} ORDER BY id`)).rows.map((r) => r.id);
     expect(saved).toEqual(duplicates);
     expect((await db.query(ACTIVE_DUPLICATES)).rowCount).toBe(0);

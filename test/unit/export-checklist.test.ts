@@ -7,6 +7,7 @@ import { planToChecklist } from '../../src/export/checklist-md.js';
 import { cell, escapeInline, fence } from '../../src/export/markdown.js';
 import type { Plan } from '../../src/engine/plan/plan-model.js';
 import { findingPlan, onlinePlan, samplePlan, step } from '../support/sample-plan.js';
+import { flatSteps } from '../../src/engine/plan/steps.js';
 
 const now = new Date('2025-10-20T09:00:00Z');
 
@@ -130,7 +131,7 @@ describe('planToChecklist', () => {
     for (const id of ['AH-FK-01', 'PLS-02', 'AV-01', 'CNT-01']) {
       const f = plan.findings.find((x) => x.id === id)!;
       // Each statement ends with `;` (a backup and its change share one BEGIN … COMMIT block).
-      for (const s of f.steps) expect(sqlBlocks.some((b) => b === terminated(s.sql) || b.includes(`\n${terminated(s.sql)}\n`))).toBe(true);
+      for (const s of flatSteps(f.steps)) expect(sqlBlocks.some((b) => b === terminated(s.sql) || b.includes(`\n${terminated(s.sql)}\n`))).toBe(true);
       for (const v of f.verify) expect(sqlBlocks).toContain(terminated(v.sql));
     }
   });

@@ -4,6 +4,7 @@ import { exportPlan } from '../../src/export/index.js';
 import { PgmendError, UsageError } from '../../src/util/errors.js';
 import type { Plan } from '../../src/engine/plan/plan-model.js';
 import { backupAndDelete, findingPlan, onlinePlan, samplePlan, step } from '../support/sample-plan.js';
+import { flatSteps } from '../../src/engine/plan/steps.js';
 
 const now = new Date('2025-10-20T09:00:00Z');
 
@@ -72,7 +73,7 @@ describe('planToPsql, window mode', () => {
     ]);
     const plan = samplePlan();
     for (const f of plan.findings.filter((x) => x.status === 'ready' || x.status === 'resolved')) {
-      for (const s of f.steps) {
+      for (const s of flatSteps(f.steps)) {
         const at = all.findIndex((l) => l.startsWith(s.sql.split('\n')[0]!));
         expect(at, s.sql).toBeGreaterThan(0);
         expect(all[at - 1]).toMatch(new RegExp(`^\\\\echo '\\[\\d+/9\\] ${f.id} step `));

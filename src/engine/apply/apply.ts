@@ -6,6 +6,7 @@ import { outsideWindow, windowState } from './maintenance-window.js';
 import { applyInWindow } from './window-mode.js';
 import { applyOnline } from './online-mode.js';
 import { notApplied } from './run-flow.js';
+import { planFromFlat } from '../plan/steps.js';
 
 /**
  * Apply's one entry: which findings run, the maintenance window checked (for a resumed run too),
@@ -60,7 +61,7 @@ export async function resumeRun(opts: Omit<ApplyOptions, 'plan' | 'only' | 'mode
     if (run.mode !== 'online' || !run.plan) throw new PgmendError(`run ${runId} is a ${String(run.mode)}-mode run: only online runs resume`, 1, 'a window-mode run either committed or changed nothing');
     if (run.status === 'committed') throw new PgmendError(`run ${runId} already completed`, 1);
     if (run.status === 'rolled-back') throw new PgmendError(`run ${runId} was rolled back`, 1);
-    plan = run.plan as Plan;
+    plan = planFromFlat(run.plan as Parameters<typeof planFromFlat>[0]);
     findings = run.findings as string[];
   } finally {
     await client.end().catch(() => {});

@@ -1,4 +1,5 @@
 import type { FindingPlan } from '../plan/plan-model.js';
+import { changesOf, statements } from '../plan/steps.js';
 
 /**
  * Rows deleted and updated — by the rehearsal (what a run will change) or by a run (what it
@@ -11,18 +12,16 @@ export interface ChangedRows {
   updated: number;
 }
 
-const isDelete = (sql: string) => /^\s*DELETE\b/i.test(sql);
-const isUpdate = (sql: string) => /^\s*UPDATE\b/i.test(sql);
-
 /** What the finding's DELETE / UPDATE steps changed in rehearsal (alone); undefined when not rehearsed. */
 export function rehearsedChanges(f: FindingPlan): ChangedRows | undefined {
   const counts = f.rehearsal?.ok && !f.rehearsal.skipped?.startsWith('--no-rehearse') ? f.rehearsal.rowCounts : undefined;
   const out: ChangedRows = { deleted: 0, updated: 0 };
-  for (const [i, s] of f.steps.entries()) {
-    if (!isDelete(s.sql) && !isUpdate(s.sql)) continue;
-    const n = counts?.[i];
+  for (const s of statements(f.steps)) {
+    const changes = changesOf(s);
+    if (!changes) continue;
+    const n = counts?.[s.index];
     if (n === undefined) return undefined;
-    if (isDelete(s.sql)) out.deleted += n;
+    if (changes === 'delete') out.deleted += n;
     else out.updated += n;
   }
   return out;

@@ -14,7 +14,8 @@ import { transactionPooler } from '../../db/pooler.js';
 import { describe } from '../../db/connection.js';
 import { ROW_SECURITY_OFF } from '../../db/row-security.js';
 import type { ApplyOptions, ApplyResult, AppliedFinding } from './apply-model.js';
-import type { FindingPlan, PlanStep } from '../plan/plan-model.js';
+import type { FindingPlan } from '../plan/plan-model.js';
+import { flatPlan, flatSteps, type Statement } from '../plan/steps.js';
 import { PgmendError, Refusal, errorMessage } from '../../util/errors.js';
 import { windowState } from './maintenance-window.js';
 import { runFindings, finishRun, committed, notApplied, changedBy, type RunPosition } from './run-flow.js';
@@ -52,7 +53,7 @@ export async function applyOnline(opts: ApplyOptions, selected: FindingPlan[], a
     );
   try {
     // An index build needs one session on one backend (it cannot run in a transaction).
-    if (selected.some((f) => f.steps.some((s) => !s.transactional))) {
+    if (selected.some((f) => flatSteps(f.steps).some((s) => !s.transactional))) {
       const pooler = await transactionPooler(client, opts.target);
       if (pooler) {
         throw new Refusal(
@@ -97,7 +98,7 @@ export async function applyOnline(opts: ApplyOptions, selected: FindingPlan[], a
       const id = await inTransaction(async () => {
         await takeAdvisoryLock(client, me);
         await ensureJournal(client);
-        const id = await startRun(client, { mode: 'online', window: opts.window.text, planId: opts.plan.id, fingerprint: opts.plan.fingerprint, findings: selected.map((f) => f.id), snapshotFile: at.snapshotFile!, plan: opts.plan });
+        const id = await startRun(client, { mode: 'online', window: opts.window.text, planId: opts.plan.id, fingerprint: opts.plan.fingerprint, findings: selected.map((f) => f.id), snapshotFile: at.snapshotFile!, plan: flatPlan(opts.plan) });
         // The lease from here on: taken in the transaction that creates the run.
         await claimLease(client, me, { hold: true, runId: id, say });
         // Recorded up front: an interrupted run can be rolled back as well as resumed.
@@ -123,28 +124,23 @@ export async function applyOnline(opts: ApplyOptions, selected: FindingPlan[], a
     const faults = faultCounter();
 
     emit({ kind: 'phase', phase: 'steps' });
-    const rows = await runFindings(selected, at, async (f, steps, i) => {
-      const step = steps[i]!;
-      const batched = step.repeat || step.backupTable;
-      // A batched change is journaled as done after its FIRST batch: on resume it runs again (it
-      // backs up and changes only the rows still left, none when it had finished).
-      if (!batched && done.has(stepKey(f.id, step.phase, i))) return { changed: 0, consumed: 1 };
-      if (batched) {
-        // The backup step and the change after it, batch by batch, each batch committed. Keyed on
-        // backupTable too: the change selects the rows ITS transaction backed up, so the two must
-        // share one (a plan read back from JSON may not say `repeat`).
-        const change = steps[i + 1]!;
-        return { changed: await runBatches(runner, inStep, f, step, change, i, steps.length, faults.stepDone), consumed: 2 };
-      }
-      if (!step.transactional) {
-        await inStep(async () => {});
-        await runConcurrently(client, catalog, opts, settings, runner, f, step, i, steps.length);
+    const rows = await runFindings(selected, at, {
+      statement: async (f, s, total) => {
+        if (done.has(stepKey(f.id, s.step.phase, s.index))) return 0;
+        if (!s.step.transactional) {
+          await inStep(async () => {});
+          await runConcurrently(client, catalog, opts, settings, runner, f, s, total);
+          await faults.stepDone(false);
+          return 0;
+        }
+        const n = await inStep(() => runStep(runner, f, s, total));
         await faults.stepDone(false);
-        return { changed: 0, consumed: 1 };
-      }
-      const n = await inStep(() => runStep(runner, f, step, i, steps.length));
-      await faults.stepDone(false);
-      return { changed: changedBy(step, n), consumed: 1 };
+        return changedBy(s, n);
+      },
+      // The backup and the change, batch by batch, each batch committed: the change selects the
+      // rows ITS transaction backed up. Journaled as done after its FIRST batch: on resume it runs
+      // again (it backs up and changes only the rows still left, none when it had finished).
+      rowChange: (f, rc, backup, total) => runBatches(runner, inStep, f, backup, { step: rc.change, index: backup.index + 1, of: rc, role: 'change' }, total, faults.stepDone),
     });
 
     emit({ kind: 'phase', phase: 'verify' });
@@ -216,14 +212,14 @@ async function onlineLimits(client: pg.Client, t: TxSettings): Promise<void> {
   if (t.searchPath !== undefined) await pinSearchPath(client, t.searchPath);
 }
 
-async function runBatches(r: StepRunner, inStep: InStep, f: FindingPlan, backup: PlanStep, change: PlanStep, index: number, total: number, stepDone: (backedUp: boolean) => Promise<void>): Promise<number> {
+async function runBatches(r: StepRunner, inStep: InStep, f: FindingPlan, backup: Statement, change: Statement, total: number, stepDone: (backedUp: boolean) => Promise<void>): Promise<number> {
   let changed = 0;
   // A change that does not clear its rows would loop for ever: stop after what the plan counted, plus slack.
   for (let batch = 0; batch < 1_000_000; batch++) {
     const finished = await inStep(async () => {
-      if ((await runStep(r, f, backup, index, total)) === 0) return true;
+      if ((await runStep(r, f, backup, total)) === 0) return true;
       await stepDone(true);
-      changed += await runStep(r, f, change, index + 1, total);
+      changed += await runStep(r, f, change, total);
       return false;
     });
     if (finished) return changed;
@@ -262,7 +258,8 @@ async function dropInvalidIndex(client: pg.Client, name: string, table: string):
   return false;
 }
 
-async function runConcurrently(client: pg.Client, catalog: Catalog, opts: ApplyOptions, t: TxSettings, r: StepRunner, f: FindingPlan, step: PlanStep, index: number, total: number): Promise<void> {
+async function runConcurrently(client: pg.Client, catalog: Catalog, opts: ApplyOptions, t: TxSettings, r: StepRunner, f: FindingPlan, s: Statement, total: number): Promise<void> {
+  const { step, index } = s;
   const name = concurrentIndexName(step.sql);
   // The index's table: `tables` may also list tables the step only reads.
   const table = statementTarget(step.sql, catalog) ?? step.tables[0];

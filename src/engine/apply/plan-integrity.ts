@@ -1,5 +1,6 @@
 import type { Catalog } from '../../db/catalog.js';
-import type { FindingPlan, Plan, PlanStep } from '../plan/plan-model.js';
+import type { FindingPlan, FlatStep, Plan, PlanStep } from '../plan/plan-model.js';
+import { flatSteps } from '../plan/steps.js';
 import type { PreparedFinding } from '../plan/prepare.js';
 import { findingPlan } from '../plan/plan.js';
 import { ONLINE_BATCH } from '../plan/row-changes.js';
@@ -13,7 +14,7 @@ import { lockRank, undeclared } from '../../playbooks/lock-modes.js';
  * reviewed plan back, statement for statement. Anything else is refused before it runs.
  */
 
-const stepShape = (s: PlanStep) => JSON.stringify([s.sql, s.transactional, s.phase, s.backupTable ?? null]);
+const stepShape = (s: FlatStep) => JSON.stringify([s.sql, s.transactional, s.phase, s.backupTable ?? null]);
 
 /**
  * The plan's locks may be stronger than the rendered ones (rehearsal saw PostgreSQL take more and
@@ -43,10 +44,12 @@ export function planDrift(catalog: Catalog, plan: Plan, selected: FindingPlan[],
       reasons.push(`${f.id}: ${expected.error}`);
       continue;
     }
-    const n = Math.max(f.steps.length, expected.steps.length);
+    // Statement by statement, as the plan file lists them.
+    const [have, wanted] = [flatSteps(f.steps), flatSteps(expected.steps)];
+    const n = Math.max(have.length, wanted.length);
     for (let k = 0; k < n; k++) {
-      const got = f.steps[k];
-      const want = expected.steps[k];
+      const got = have[k];
+      const want = wanted[k];
       if (got && want && stepShape(got) === stepShape(want) && locksCover(got, want)) continue;
       if (got && want && got.sql !== want.sql) reasons.push(`${f.id} step ${k + 1}: ${whereTheyDiffer(got.sql, want.sql)}`);
       else reasons.push(`${f.id} step ${k + 1}: ${!got ? 'missing from the plan' : !want ? 'not a step of the finding' : 'its lock, tables or phase differ from what the finding renders'}`);

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Catalog } from '../../db/catalog.js';
-import type { FindingPlan, PlanStep } from '../plan/plan-model.js';
+import type { FindingPlan } from '../plan/plan-model.js';
+import { statements, type Statement } from '../plan/steps.js';
 import { Refusal } from '../../util/errors.js';
 import { statementTarget } from '../../playbooks/statement-locks.js';
 
@@ -30,10 +31,11 @@ const OWNER_VERBS = /^(ALTER\s+TABLE|CREATE\s+(UNIQUE\s+)?INDEX|CREATE\s+(CONSTR
  * A step's `tables` also list what it only reads (sorted by name), so the changed table is the
  * statement's target — for a backup, which writes pgmend's table, the finding's own table.
  */
-function stepNeeds(f: FindingPlan, step: PlanStep, catalog: Catalog, schemaOf: (table: string) => string | undefined): Need[] {
+function stepNeeds(f: FindingPlan, s: Statement, catalog: Catalog, schemaOf: (table: string) => string | undefined): Need[] {
+  const { step } = s;
   const by = f.id;
   const sql = step.sql.trimStart();
-  const isBackup = Boolean(step.backupTable) || /^INSERT\s+INTO\s+pgmend\./i.test(sql);
+  const isBackup = s.role === 'backup' || /^INSERT\s+INTO\s+pgmend\./i.test(sql);
   const main = (isBackup ? f.table : statementTarget(step.sql, catalog)) ?? f.table ?? step.tables.find((t) => !t.startsWith('pgmend.'));
   const others = step.tables.filter((t) => t !== main);
   if (/^CREATE\s+SCHEMA\b/i.test(sql)) return [{ kind: 'database', privilege: 'CREATE', by }];
@@ -59,7 +61,7 @@ function stepNeeds(f: FindingPlan, step: PlanStep, catalog: Catalog, schemaOf: (
 
 export function privilegeNeeds(catalog: Catalog, selected: FindingPlan[]): Need[] {
   const schemaOf = (table: string) => catalog.tables.find((t) => t.qualified === table)?.schema;
-  return [{ kind: 'database', privilege: 'CREATE', by: JOURNAL }, ...selected.flatMap((f) => f.steps.flatMap((s) => stepNeeds(f, s, catalog, schemaOf)))];
+  return [{ kind: 'database', privilege: 'CREATE', by: JOURNAL }, ...selected.flatMap((f) => statements(f.steps).flatMap((s) => stepNeeds(f, s, catalog, schemaOf)))];
 }
 
 /** Refuses, naming every missing privilege and its object, before anything changes. */

@@ -1,5 +1,6 @@
 import type pg from 'pg';
-import { rowChange, type FindingPlan, type PlanStep } from '../plan/plan-model.js';
+import type { FindingPlan, RowChange } from '../plan/plan-model.js';
+import { changesOf, statements, type Statement } from '../plan/steps.js';
 import type { ApplyResult, AppliedFinding } from './apply-model.js';
 import { rowsChangedByFinding } from './journal.js';
 import type { StepRunner } from './step-runner.js';
@@ -7,7 +8,7 @@ import type { StepRunner } from './step-runner.js';
 /**
  * The part of an apply both modes share: the steps in their order (every finding's resolutions,
  * then every finding's fixes, each in plan order), the rows each finding changed (counted once, by
- * `rowChange`), the run closed in the journal, and the result. How one step runs — inside the one
+ * `changesOf`), the run closed in the journal, and the result. How one step runs — inside the one
  * transaction, or in a transaction of its own, batched, concurrently — is the mode's.
  */
 
@@ -17,30 +18,32 @@ export interface RunPosition {
   snapshotFile?: string | undefined;
 }
 
-/**
- * Runs `steps[index]` (and what goes with it: a batched change runs with its backup step);
- * returns the rows it changed and how many steps it took.
- */
-export type StepExecutor = (f: FindingPlan, steps: PlanStep[], index: number) => Promise<{ changed: number; consumed: number }>;
+/** How a mode runs a finding's statements; each returns the rows it changed. `total`: the finding's statements in this phase. */
+export interface StepExecutor {
+  statement(f: FindingPlan, s: Statement, total: number): Promise<number>;
+  /** A row change whole — its backup and its change, batch after batch (online). Without it, its statements run one by one. */
+  rowChange?(f: FindingPlan, rc: RowChange, backup: Statement, total: number): Promise<number>;
+}
 
-export async function runFindings(selected: FindingPlan[], at: RunPosition, run: StepExecutor): Promise<Map<string, number>> {
+export async function runFindings(selected: readonly FindingPlan[], at: RunPosition, run: StepExecutor): Promise<Map<string, number>> {
   const rows = new Map<string, number>(selected.map((f) => [f.id, 0]));
   for (const phase of ['resolution', 'fix'] as const) {
     for (const f of selected) {
-      const steps = f.steps.filter((s) => s.phase === phase);
-      for (let i = 0; i < steps.length; ) {
-        at.current = `${f.id} ${phase} step ${i + 1}/${steps.length}`;
-        const { changed, consumed } = await run(f, steps, i);
+      const steps = statements(f.steps.filter((s) => s.phase === phase));
+      for (const s of steps) {
+        // A row change run whole ran its change with its backup.
+        if (run.rowChange && s.role === 'change') continue;
+        at.current = `${f.id} ${phase} step ${s.index + 1}/${steps.length}`;
+        const changed = run.rowChange && s.role === 'backup' ? await run.rowChange(f, s.of!, s, steps.length) : await run.statement(f, s, steps.length);
         rows.set(f.id, rows.get(f.id)! + changed);
-        i += consumed;
       }
     }
   }
   return rows;
 }
 
-/** The rows a step's statement reported, when the step changes rows (a backup's copies are not changes). */
-export const changedBy = (step: PlanStep, rows: number): number => (rowChange(step) ? rows : 0);
+/** The rows a statement reported, when it changes rows (a backup's copies are not changes). */
+export const changedBy = (s: Statement, rows: number): number => (changesOf(s) ? rows : 0);
 
 /** Closes the run in the journal: committed, with the rows its steps changed (a resumed run's earlier attempts included). */
 export async function finishRun(client: pg.Client, runId: number): Promise<Map<string, { deleted: number; updated: number }>> {

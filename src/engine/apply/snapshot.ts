@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plan } from '../plan/plan-model.js';
+import { flatPlan } from '../plan/steps.js';
 import type { Catalog } from '../../db/catalog.js';
 import { schemaDdl } from '../../db/ddl.js';
 
@@ -28,7 +29,7 @@ export async function writeSnapshot(dir: string | undefined, data: { plan: Plan;
 
 /** The snapshot an apply writes before its first change: the plan, the DDL and the catalog of the tables it touches. */
 export function snapshotBeforeChange(opts: { snapshotDir?: string; plan: Plan }, catalog: Catalog, tables: string[]): Promise<string> {
-  return writeSnapshot(opts.snapshotDir, { plan: opts.plan, tables, ddl: schemaDdl(catalog, tables), catalog: subsetCatalog(catalog, tables) });
+  return writeSnapshot(opts.snapshotDir, { plan: flatPlan(opts.plan), tables, ddl: schemaDdl(catalog, tables), catalog: subsetCatalog(catalog, tables) });
 }
 
 export function subsetCatalog(catalog: Catalog, tables: string[]): Partial<Catalog> {

@@ -1,12 +1,13 @@
 import type pg from 'pg';
 import type { ApplyEvent } from './apply-model.js';
-import type { FindingPlan, PlanStep } from '../plan/plan-model.js';
+import type { FindingPlan, PlanStep, RowChange } from '../plan/plan-model.js';
+import type { Statement } from '../plan/steps.js';
 import { withSavepoint } from '../../db/session.js';
 import type { Catalog } from '../../db/catalog.js';
 import { tableLockModes } from '../plan/step-locks.js';
 import { quoteQualified } from '../../db/quote.js';
 import { PgmendError, errorMessage } from '../../util/errors.js';
-import { backupOfStep } from '../rollback/restore-backup.js';
+import { backupRecord } from '../rollback/restore-backup.js';
 
 /**
  * Runs one step inside the apply transaction: in a savepoint, with lock_timeout retried with
@@ -41,7 +42,8 @@ export async function lockHolders(client: pg.Client, tables: string[]): Promise<
   return rows.map((r) => `pid ${r.pid} (${r.application_name || 'no application_name'}, running ${r.secs} s: ${r.query})`).join('; ');
 }
 
-export async function runStep(r: StepRunner, f: FindingPlan, step: PlanStep, index: number, total: number): Promise<number> {
+export async function runStep(r: StepRunner, f: FindingPlan, s: Statement, total: number): Promise<number> {
+  const { step, index } = s;
   const seq = ++r.seq;
   const description = step.description ?? step.sql.split('\n')[0]!.slice(0, 80);
   r.emit({ kind: 'step', findingId: f.id, index, total, description, status: 'running' });
@@ -62,7 +64,7 @@ export async function runStep(r: StepRunner, f: FindingPlan, step: PlanStep, ind
         `INSERT INTO pgmend.steps (run_id, seq, step_key, finding_id, phase, description, sql, lock_mode, tables, rows, ms, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'done')`,
         [r.runId, seq, stepKey(f.id, step.phase, index), f.id, step.phase, step.description ?? null, step.sql, step.lock, step.tables, rows, ms],
       );
-      if (step.backupTable) await recordBackup(r, f, step);
+      if (s.role === 'backup') await recordBackup(r, f, s.of!);
       r.emit({ kind: 'step', findingId: f.id, index, total, description, status: 'done', rows, ms });
       return rows;
     } catch (e) {
@@ -83,21 +85,21 @@ export async function runStep(r: StepRunner, f: FindingPlan, step: PlanStep, ind
   }
 }
 
-/** A backup step just copied rows: note which table, how the rows will change, and how rollback matches them back. */
-async function recordBackup(r: StepRunner, f: FindingPlan, step: PlanStep): Promise<void> {
+/** A row change's backup just copied rows: note which table, how the rows will change, and how rollback matches them back. */
+async function recordBackup(r: StepRunner, f: FindingPlan, rc: RowChange): Promise<void> {
   // The same record the rollback rehearsal restores by (restore-backup.ts).
-  const b = backupOfStep(f, step);
+  const b = backupRecord(f, rc);
   await r.client.query(
     `INSERT INTO pgmend.backups (run_id, finding_id, source_table, backup_table, change, key_columns, match, txid, rows)
-     SELECT $1, $2, $3, $4, $5, $6, $7, pg_current_xact_id(), (SELECT count(*) FROM ${step.backupTable} WHERE pgmend_txid = pg_current_xact_id())
+     SELECT $1, $2, $3, $4, $5, $6, $7, pg_current_xact_id(), (SELECT count(*) FROM ${rc.backupTable} WHERE pgmend_txid = pg_current_xact_id())
      WHERE NOT EXISTS (SELECT 1 FROM pgmend.backups WHERE run_id = $1 AND backup_table = $4 AND txid = pg_current_xact_id())`,
-    [r.runId, f.id, b.source_table, step.backupTable, b.change, b.key_columns, b.match ? JSON.stringify(b.match) : null],
+    [r.runId, f.id, b.source_table, rc.backupTable, b.change, b.key_columns, b.match ? JSON.stringify(b.match) : null],
   );
   // A second backup step into the same table in this transaction (several blocking checks) updates
   // its count — only this transaction's: online batches each have their own row.
   await r.client.query(
-    `UPDATE pgmend.backups SET rows = (SELECT count(*) FROM ${step.backupTable} WHERE pgmend_txid = pg_current_xact_id()) WHERE run_id = $1 AND backup_table = $2 AND txid = pg_current_xact_id()`,
-    [r.runId, step.backupTable],
+    `UPDATE pgmend.backups SET rows = (SELECT count(*) FROM ${rc.backupTable} WHERE pgmend_txid = pg_current_xact_id()) WHERE run_id = $1 AND backup_table = $2 AND txid = pg_current_xact_id()`,
+    [r.runId, rc.backupTable],
   );
 }
 
@@ -107,7 +109,7 @@ async function recordBackup(r: StepRunner, f: FindingPlan, step: PlanStep): Prom
  * a session that waits for a row a resolution already locked — waiting on a waiter, which no
  * retry resolves. Held from the start, sessions wait for the commit instead.
  */
-export async function lockTablesUpFront(client: pg.Client, catalog: Catalog, steps: PlanStep[], lockTimeoutMs: number, lockRetries: number): Promise<void> {
+export async function lockTablesUpFront(client: pg.Client, catalog: Catalog, steps: readonly PlanStep[], lockTimeoutMs: number, lockRetries: number): Promise<void> {
   // Per table, the strongest mode any step declares on it (plan JSON `locks`; observed locks included).
   const wanted = [...tableLockModes(steps)].flatMap(([table, modes]) => {
     const mode = modes[modes.length - 1]!;

@@ -4,6 +4,7 @@ import { loadCatalog } from '../../db/catalog.js';
 import { ROW_SECURITY_OFF } from '../../db/row-security.js';
 import { ensureParser } from '../../playbooks/expression.js';
 import type { FindingPlan } from '../plan/plan-model.js';
+import { flatSteps } from '../plan/steps.js';
 import type { ApplyOptions, ApplyResult, AppliedFinding } from './apply-model.js';
 import { windowState } from './maintenance-window.js';
 import { checkTargets, prepareAll, refuseStaleOrEdited, takeAdvisoryLock } from './guard.js';
@@ -65,7 +66,7 @@ async function inTransaction(client: pg.Client, opts: ApplyOptions, selected: Fi
   // An online apply between two of its transactions holds no lock, only its lease.
   await claimLease(client, newHolder(), { hold: false, say: (text) => emit({ kind: 'note', text }) });
   at.current = 'locking the tables';
-  await lockTablesUpFront(client, catalog, selected.flatMap((f) => f.steps), opts.lockTimeoutMs, opts.lockRetries);
+  await lockTablesUpFront(client, catalog, selected.flatMap((f) => flatSteps(f.steps)), opts.lockTimeoutMs, opts.lockRetries);
   at.current = '';
   await refuseStaleOrEdited(client, catalog, opts, selected, prepared);
 
@@ -79,11 +80,12 @@ async function inTransaction(client: pg.Client, opts: ApplyOptions, selected: Fi
   const runner: StepRunner = { client, runId, lockTimeoutMs: opts.lockTimeoutMs, lockRetries: opts.lockRetries, emit, seq: 0 };
   const faults = faultCounter();
   // Every step in this one transaction (each in a savepoint of its own: step-runner.ts).
-  const rows = await runFindings(selected, at, async (f, steps, i) => {
-    const step = steps[i]!;
-    const n = await runStep(runner, f, step, i, steps.length);
-    await faults.stepDone(Boolean(step.backupTable));
-    return { changed: changedBy(step, n), consumed: 1 };
+  const rows = await runFindings(selected, at, {
+    statement: async (f, s, total) => {
+      const n = await runStep(runner, f, s, total);
+      await faults.stepDone(s.role === 'backup');
+      return changedBy(s, n);
+    },
   });
 
   emit({ kind: 'phase', phase: 'verify' });

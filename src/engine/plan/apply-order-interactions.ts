@@ -4,7 +4,8 @@ import { names, tableName, walk } from '../../findings/import/ast.js';
 import { findTable, fksReferencing, tableByOid, triggersOf, type Catalog, type Table } from '../../db/catalog.js';
 import { BACKUP_SCHEMA } from './row-changes.js';
 import { quoteIdent, quoteQualified } from '../../db/quote.js';
-import type { FindingPlan, PlanStep } from './plan-model.js';
+import type { FindingPlan, PlanStep, Step } from './plan-model.js';
+import { statements } from './steps.js';
 
 /**
  * Apply runs every finding's resolutions first, then the fixes, in plan order; a row change of one
@@ -150,6 +151,8 @@ interface Positioned {
   /** Apply order: resolutions of every finding, then the fixes. */
   at: number;
   step: PlanStep;
+  /** Replayed: a statement of a row change, or one `changesRows` picks. */
+  changes: boolean;
   parsed: Parsed | undefined;
 }
 
@@ -200,16 +203,16 @@ function meets(written: Written | typeof EVERY, later: Parsed | undefined): bool
  * The findings whose row changes must be replayed together (in apply order) to know what each
  * changes when the plan is applied as a whole. `changesRows` picks the steps the replay runs.
  */
-export function findingsToReplay(findings: FindingPlan[], catalog: Catalog, changesRows: (s: PlanStep) => boolean): Set<FindingPlan> {
+export function findingsToReplay(findings: readonly FindingPlan[], catalog: Catalog, changesRows: (s: Step) => boolean): Set<FindingPlan> {
   const context: Context = { catalog, userFunctions: new Set(catalog.functions.map((f) => f.name)) };
   const steps: Positioned[] = [];
   for (const phase of ['resolution', 'fix'] as const) {
     for (const finding of findings) {
-      for (const step of finding.steps) if (step.phase === phase) steps.push({ finding, at: steps.length, step, parsed: undefined });
+      for (const s of statements(finding.steps)) if (s.step.phase === phase) steps.push({ finding, at: steps.length, step: s.step, changes: changesRows(s.of ?? s.step), parsed: undefined });
     }
   }
   // Row changes are judged; other steps matter only for the foreign keys they add.
-  const changing = steps.filter((s) => changesRows(s.step));
+  const changing = steps.filter((s) => s.changes);
   const judged = new Set(changing);
   for (const s of steps) if (judged.has(s) || /\bREFERENCES\b/i.test(s.step.sql)) s.parsed = parseStep(s.step.sql, context);
   const planFks = steps.flatMap((s) => s.parsed?.foreignKeys ?? []);

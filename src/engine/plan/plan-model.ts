@@ -6,6 +6,9 @@ import type { Finding, Resolution, Severity } from '../../findings/model.js';
 
 /** The plan: everything the checklist, the JSON export, the TUI and apply read. Shape per design.md. */
 
+/** The schema that holds backups and the journal. */
+export const BACKUP_SCHEMA = 'pgmend';
+
 export type FindingStatus = 'ready' | 'blocked' | 'resolved' | 'applied' | 'error';
 export type { Mode };
 
@@ -61,14 +64,39 @@ export interface PlanStep {
   /** Row-changing steps the engine runs with a backup: the check whose rows change, and how. */
   rowsOf?: string;
   set?: string;
-  /** Backup table (qualified) for row-changing steps. */
-  backupTable?: string;
-  /** Online mode: this backup step and the change after it repeat, one transaction per batch, until no row is left. */
-  repeat?: boolean;
-  /** Backup steps: how rollback matches the backed-up rows to the changed ones (journaled with the backup). */
-  match?: RowMatch;
   /** Window rehearsal only: the same locks without reading every row, when `check` counted zero in the plan's snapshot (never applied). */
   rehearse?: { sql: string; check: string };
+}
+
+/**
+ * A row change, one value: the rows are copied (locked FOR UPDATE) into `backupTable`, tagged with
+ * the transaction id, then `change` deletes or updates exactly the rows its own transaction backed
+ * up — so the two run in one transaction, together. `match` says how rollback finds the rows again.
+ */
+export interface RowChange {
+  readonly kind: 'row-change';
+  readonly phase: PlanStep['phase'];
+  /** Creating the backup schema and table: on a finding's first row change only. */
+  readonly prepare: readonly PlanStep[];
+  readonly backup: PlanStep;
+  readonly change: PlanStep;
+  readonly changes: 'delete' | 'update';
+  /** Qualified backup table. */
+  readonly backupTable: string;
+  /** Absent only in a plan made by an older pgmend (apply refuses it: row-match.ts). */
+  readonly match?: RowMatch;
+  /** Online mode: backup and change repeat, one transaction per batch, until no row is left. */
+  readonly repeat: boolean;
+}
+
+/** What a finding runs, in order: statements, and row changes (each one value; steps.ts flattens them for the plan JSON). */
+export type Step = PlanStep | RowChange;
+
+/** A step as the plan JSON, the exports and rehearsal's per-step arrays list it: a row change's backup statement also says its table, batching and match. */
+export interface FlatStep extends PlanStep {
+  backupTable?: string;
+  repeat?: boolean;
+  match?: RowMatch;
 }
 
 /** The finding's rollback, run right after its fix in the same rolled-back savepoint (window mode) and compared with the state before the fix; or why not. */
@@ -163,7 +191,7 @@ export interface FindingPlan {
   checks: CheckResult[];
   resolution?: Resolution;
   resolutionPreview?: ResolutionPreview;
-  steps: PlanStep[];
+  steps: Step[];
   rollback: string[];
   verify: { sql: string; says: string }[];
   diff: string;
@@ -219,8 +247,8 @@ export const signedOffText = (r: NonNullable<Finding['review']>): string => `sig
 /** The blocking checks that still count rows: what keeps a finding blocked, or what verification finds left. */
 export const blockingLeft = <C extends Pick<CheckResult, 'blocking' | 'rows'>>(checks: readonly C[]): C[] => checks.filter((c) => c.blocking && c.rows > 0);
 
-/** The rows a step changes, by its statement: `delete`, `update`, or none (DDL, a backup copy, a lock). The one place that reads it. */
-export function rowChange(step: Pick<PlanStep, 'sql'>): 'delete' | 'update' | undefined {
-  const verb = /^\s*(DELETE|UPDATE)\b/i.exec(step.sql)?.[1]?.toUpperCase();
+/** The rows a statement changes, by its verb: `delete`, `update`, or none. Only hand-written SQL is read so (steps.ts): a row change says what it changes. */
+export function verbChanges(sql: string): 'delete' | 'update' | undefined {
+  const verb = /^\s*(DELETE|UPDATE)\b/i.exec(sql)?.[1]?.toUpperCase();
   return verb === 'DELETE' ? 'delete' : verb === 'UPDATE' ? 'update' : undefined;
 }

@@ -8,8 +8,9 @@ import { schemaDdl } from '../../db/ddl.js';
 import type { Finding } from '../../findings/model.js';
 import type { PlaybookSet } from '../../playbooks/load.js';
 import { ensureParser } from '../../playbooks/expression.js';
-import type { CheckResult, FindingPlan, Mode, Plan, PlanStep } from './plan-model.js';
-import { isApplicable } from './plan-model.js';
+import type { CheckResult, FindingPlan, Mode, Plan, Step } from './plan-model.js';
+import { isApplicable, verbChanges } from './plan-model.js';
+import { flatSteps, isRowChange, mapStatements } from './steps.js';
 import { prepareFinding, type PreparedFinding } from './prepare.js';
 import { queryError, runPrechecks } from '../checks/prechecks.js';
 import { blastRadius, cascadeReads, type CascadeCounts, type ChangedEdge } from './cascade.js';
@@ -174,7 +175,8 @@ async function planWith(
     const guards = await guardSqlFindings(client, catalog, items.flatMap((item) => {
       const p = prepared.find((x) => x.finding.id === item.id)!;
       if (p.playbook.name !== 'sql') return [];
-      return [{ finding: p.finding, statements: [...item.steps.map((s) => s.sql), ...p.rollback], tables: [...new Set([...p.tables, ...item.steps.flatMap((s) => s.tables)])] }];
+      const flat = flatSteps(item.steps);
+      return [{ finding: p.finding, statements: [...flat.map((s) => s.sql), ...p.rollback], tables: [...new Set([...p.tables, ...flat.flatMap((s) => s.tables)])] }];
     }));
     for (const item of items) item.guard = guards.get(item.id);
     emit({ kind: 'phase', phase: 'rehearsal', total: items.length });
@@ -192,7 +194,7 @@ async function planWith(
       const fp = plans.get(id)!;
       fp.rehearsal = r.rehearsal;
       fp.diff = r.diff;
-      fp.steps = fp.steps.map((s, i) => applyObserved(s, r.rehearsal.observed?.[i], r.rehearsal.heldMs?.[i]));
+      fp.steps = mapStatements(fp.steps, (s, i) => applyObserved(s, r.rehearsal.observed?.[i], r.rehearsal.heldMs?.[i]));
       if (r.applied) {
         fp.status = 'applied';
         fp.appliedReason = r.applied;
@@ -310,7 +312,7 @@ export function findingPlan(catalog: Catalog, p: PreparedFinding, checks: CheckR
   const f = p.finding;
   const blocking = checks.filter((c) => keyCount(c) > 0);
   const backup = backupTableName(planId, f.id);
-  let steps: PlanStep[] = [];
+  let steps: Step[] = [];
   let status: FindingPlan['status'] = 'ready';
   try {
     const fix = p.fixSteps.flatMap((s) => (s.rowsOf ? rowChangingFixSteps(catalog, p, s, backup, batch) : [s]));
@@ -325,7 +327,7 @@ export function findingPlan(catalog: Catalog, p: PreparedFinding, checks: CheckR
     } else {
       steps = fix;
     }
-    steps = steps.map((s) => declareStepLocks(catalog, s));
+    steps = mapStatements(steps, (s) => declareStepLocks(catalog, s));
   } catch (e) {
     return errorPlan(f, errorMessage(e), p);
   }
@@ -373,7 +375,7 @@ function checksFoundRows(p: PreparedFinding, fp: FindingPlan): boolean {
 async function markAppliedReadOnly(client: pg.Client, plans: Map<string, FindingPlan>, prepared: PreparedFinding[]): Promise<void> {
   for (const fp of plans.values()) {
     if (fp.status !== 'ready') continue;
-    const repairsOnly = fp.steps.length > 0 && fp.steps.every((s) => s.phase === 'fix' && (s.rowsOf !== undefined || s.backupTable !== undefined || /^CREATE (SCHEMA|TABLE) IF NOT EXISTS/.test(s.sql) || /^UPDATE\b/.test(s.sql)));
+    const repairsOnly = fp.steps.length > 0 && fp.steps.every((s) => s.phase === 'fix' && (isRowChange(s) || s.rowsOf !== undefined || verbChanges(s.sql) === 'update'));
     if (repairsOnly && fp.checks.every((c) => c.rows === 0)) {
       fp.status = 'applied';
       fp.appliedReason = 'nothing to repair';

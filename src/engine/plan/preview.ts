@@ -8,6 +8,7 @@ import { loadCatalog } from '../../db/catalog.js';
 import { ensureParser } from '../../playbooks/expression.js';
 import { prepareFinding, rowsQuery } from './prepare.js';
 import { resolutionSteps } from './row-changes.js';
+import { flatSteps } from './steps.js';
 import type { Mode, ResolutionPreview, Row } from './plan-model.js';
 import { PgmendError } from '../../util/errors.js';
 import { quoteIdent } from '../../db/quote.js';
@@ -53,7 +54,7 @@ export async function previewResolution(
       let after: Row[] = [];
       if (resolution.strategy !== 'delete') {
         const keys = before.map((r) => p.target!.primaryKey.map((k) => r[k]));
-        for (const s of resolutionSteps(catalog, p, resolution, 'pg_temp.pgmend_preview', [check.spec.id])) await client.query(s.sql.replace(/CREATE SCHEMA IF NOT EXISTS pgmend/, 'SELECT 1'));
+        for (const s of flatSteps(resolutionSteps(catalog, p, resolution, 'pg_temp.pgmend_preview', [check.spec.id]))) await client.query(s.sql.replace(/CREATE SCHEMA IF NOT EXISTS pgmend/, 'SELECT 1'));
         if (p.target.primaryKey.length && keys.length) {
           const cond = p.target.primaryKey.map((k, i) => `${quoteIdent(k)} = $${i + 1}`).join(' AND ');
           for (const k of keys) after.push(...(await client.query(`SELECT * FROM ${t} WHERE ${cond}`, k)).rows);

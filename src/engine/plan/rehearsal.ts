@@ -7,7 +7,8 @@ import { statementTarget } from '../../playbooks/statement-locks.js';
 import { loadCatalogAroundLocks } from '../../db/catalog-around-locks.js';
 import { sqlName } from '../../db/quote.js';
 import { schemaDdl } from '../../db/ddl.js';
-import { isApplicable, type FindingPlan, type Mode, type PlanStep, type Rehearsal } from './plan-model.js';
+import { isApplicable, verbChanges, type FindingPlan, type Mode, type PlanStep, type Rehearsal, type Step } from './plan-model.js';
+import { isRowChange, statements, type Statement } from './steps.js';
 import { errorMessage } from '../../util/errors.js';
 import { findingsToReplay } from './apply-order-interactions.js';
 import { heldLocks, takenBetween } from './observed-locks.js';
@@ -31,7 +32,7 @@ export interface RehearsalItem {
   tables: string[];
   /** Infer "already applied" from a rehearsal that changes nothing (not for hand-written SQL, whose effects may lie outside the tables). */
   detectApplied: boolean;
-  steps: PlanStep[];
+  steps: readonly Step[];
   verify: { sql: string; says: string }[];
   /** Rows each of the finding's checks counted (by check id), from the prechecks. */
   checkRows: Record<string, number>;
@@ -72,10 +73,9 @@ const isHeavyOnline = (s: PlanStep) => !s.transactional || /\bVALIDATE\s+CONSTRA
  * have, in the same plan; so it is planned instead (EXPLAIN: names, types, privileges), and that
  * count is its row count. Window mode runs it.
  */
-function countedRows(item: RehearsalItem, i: number): number | undefined {
-  const step = item.steps[i]!;
-  const change = step.backupTable && step.repeat ? item.steps[i + 1] : step.rowsOf && item.steps[i - 1]?.repeat ? step : undefined;
-  return change?.rowsOf !== undefined ? item.checkRows[change.rowsOf] : undefined;
+function countedRows(item: RehearsalItem, s: Statement): number | undefined {
+  const rowsOf = s.of?.repeat && s.role !== 'prepare' ? s.of.change.rowsOf : undefined;
+  return rowsOf !== undefined ? item.checkRows[rowsOf] : undefined;
 }
 
 /** CONCURRENTLY cannot run in a transaction block; the rehearsal builds the plain equivalent. */
@@ -147,13 +147,14 @@ export async function rehearse(client: pg.Client, catalogBefore: Catalog, items:
  * (it reads no whole table), and says which step it did not run.
  */
 function rollbackPlan(catalog: Catalog, item: RehearsalItem, mode: Mode): { probe: StateProbe } | { skipped: string } {
-  const outside = item.steps.findIndex((s) => !s.transactional && transactionalForm(s.sql) === s.sql);
+  const all = statements(item.steps);
+  const outside = all.findIndex(({ step: s }) => !s.transactional && transactionalForm(s.sql) === s.sql);
   if (outside >= 0) return { skipped: `step ${outside + 1} cannot run inside a transaction, so the fix and its rollback cannot be rehearsed whole` };
   const probe = rollbackProbe(catalog, rollbackItem(item));
   if (mode === 'window') return { probe };
-  const notRun = item.steps.findIndex((s, i) => countedRows(item, i) !== undefined || isHeavyOnline(s));
+  const notRun = all.findIndex((s) => countedRows(item, s) !== undefined || isHeavyOnline(s.step));
   if (notRun >= 0) {
-    const why = countedRows(item, notRun) !== undefined ? 'a batched repair, planned from the precheck count' : 'VALIDATE / CONCURRENTLY scan or build the table';
+    const why = countedRows(item, all[notRun]!) !== undefined ? 'a batched repair, planned from the precheck count' : 'VALIDATE / CONCURRENTLY scan or build the table';
     return { skipped: `online mode does not run step ${notRun + 1} in rehearsal (${why}), so the state after it cannot be rolled back and compared; plan --mode window rehearses the rollback` };
   }
   if (probe.rowTables.length) return { skipped: `online mode does not read whole tables to compare their rows (${probe.rowTables.map((t) => t.qualified).join(', ')}); plan --mode window rehearses the rollback` };
@@ -177,8 +178,9 @@ async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: Rehe
   let equivalentProbes = 0;
   const counted: number[] = [];
   // pg_locks of this session around each step run in the transaction: what PostgreSQL took (observed-locks.ts).
-  const observed: (TableLocks | null)[] = item.steps.map(() => null);
-  const stepStart: (number | null)[] = item.steps.map(() => null);
+  const all = statements(item.steps);
+  const observed: (TableLocks | null)[] = all.map(() => null);
+  const stepStart: (number | null)[] = all.map(() => null);
   let outside = 0;
   // Window mode: validations a zero count answered, the ones run in full anyway, and the row-changing locks taken so far.
   const answered: AnsweredValidation[] = [];
@@ -202,8 +204,9 @@ async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: Rehe
       }
       // The state the rollback must give back: one read, before the first step.
       const rollbackRun = 'probe' in rollbackWay ? await stateBeforeFix(client, rollbackWay.probe) : undefined;
-      for (const [i, step] of item.steps.entries()) {
-        const precounted = opts.mode === 'online' ? countedRows(item, i) : undefined;
+      for (const s of all) {
+        const { step, index: i } = s;
+        const precounted = opts.mode === 'online' ? countedRows(item, s) : undefined;
         if (precounted !== undefined) {
           const t0 = performance.now();
           await client.query(`EXPLAIN ${step.sql}`);
@@ -251,7 +254,7 @@ async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: Rehe
       const read = await loadCatalogAroundLocks(client, opts.unopened);
       opts.unopened = read.unopened;
       // The rehearsal forms' traces (NOT VALID, WHERE false) read as the steps themselves leave them.
-      const catalogAfter = asApplied(catalogBefore, read.catalog, item.steps, answered);
+      const catalogAfter = asApplied(catalogBefore, read.catalog, all.map((x) => x.step), answered);
       const after = schemaDdl(catalogAfter, item.tables);
       const diff = before === after ? '' : createTwoFilesPatch('before', 'after', before, after, undefined, undefined, { context: 3 });
       const rehearsal: Rehearsal = { ok: true, ms: Math.round(performance.now() - started), rowCounts, stepMs, ...(counted.length ? { counted } : {}), observed, heldMs: heldUntilNow(), ...(answered.length ? { answered } : {}), ...(inFull.length ? { inFull } : {}) };
@@ -279,9 +282,8 @@ async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: Rehe
   });
 }
 
-/** Steps whose row counts depend on what ran before them: backups and the changes they guard. */
-export const changesRows = (s: PlanStep) =>
-  s.backupTable !== undefined || /^\s*(DELETE|UPDATE)\b/i.test(s.sql) || /^CREATE (SCHEMA|TABLE) IF NOT EXISTS\b/.test(s.sql);
+/** Steps whose row counts depend on what ran before them: row changes (backup storage, backup, change); hand-written DML and table creation. */
+export const changesRows = (s: Step) => isRowChange(s) || verbChanges(s.sql) !== undefined || /^CREATE (SCHEMA|TABLE) IF NOT EXISTS\b/.test(s.sql);
 
 /**
  * Each finding is rehearsed alone, but apply runs them together: resolutions of every finding
@@ -306,9 +308,9 @@ export async function rehearseRowCountsInApplyOrder(client: pg.Client, catalog: 
         for (const phase of ['resolution', 'fix'] as const) {
           for (const f of replayed) {
             const c = counts.get(f) ?? [...f.rehearsal!.rowCounts];
-            for (const [i, s] of f.steps.entries()) {
-              if (s.phase !== phase || !changesRows(s)) continue;
-              c[i] = (await client.query(s.sql)).rowCount ?? 0;
+            for (const s of statements(f.steps)) {
+              if (s.step.phase !== phase || !changesRows(s.of ?? s.step)) continue;
+              c[s.index] = (await client.query(s.step.sql)).rowCount ?? 0;
             }
             counts.set(f, c);
           }

@@ -2,8 +2,9 @@ import type pg from 'pg';
 import { withRolledBackSavepoint } from '../../db/session.js';
 import { tableByLabel, type Catalog, type Table } from '../../db/catalog.js';
 import type { LockMode } from '../../playbooks/model.js';
-import type { PlanStep, RollbackRehearsal } from './plan-model.js';
-import { backupOfStep, needsRowsBack, restoreBackup } from '../rollback/restore-backup.js';
+import type { RollbackRehearsal, RowChange, Step } from './plan-model.js';
+import { backupRecord, needsRowsBack, restoreBackup } from '../rollback/restore-backup.js';
+import { flatSteps, isRowChange } from './steps.js';
 import { readState, stateDifferences, type RehearsedState, type StateProbe } from './rollback-state.js';
 import { errorMessage } from '../../util/errors.js';
 
@@ -19,7 +20,7 @@ export interface RollbackItem {
   /** The finding's table: its backups copy its rows. */
   table?: string;
   tables: string[];
-  steps: PlanStep[];
+  steps: readonly Step[];
   rollback: string[];
   /** Hand-written SQL: any step taking a row-changing lock may change rows (DDL included: a type change, a dropped column). */
   handWritten: boolean;
@@ -38,8 +39,9 @@ export function rollbackProbe(catalog: Catalog, item: RollbackItem): StateProbe 
     return t && t.schema !== 'pgmend' ? [[t.oid, t] as const] : [];
   })).values()];
   const modes = ROW_CHANGING[item.handWritten ? 'sql' : 'playbook'];
-  const rowLabels = item.steps.flatMap((s) => Object.entries(s.locks ?? Object.fromEntries(s.tables.map((t) => [t, s.lock]))).flatMap(([t, m]) => (modes.has(m) ? [t] : [])));
-  return { schemaTables: byOid([...item.tables, ...item.steps.flatMap((s) => s.tables)]), rowTables: byOid(rowLabels) };
+  const flat = flatSteps(item.steps);
+  const rowLabels = flat.flatMap((s) => Object.entries(s.locks ?? Object.fromEntries(s.tables.map((t) => [t, s.lock]))).flatMap(([t, m]) => (modes.has(m) ? [t] : [])));
+  return { schemaTables: byOid([...item.tables, ...flat.flatMap((s) => s.tables)]), rowTables: byOid(rowLabels) };
 }
 
 export interface RollbackRun {
@@ -76,12 +78,12 @@ export async function rehearseRollback(client: pg.Client, catalog: Catalog, item
   try {
     for (const sql of item.rollback) if (!needsRowsBack(sql)) await run(sql);
     // Newest backup first, as rollback orders them; one journal row per backup table, as apply writes it.
-    const journaled = new Map<string, PlanStep>();
-    for (const s of item.steps) if (s.backupTable && !journaled.has(s.backupTable)) journaled.set(s.backupTable, s);
-    for (const step of [...journaled.values()].reverse()) {
-      const { rows } = await client.query(`SELECT pg_current_xact_id()::text AS txid, (SELECT count(*) FROM ${step.backupTable} WHERE pgmend_txid = pg_current_xact_id())::int AS n`);
+    const journaled = new Map<string, RowChange>();
+    for (const s of item.steps) if (isRowChange(s) && !journaled.has(s.backupTable)) journaled.set(s.backupTable, s);
+    for (const rc of [...journaled.values()].reverse()) {
+      const { rows } = await client.query(`SELECT pg_current_xact_id()::text AS txid, (SELECT count(*) FROM ${rc.backupTable} WHERE pgmend_txid = pg_current_xact_id())::int AS n`);
       if (rows[0].n === 0) continue;
-      await restoreBackup(client, catalog, { ...backupOfStep(item, step), backup_table: step.backupTable!, txid: rows[0].txid, rows: rows[0].n }, 'rollback', exec);
+      await restoreBackup(client, catalog, { ...backupRecord(item, rc), backup_table: rc.backupTable, txid: rows[0].txid, rows: rows[0].n }, 'rollback', exec);
     }
     for (const sql of item.rollback) if (needsRowsBack(sql)) await run(sql);
     const differs = stateDifferences(r.probe, r.before, await readState(client, r.probe));

@@ -2,7 +2,7 @@ import { displayName, quoteIdent, quoteLiteral, type LiteralValue } from '../../
 import type { Resolution } from '../../findings/model.js';
 import { resolveColumn } from '../../db/resolve.js';
 import { fksReferencing, type Catalog } from '../../db/catalog.js';
-import type { PlanStep } from './plan-model.js';
+import type { PlanStep, RowChange, Step } from './plan-model.js';
 import { rowsQuery, type PreparedFinding } from './prepare.js';
 import { PgmendError } from '../../util/errors.js';
 import { rowMatch, tableKey, type RowMatch } from './row-match.js';
@@ -14,7 +14,9 @@ import { rowMatch, tableKey, type RowMatch } from './row-match.js';
  * the rows its own transaction backed up.
  */
 
-export const BACKUP_SCHEMA = 'pgmend';
+import { BACKUP_SCHEMA } from './plan-model.js';
+
+export { BACKUP_SCHEMA };
 
 export function backupTableName(planId: string, findingId: string): string {
   const slug = findingId.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
@@ -24,41 +26,64 @@ export function backupTableName(planId: string, findingId: string): string {
 /** Online mode changes rows in batches of this many, one transaction each. */
 export const ONLINE_BATCH = 10_000;
 
-function backupSteps(p: PreparedFinding, backup: string, rows: string, why: string, match: RowMatch, batch?: number): PlanStep[] {
-  const selected = `${rows.replace(/\s+/g, ' ')}${batch ? ` LIMIT ${batch}` : ''}`;
-  const t = p.view.table as string;
-  const table = p.target!.qualified;
+/** The statements creating the backup schema and table: before a finding's first row change. */
+function backupStorage(p: PreparedFinding, backup: string, phase: PlanStep['phase']): PlanStep[] {
   return [
     {
       sql: `CREATE SCHEMA IF NOT EXISTS ${BACKUP_SCHEMA}`,
       lock: 'ACCESS SHARE',
       tables: [],
       transactional: true,
-      phase: 'resolution',
+      phase,
       description: 'the schema that holds backups and the journal',
     },
     {
-      sql: `CREATE TABLE IF NOT EXISTS ${backup} (pgmend_row_table oid, pgmend_row_id tid, pgmend_txid xid8, LIKE ${t})`,
+      sql: `CREATE TABLE IF NOT EXISTS ${backup} (pgmend_row_table oid, pgmend_row_id tid, pgmend_txid xid8, LIKE ${p.view.table as string})`,
       lock: 'ACCESS SHARE',
-      tables: [table],
+      tables: [p.target!.qualified],
       transactional: true,
-      phase: 'resolution',
+      phase,
       description: 'backup table with the same columns',
     },
-    {
+  ];
+}
+
+interface RowChangeSpec {
+  phase: PlanStep['phase'];
+  /** The query of the rows (row_table, row_id) to change. */
+  rows: string;
+  why: string;
+  change: PlanStep;
+  changes: RowChange['changes'];
+  match: RowMatch;
+  /** The finding's first row change also creates the backup storage. */
+  first: boolean;
+}
+
+/** A row change: backed up (locked), then changed by ctid — one value (plan-model.ts). */
+function rowChangeOf(p: PreparedFinding, backup: string, spec: RowChangeSpec, batch?: number): RowChange {
+  const selected = `${spec.rows.replace(/\s+/g, ' ')}${batch ? ` LIMIT ${batch}` : ''}`;
+  const t = p.view.table as string;
+  return {
+    kind: 'row-change',
+    phase: spec.phase,
+    prepare: spec.first ? backupStorage(p, backup, spec.phase) : [],
+    backup: {
       // ctids repeat across partitions (and inheritance children): a row is (tableoid, ctid). The
       // ctid list keeps the fast TID scan; the pair picks the right partition's row.
       sql: `WITH pgmend_rows AS MATERIALIZED (SELECT * FROM (${selected}) AS r) INSERT INTO ${backup} SELECT ${t}.tableoid, ${t}.ctid, pg_current_xact_id(), ${t}.* FROM ${t} WHERE ${t}.ctid = ANY (ARRAY(SELECT row_id FROM pgmend_rows)) AND (${t}.tableoid, ${t}.ctid) IN (SELECT row_table, row_id FROM pgmend_rows) FOR UPDATE OF ${quoteIdent(p.target!.name)}`,
       lock: 'ROW SHARE',
-      tables: [table],
+      tables: [p.target!.qualified],
       transactional: true,
-      phase: 'resolution',
-      description: `back up the rows ${why}, locking them${batch ? ` (batches of ${batch})` : ''}`,
-      backupTable: backup,
-      match,
-      ...(batch ? { repeat: true } : {}),
+      phase: spec.phase,
+      description: `back up the rows ${spec.why}, locking them${batch ? ` (batches of ${batch})` : ''}`,
     },
-  ];
+    change: spec.change,
+    changes: spec.changes,
+    backupTable: backup,
+    match: spec.match,
+    repeat: batch !== undefined && batch > 0,
+  };
 }
 
 function changedRows(backup: string): string {
@@ -121,10 +146,10 @@ function refuseCarriedChanges(catalog: Catalog, p: PreparedFinding, resolution: 
   }
 }
 
-/** Steps that resolve the blocking rows of a finding's checks (those with rows > 0). */
-export function resolutionSteps(catalog: Catalog, p: PreparedFinding, resolution: Resolution, backup: string, blockingChecks: string[], batch?: number): PlanStep[] {
+/** Row changes that resolve the blocking rows of a finding's checks (those with rows > 0). */
+export function resolutionSteps(catalog: Catalog, p: PreparedFinding, resolution: Resolution, backup: string, blockingChecks: string[], batch?: number): RowChange[] {
   const t = p.view.table as string;
-  const steps: PlanStep[] = [];
+  const steps: RowChange[] = [];
   for (const check of p.checks.filter((c) => blockingChecks.includes(c.spec.id))) {
     const rows = rowsQuery(p, check);
     if (!rows) continue;
@@ -134,21 +159,13 @@ export function resolutionSteps(catalog: Catalog, p: PreparedFinding, resolution
         : p.target!.columns.filter((c) => (check.nullable ?? '').split(',').map((x) => x.trim()).includes(quoteIdent(c.name))).map((c) => c.name);
     refuseCarriedChanges(catalog, p, resolution, changed);
     const match = matchFor(catalog, p, resolution, changed);
-    const why = `that block ${check.spec.id}`;
-    if (steps.length === 0) steps.push(...backupSteps(p, backup, rows, why, match, batch));
-    else steps.push(backupSteps(p, backup, rows, why, match, batch)[2]!);
-    const change =
+    const sql =
       resolution.strategy === 'delete'
         ? `DELETE FROM ${t} WHERE ${changedRows(backup)}`
         : `UPDATE ${t} SET ${setList(catalog, p, resolution, check.nullable)} WHERE ${changedRows(backup)}`;
-    steps.push({
-      sql: change,
-      lock: 'ROW EXCLUSIVE',
-      tables: [p.target!.qualified],
-      transactional: true,
-      phase: 'resolution',
-      description: `${resolution.strategy} the backed-up rows`,
-    });
+    const change: PlanStep = { sql, lock: 'ROW EXCLUSIVE', tables: [p.target!.qualified], transactional: true, phase: 'resolution', description: `${resolution.strategy} the backed-up rows` };
+    const changes = resolution.strategy === 'delete' ? 'delete' : 'update';
+    steps.push(rowChangeOf(p, backup, { phase: 'resolution', rows, why: `that block ${check.spec.id}`, change, changes, match, first: steps.length === 0 }, batch));
   }
   return steps;
 }
@@ -169,15 +186,13 @@ function matchFor(catalog: Catalog, p: PreparedFinding, resolution: Resolution |
 }
 
 /** A playbook's own row-changing fix step (a counter repair), backed up the same way. */
-export function rowChangingFixSteps(catalog: Catalog, p: PreparedFinding, step: PlanStep, backup: string, batch?: number): PlanStep[] {
+export function rowChangingFixSteps(catalog: Catalog, p: PreparedFinding, step: PlanStep, backup: string, batch?: number): Step[] {
   const check = p.checks.find((c) => c.spec.id === step.rowsOf);
   const rows = check && rowsQuery(p, check);
   if (!rows || !step.set) return [step];
   const t = p.view.table as string;
   const column = typeof p.finding.params.column === 'string' ? resolveColumnFor(catalog, p, p.finding.params.column).name : undefined;
   const match = matchFor(catalog, p, undefined, column ? [column] : p.target!.columns.map((c) => c.name));
-  return [
-    ...backupSteps(p, backup, rows, `whose ${check.spec.id} this repairs`, match, batch).map((s) => ({ ...s, phase: 'fix' as const })),
-    { ...step, sql: `UPDATE ${t} SET ${step.set} WHERE ${changedRows(backup)}` },
-  ];
+  const change = { ...step, sql: `UPDATE ${t} SET ${step.set} WHERE ${changedRows(backup)}` };
+  return [rowChangeOf(p, backup, { phase: 'fix', rows, why: `whose ${check.spec.id} this repairs`, change, changes: 'update', match, first: true }, batch)];
 }

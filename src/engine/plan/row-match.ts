@@ -3,6 +3,7 @@ import type { FindingPlan } from './plan-model.js';
 import { Refusal } from '../../util/errors.js';
 import type { LiteralValue } from '../../db/quote.js';
 import { displayName } from '../../db/quote.js';
+import { isRowChange } from './steps.js';
 
 /**
  * How rollback finds a changed row again, decided before anything changes: by the primary key,
@@ -67,18 +68,19 @@ export function rowMatch(catalog: Catalog, table: Table, changed: string[], set:
  * Apply, before the first statement: every backed-up update can be matched back, by the match the
  * plan recorded, against the schema as it is now. Refuses naming each finding and why.
  */
-export function checkRowMatching(catalog: Catalog, selected: FindingPlan[]): void {
+export function checkRowMatching(catalog: Catalog, selected: readonly FindingPlan[]): void {
   const refused: string[] = [];
   for (const f of selected) {
-    f.steps.forEach((step, i) => {
-      if (!step.backupTable || /^\s*DELETE\b/i.test(f.steps[i + 1]?.sql ?? '')) return;
+    for (const rc of f.steps) {
+      // Deleted rows are re-inserted whole: no match needed.
+      if (!isRowChange(rc) || rc.changes === 'delete') continue;
       // The finding's table: a step's `tables` also lists what it only reads.
-      const label = f.table ?? step.tables[0];
+      const label = f.table ?? rc.backup.tables[0];
       const table = label ? tableByLabel(catalog, label) : undefined;
-      if (!table) return; // the stale check names a table that went away
-      const why = unmatched(catalog, table, step.match);
+      if (!table) continue; // the stale check names a table that went away
+      const why = unmatched(catalog, table, rc.match);
       if (why) refused.push(`${f.id} (${displayName(table)}): ${why}`);
-    });
+    }
   }
   if (refused.length) {
     throw new Refusal(`rollback could not put back rows this apply would change — ${[...new Set(refused)].join('; ')}`, 'nothing was changed; add a primary key to those tables, or leave those findings out (--only)');

@@ -54,7 +54,7 @@ export const isLockMode = (s: string): s is LockMode => (LOCK_MODES as readonly 
 export const locksOfStep = (s: PlanStep): TableLocks => s.locks ?? Object.fromEntries(s.tables.map((t) => [t, s.lock]));
 
 /** Per table, the modes the steps take on it, weakest first (steps on no table lock nothing anyone else uses). */
-export function tableLockModes(steps: PlanStep[]): Map<string, LockMode[]> {
+export function tableLockModes(steps: readonly PlanStep[]): Map<string, LockMode[]> {
   const out = new Map<string, LockMode[]>();
   for (const s of steps) {
     for (const [t, m] of Object.entries(locksOfStep(s))) {
@@ -67,5 +67,5 @@ export function tableLockModes(steps: PlanStep[]): Map<string, LockMode[]> {
 }
 
 /** `orders: ROW SHARE, SHARE ROW EXCLUSIVE; customers: SHARE ROW EXCLUSIVE` (public. left out). */
-export const describeTableLocks = (steps: PlanStep[]): string =>
+export const describeTableLocks = (steps: readonly PlanStep[]): string =>
   [...tableLockModes(steps)].map(([t, modes]) => `${short(t)}: ${modes.join(', ')}`).join('; ');

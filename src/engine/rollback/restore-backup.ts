@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { tableByRef, triggersOf, type Catalog, type Table } from '../../db/catalog.js';
 import { displayName, quoteIdent, quoteLiteral, sqlName } from '../../db/quote.js';
 import type { RowMatch } from '../plan/row-match.js';
-import { rowChange, type PlanStep } from '../plan/plan-model.js';
+import type { RowChange } from '../plan/plan-model.js';
 import { PgmendError } from '../../util/errors.js';
 
 /**
@@ -82,17 +82,16 @@ function restoreChangedSql(table: Table, t: string, fromBackup: string, match: R
 }
 
 /**
- * What a backup step journals (apply) and what the rollback rehearsal restores by: the finding's
- * table (a step's `tables` also lists what it only reads), whether the next step deletes or updates
- * the rows, and how rollback matches them.
+ * What a row change's backup journals (apply) and what the rollback rehearsal restores by: the
+ * finding's table (a step's `tables` also lists what it only reads), whether the change deletes or
+ * updates the rows, and how rollback matches them.
  */
-export function backupOfStep(finding: { table?: string; steps: PlanStep[] }, step: PlanStep): Pick<BackupToRestore, 'source_table' | 'change' | 'key_columns' | 'match'> {
-  const next = finding.steps[finding.steps.indexOf(step) + 1];
+export function backupRecord(finding: { table?: string }, rc: RowChange): Pick<BackupToRestore, 'source_table' | 'change' | 'key_columns' | 'match'> {
   return {
-    source_table: finding.table ?? step.tables[0]!,
-    change: next && rowChange(next) === 'delete' ? 'delete' : 'update',
-    key_columns: step.match && step.match.kind !== 'whole-row' ? step.match.columns : [],
-    match: step.match ?? null,
+    source_table: finding.table ?? rc.backup.tables[0]!,
+    change: rc.changes,
+    key_columns: rc.match && rc.match.kind !== 'whole-row' ? rc.match.columns : [],
+    match: rc.match ?? null,
   };
 }
 

@@ -8,6 +8,7 @@ import { workDir, writeFindings, openWindow, expectOneLineError, applyApi, halfD
 import { applyWithFault, backupTables, journalStatuses, noPgmendSessions, type Fault } from './fault-run.js';
 import { parsePlanJson } from '../../../src/export/index.js';
 import type { Mode, Plan } from '../../../src/engine/plan/plan-model.js';
+import { flatSteps } from '../../../src/engine/plan/steps.js';
 
 /**
  * Faults at every point of an apply run, one fresh database per (point, fault): the seam's named
@@ -54,7 +55,7 @@ function pointsOf(plan: Plan): Map<string, string> {
   for (const phase of ['resolution', 'fix'] as const) {
     for (const f of plan.findings) {
       if (f.status !== 'ready' && f.status !== 'resolved') continue;
-      const steps = f.steps.filter((s) => s.phase === phase);
+      const steps = flatSteps(f.steps).filter((s) => s.phase === phase);
       for (let i = 0; i < steps.length; i++) {
         const s = steps[i]!;
         const what = `${f.id} ${phase} ${i + 1}/${steps.length}: ${s.description ?? s.sql.slice(0, 60)}`;

@@ -1,4 +1,4 @@
-import { type FindingPlan, type Mode, describeTableLocks } from '../../../engine/index.js';
+import { type FindingPlan, type Mode, describeTableLocks, flatSteps, statements } from '../../../engine/index.js';
 import { plural } from '../../../export/values.js';
 import type { ReviewState } from '../../state.js';
 import { statusSeg } from '../../StatusBadge.js';
@@ -9,14 +9,14 @@ import type { ApplyState } from './apply-slice.js';
 
 /** `subscriptions: ACCESS SHARE, ROW SHARE, SHARE` — the locks each table will see (per-table declarations). */
 function locksOf(f: FindingPlan): string {
-  return describeTableLocks(f.steps);
+  return describeTableLocks(flatSteps(f.steps));
 }
 
 const CHANGES: Record<string, string> = { delete: 'deletes', update: 'updates', 'set-null': 'sets NULL in' };
 
 /** Rows a finding's row changes touch: the rehearsed counts of the changes (not their backups). */
 export function changedRows(f: FindingPlan): number | undefined {
-  const changes = f.steps.flatMap((st, i) => (st.sql.includes('pg_current_xact_id()') && !/INSERT\s+INTO\s+pgmend\./i.test(st.sql) ? [i] : []));
+  const changes = statements(f.steps).flatMap((s) => (s.role === 'change' ? [s.index] : []));
   if (!changes.length) return 0;
   const counts = changes.map((i) => f.rehearsal?.rowCounts[i]);
   if (counts.every((c) => c !== undefined)) return counts.reduce<number>((a, c) => a + c!, 0);
@@ -32,7 +32,7 @@ export function planLines(state: ReviewState, ap: ApplyState, frame: number): Li
     const verb = f.resolution ? CHANGES[f.resolution.strategy] : 'changes';
     const rows = n === undefined ? ' · rows: not rehearsed' : n > 0 ? ` · ${verb} ${plural(n, 'row')} (backed up)` : '';
     return [
-      [seg('  '), statusSeg(f.status, frame), seg(` ${f.id}`, undefined, { bold: true }), seg(` · ${plural(f.steps.length, 'step')}${rows}`)],
+      [seg('  '), statusSeg(f.status, frame), seg(` ${f.id}`, undefined, { bold: true }), seg(` · ${plural(flatSteps(f.steps).length, 'step')}${rows}`)],
       [seg(`      locks: ${locksOf(f) || 'none on your tables'}`, 'muted')],
     ];
   });
@@ -45,11 +45,11 @@ export function planLines(state: ReviewState, ap: ApplyState, frame: number): Li
 /** The batch in one line: findings, steps, rows changed, tables locked. */
 export function totalLine(state: ReviewState, ap: ApplyState): Line {
   const fs = ap.ids.map((id) => state.plan!.findings.find((f) => f.id === id)!);
-  const steps = fs.reduce((a, f) => a + f.steps.length, 0);
+  const steps = fs.reduce((a, f) => a + flatSteps(f.steps).length, 0);
   const counts = fs.map(changedRows);
   const rows = counts.reduce<number>((a, c) => a + (c ?? 0), 0);
   const unknown = counts.filter((c) => c === undefined).length;
-  const tables = new Set(fs.flatMap((f) => f.steps.flatMap((st) => st.tables)));
+  const tables = new Set(fs.flatMap((f) => flatSteps(f.steps).flatMap((st) => st.tables)));
   return [
     seg('Total: ', undefined, { bold: true }),
     seg(`${plural(fs.length, 'finding')} · ${plural(steps, 'step')} · ${plural(rows, 'row')} changed, each backed up first${unknown ? ` (+${unknown} not rehearsed)` : ''} · ${plural(tables.size, 'table')} locked`),

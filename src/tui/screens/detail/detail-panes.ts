@@ -1,4 +1,4 @@
-import { catalogAnswerText, type CheckResult, type FindingPlan, type PlanStep } from '../../../engine/index.js';
+import { catalogAnswerText, flatSteps, isRowChange, type CheckResult, type FindingPlan, type PlanStep } from '../../../engine/index.js';
 import { describeResolution, formatMs, rehearsedLabel, resolutionRows, rollbackRehearsedText } from '../../../export/summary.js';
 import { displayValue, oneLine, plural } from '../../../export/values.js';
 import { cascadeLines } from '../../CascadeTree.js';
@@ -39,10 +39,11 @@ function statusNote(f: FindingPlan, width: number): Line[] {
 export function sqlPane(f: FindingPlan, width: number): Line[] {
   const out: Line[] = [...statusNote(f, width)];
   if (out.length) out.push(blank);
-  if (!f.steps.length) return [...out, ...note('No steps.', width)];
-  f.steps.forEach((s, i) => {
+  const steps = flatSteps(f.steps);
+  if (!steps.length) return [...out, ...note('No steps.', width)];
+  steps.forEach((s, i) => {
     const what = s.description ? `: ${oneLine(s.description)}` : '';
-    out.push(...wrapMarked([seg(`-- step ${i + 1}/${f.steps.length} (${s.phase})${what}`, 'comment')], width));
+    out.push(...wrapMarked([seg(`-- step ${i + 1}/${steps.length} (${s.phase})${what}`, 'comment')], width));
     out.push(...sqlLines(s.sql.trimEnd() + ';', width), blank);
   });
   return out;
@@ -157,7 +158,7 @@ export function stepsPane(f: FindingPlan, width: number): Line[] {
           : [seg('✔ rehearsed', 'ok'), seg(` in ${formatMs(r.ms)} (rolled back)`)],
     blank,
   );
-  f.steps.forEach((s, i) => {
+  flatSteps(f.steps).forEach((s, i) => {
     const tables = tablesText(s.tables);
     out.push(
       ...wrap([seg(`${i + 1}. `, undefined, { bold: true }), seg(s.description ? oneLine(s.description) : oneLine(s.sql))], width).slice(0, 3),
@@ -184,8 +185,8 @@ export function rollbackPane(f: FindingPlan, width: number): Line[] {
   } else {
     out.push(...note('No rollback SQL: the fix cannot be undone by SQL alone.', width, 'warn'), blank);
   }
-  if (f.steps.some((s) => s.backupTable)) {
-    const tables = [...new Set(f.steps.flatMap((s) => (s.backupTable ? [s.backupTable] : [])))];
+  const tables = [...new Set(f.steps.flatMap((s) => (isRowChange(s) ? [s.backupTable] : [])))];
+  if (tables.length) {
     out.push(...textLines(`Rows the run changes are copied first into ${tables.join(', ')}; rollback puts them back exactly.`, 'muted').flatMap((l) => wrap(l, width)));
   }
   return out;
