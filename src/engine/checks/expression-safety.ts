@@ -3,6 +3,7 @@ import { quoteIdent, quoteQualified } from '../../db/quote.js';
 import type { PreparedFinding } from '../plan/prepare.js';
 import { parseSync } from 'pgsql-parser';
 import { functionsRunByViews } from './view-functions.js';
+import { withRolledBackSavepoint, withRollback } from '../../db/session.js';
 
 /**
  * Findings' expressions (check, counter, unique/index keys and WHERE predicates…) run in the
@@ -39,8 +40,7 @@ export async function refuseVolatileExpressions(client: pg.Client, prepared: Pre
   const todo = prepared.filter((p) => p.target).flatMap((p) => expressionsOf(p).map((e) => ({ p, ...e })));
   if (todo.length === 0) return refused;
   let locked = false;
-  await client.query('BEGIN');
-  try {
+  await withRollback(client, async () => {
     // The temporary view takes ACCESS SHARE on the table: never queue behind another session for it.
     await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(timeouts.lockTimeoutMs))}`);
     await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(timeouts.statementTimeoutMs))}`);
@@ -48,31 +48,28 @@ export async function refuseVolatileExpressions(client: pg.Client, prepared: Pre
       if (refused.has(p.finding.id)) continue;
       let volatile: string[];
       let byName = false;
-      await client.query('SAVEPOINT pgmend_expression_probe');
       try {
-        if (locked) throw new Error('a table is locked by another session');
-        await client.query(`CREATE TEMP VIEW pgmend_expression_probe AS SELECT ${sql} FROM ${quoteQualified(p.target!.schema, p.target!.name)}`);
-        const { rows } = await client.query<{ oid: number }>(`SELECT 'pg_temp.pgmend_expression_probe'::regclass::oid AS oid`);
-        volatile = (await functionsRunByViews(client, [rows[0]!.oid])).filter((f) => f.volatile).map((f) => f.signature);
+        // The probe view goes with its savepoint, so the next one can take its name.
+        volatile = await withRolledBackSavepoint(client, async () => {
+          if (locked) throw new Error('a table is locked by another session');
+          await client.query(`CREATE TEMP VIEW pgmend_expression_probe AS SELECT ${sql} FROM ${quoteQualified(p.target!.schema, p.target!.name)}`);
+          const { rows } = await client.query<{ oid: number }>(`SELECT 'pg_temp.pgmend_expression_probe'::regclass::oid AS oid`);
+          return (await functionsRunByViews(client, [rows[0]!.oid])).filter((f) => f.volatile).map((f) => f.signature);
+        });
       } catch (e) {
         // Another session holds a table locked: not waited for again, the rest are decided by name.
         if ((e as { code?: string }).code === '55P03') locked = true;
         // No temporary view here (a read-only database or role, a table locked by another session,
         // or PostgreSQL cannot resolve it in a view): decide by name instead — catalog reads only,
         // as the worst function any name could resolve to.
-        await client.query('ROLLBACK TO SAVEPOINT pgmend_expression_probe');
-        volatile = await volatileByName(client, sql);
+        volatile = await withRolledBackSavepoint(client, () => volatileByName(client, sql));
         byName = true;
-      } finally {
-        await client.query('ROLLBACK TO SAVEPOINT pgmend_expression_probe');
       }
       if (volatile.length > 0) {
         refused.set(p.finding.id, `${p.finding.id}.params.${param}: ${what} calls ${volatile.join(', ')}, which ${volatile.length > 1 ? 'are' : 'is'} VOLATILE${byName ? ' (by name: PostgreSQL could not resolve it here)' : ''} — ${RULE}`);
       }
     }
-  } finally {
-    await client.query('ROLLBACK').catch(() => {});
-  }
+  });
   return refused;
 }
 
