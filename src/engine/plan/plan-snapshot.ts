@@ -4,6 +4,7 @@ import { loadCatalogAroundLocks } from '../../db/catalog-around-locks.js';
 import { quoteQualified } from '../../db/quote.js';
 import { ROW_SECURITY_OFF } from '../../db/row-security.js';
 import { PgmendError } from '../../util/errors.js';
+import { READ_ONLY_SNAPSHOT, withSavepoint, withTransaction } from '../../db/session.js';
 
 /**
  * The plan reads one REPEATABLE READ snapshot, and must not wait for a lock inside it: a read that
@@ -41,8 +42,15 @@ export interface PlanSnapshot {
   snapshot: string;
 }
 
-/** Begins the plan's snapshot; `tablesOf` prepares the findings and names the tables (qualified) they read. */
-export async function beginPlanSnapshot(client: pg.Client, opts: SnapshotOptions, tablesOf: (catalog: Catalog) => string[]): Promise<PlanSnapshot> {
+/** A new snapshot is needed: the transaction rolls back and the tables are locked again. */
+class LockAgain extends Error {}
+
+/**
+ * Runs fn in the plan's snapshot (a REPEATABLE READ READ ONLY transaction, committed when fn
+ * returns); `tablesOf` prepares the findings and names the tables (qualified) they read. fn's own
+ * errors pass through as they are: only taking the snapshot retries or names a lock's holders.
+ */
+export async function withPlanSnapshot<T>(client: pg.Client, opts: SnapshotOptions, tablesOf: (catalog: Catalog) => string[], fn: (snapshot: PlanSnapshot) => Promise<T>): Promise<T> {
   const settings = async () => {
     await client.query(`SET LOCAL statement_timeout = ${Math.round(opts.statementTimeoutMs)}`);
     await client.query(`SET LOCAL lock_timeout = ${Math.round(opts.lockTimeoutMs)}`);
@@ -56,31 +64,42 @@ export async function beginPlanSnapshot(client: pg.Client, opts: SnapshotOptions
       return { catalog, unopened, tables, version: await schemaVersion(client, oidsOf(catalog, tables)) };
     });
   let read = await readCatalog();
-  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    try {
-      await settings();
-      // Tables held while the catalog was read are not waited for a second time.
-      const waitedFor = await lockTables(client, read.catalog, read.tables, new Set(read.unopened));
-      // The snapshot is taken here, after the locks.
-      if ((await schemaVersion(client, oidsOf(read.catalog, read.tables))) !== read.version) {
-        const { catalog, unopened } = await loadCatalogAroundLocks(client, read.unopened);
-        const tables = tablesOf(catalog);
-        if (tables.some((t) => !read.tables.includes(t)) || unopened.length > read.unopened.length) {
-          // A finding now names a table not locked (or a table got held meanwhile): lock again, in a new snapshot.
-          read = { catalog, unopened, tables: [...new Set([...read.tables, ...tables])], version: '' };
-          await client.query('ROLLBACK');
-          continue;
-        }
-        read = { ...read, catalog };
+  const takeSnapshot = async (): Promise<PlanSnapshot> => {
+    await settings();
+    // Tables held while the catalog was read are not waited for a second time.
+    const waitedFor = await lockTables(client, read.catalog, read.tables, new Set(read.unopened));
+    // The snapshot is taken here, after the locks.
+    if ((await schemaVersion(client, oidsOf(read.catalog, read.tables))) !== read.version) {
+      const { catalog, unopened } = await loadCatalogAroundLocks(client, read.unopened);
+      const tables = tablesOf(catalog);
+      if (tables.some((t) => !read.tables.includes(t)) || unopened.length > read.unopened.length) {
+        // A finding now names a table not locked (or a table got held meanwhile): lock again, in a new snapshot.
+        read = { catalog, unopened, tables: [...new Set([...read.tables, ...tables])], version: '' };
+        throw new LockAgain();
       }
-      const notGranted = await whyNotGranted(client, waitedFor, opts.lockTimeoutMs);
-      const { rows: snap } = await client.query<{ s: string }>('SELECT pg_current_snapshot()::text AS s');
-      const unopened = new Set(read.unopened);
-      const held = [...new Set([...notGranted.keys(), ...read.catalog.tables.filter((t) => unopened.has(t.oid)).map((t) => t.qualified)])].sort();
-      return { catalog: read.catalog, notGranted, held, unopened: read.unopened, snapshot: snap[0]!.s };
+      read = { ...read, catalog };
+    }
+    const notGranted = await whyNotGranted(client, waitedFor, opts.lockTimeoutMs);
+    const { rows: snap } = await client.query<{ s: string }>('SELECT pg_current_snapshot()::text AS s');
+    const unopened = new Set(read.unopened);
+    const held = [...new Set([...notGranted.keys(), ...read.catalog.tables.filter((t) => unopened.has(t.oid)).map((t) => t.qualified)])].sort();
+    return { catalog: read.catalog, notGranted, held, unopened: read.unopened, snapshot: snap[0]!.s };
+  };
+  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    let taken = false;
+    try {
+      return await withTransaction(
+        client,
+        async () => {
+          const snapshot = await takeSnapshot();
+          taken = true;
+          return fn(snapshot);
+        },
+        READ_ONLY_SNAPSHOT,
+      );
     } catch (e) {
-      await client.query('ROLLBACK').catch(() => {});
+      if (taken) throw e;
+      if (e instanceof LockAgain) continue;
       if ((e as { code?: string }).code === '55P03') throw await lockedError(client, opts.lockTimeoutMs);
       if ((e as { code?: string }).code !== '42P01') throw e;
       // A table was dropped since the catalog was read: read it again.
@@ -91,13 +110,9 @@ export async function beginPlanSnapshot(client: pg.Client, opts: SnapshotOptions
 }
 
 async function inTransaction<T>(client: pg.Client, opts: SnapshotOptions, fn: () => Promise<T>): Promise<T> {
-  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   try {
-    const out = await fn();
-    await client.query('COMMIT');
-    return out;
+    return await withTransaction(client, fn, READ_ONLY_SNAPSHOT);
   } catch (e) {
-    await client.query('ROLLBACK').catch(() => {});
     if ((e as { code?: string }).code === '55P03') throw await lockedError(client, opts.lockTimeoutMs);
     throw e;
   }
@@ -136,16 +151,13 @@ async function lockTables(client: pg.Client, catalog: Catalog, tables: string[],
       waitedFor.push(t);
       continue;
     }
-    await client.query('SAVEPOINT pgmend_lock');
     try {
-      await client.query(`LOCK TABLE ${quoteQualified(t.schema, t.name)} IN ACCESS SHARE MODE`);
+      await withSavepoint(client, () => client.query(`LOCK TABLE ${quoteQualified(t.schema, t.name)} IN ACCESS SHARE MODE`));
     } catch (e) {
-      await client.query('ROLLBACK TO SAVEPOINT pgmend_lock');
       const code = (e as { code?: string }).code;
       if (code === '55P03') waitedFor.push(t);
       else if (code !== '42501') throw e;
     }
-    await client.query('RELEASE SAVEPOINT pgmend_lock');
   }
   return waitedFor;
 }

@@ -15,7 +15,7 @@ import { prepareFinding, type PreparedFinding } from './prepare.js';
 import { queryError, runPrechecks } from '../checks/prechecks.js';
 import { blastRadius, cascadeReads, type CascadeCounts, type ChangedEdge } from './cascade.js';
 import { backupTableName, resolutionSteps, rowChangingFixSteps, ONLINE_BATCH } from './row-changes.js';
-import { beginPlanSnapshot } from './plan-snapshot.js';
+import { withPlanSnapshot } from './plan-snapshot.js';
 import { declareStepLocks, applyObserved } from './step-locks.js';
 import { rehearse, rehearseRowCountsInApplyOrder, type RehearsalItem } from './rehearsal.js';
 import { tablesHidingRows, hiddenRowsMessage } from '../../db/row-security.js';
@@ -91,27 +91,27 @@ async function planWith(
   const prepared: PreparedFinding[] = [];
   // Prechecks read one consistent snapshot and can write nothing (see plan-snapshot.ts).
   emit({ kind: 'phase', phase: 'catalog' });
-  const { catalog, notGranted, held, unopened, snapshot } = await time('catalog', () =>
-    beginPlanSnapshot(client, opts, (c) => {
-      prepared.length = 0;
-      plans.clear();
-      for (const f of opts.findings) {
-        const p = prepareFinding(c, opts.playbooks, f, opts.mode, opts.sampleSize);
-        if (p.ok) prepared.push(p.value);
-        else plans.set(f.id, errorPlan(f, p.error));
-      }
-      return prepared.flatMap((p) => p.tables);
-    }),
-  );
-  const server = catalog.server.version;
-  // A table another session holds locked fails only the findings that read it.
-  for (const p of [...prepared]) {
-    const locked = p.tables.find((t) => notGranted.has(t));
-    if (locked === undefined) continue;
-    plans.set(p.finding.id, errorPlan(p.finding, notGranted.get(locked)!, p));
-    prepared.splice(prepared.indexOf(p), 1);
-  }
-  try {
+  const t0 = performance.now();
+  const tablesOf = (c: Catalog) => {
+    prepared.length = 0;
+    plans.clear();
+    for (const f of opts.findings) {
+      const p = prepareFinding(c, opts.playbooks, f, opts.mode, opts.sampleSize);
+      if (p.ok) prepared.push(p.value);
+      else plans.set(f.id, errorPlan(f, p.error));
+    }
+    return prepared.flatMap((p) => p.tables);
+  };
+  const { catalog, held, unopened, snapshot } = await withPlanSnapshot(client, opts, tablesOf, async (read) => {
+    timings.catalog = Math.round(performance.now() - t0);
+    const { catalog, notGranted, held } = read;
+    // A table another session holds locked fails only the findings that read it.
+    for (const p of [...prepared]) {
+      const locked = p.tables.find((t) => notGranted.has(t));
+      if (locked === undefined) continue;
+      plans.set(p.finding.id, errorPlan(p.finding, notGranted.get(locked)!, p));
+      prepared.splice(prepared.indexOf(p), 1);
+    }
     await refuseVolatile(opts, prepared, plans);
     await hideNoRows(client, catalog, prepared, plans);
     emit({ kind: 'phase', phase: 'prechecks', total: prepared.length });
@@ -149,9 +149,9 @@ async function planWith(
     // Without a rehearsal, "already applied" still shows: verification already passes (read-only
     // queries), or a repair has nothing to repair.
     if (!opts.rehearse) await markAppliedReadOnly(client, plans, prepared);
-  } finally {
-    await client.query('COMMIT').catch(() => {});
-  }
+    return read;
+  });
+  const server = catalog.server.version;
 
   if (opts.rehearse) {
     const items: RehearsalItem[] = prepared
