@@ -102,7 +102,9 @@ function stepRefProblem(playbook: Playbook, s: Playbook['steps']['window'][numbe
   for (const t of [...s.tables, ...Object.keys(s.locks ?? {})]) if (!tableParams.includes(t)) return unknownName(`${at}.${s.tables.includes(t) ? 'tables' : 'locks'}`, 'table param', t, tableParams);
   const checks = playbook.checks.map((c) => c.id);
   if (s.rowsOf !== undefined && !checks.includes(s.rowsOf)) return unknownName(`${at}.rowsOf`, 'check', s.rowsOf, checks);
-  if (s.rehearse && !checks.includes(s.rehearse.check)) return unknownName(`${at}.rehearse.check`, 'check', s.rehearse.check, checks);
+  // A rehearsal form relies on a row count: an engine-computed check (the cascade) counts none.
+  const counted = playbook.checks.filter((c) => !c.extra).map((c) => c.id);
+  if (s.rehearse && !counted.includes(s.rehearse.check)) return unknownName(`${at}.rehearse.check`, 'counted check', s.rehearse.check, counted);
   return undefined;
 }
 

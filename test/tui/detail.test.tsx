@@ -89,6 +89,27 @@ describe('finding detail', () => {
     expect(s!.frame()).toContain('[Steps]');
   });
 
+  test('the steps pane says which validation a precheck count answered, and why another ran in full', async () => {
+    // Whether a live window plan answers depends on other sessions' commits (answered-validation.ts): set here, as the engine sets it.
+    const withAnswers = structuredClone(plan);
+    const ck = withAnswers.findings.find((f) => f.id === 'AH-CHK-10')!;
+    ck.rehearsal = { ...ck.rehearsal!, ok: true, answered: [{ step: 0, check: 'violations', rows: 0, form: 'not-valid' }] };
+    const fk = withAnswers.findings.find((f) => f.id === 'AH-FK-02')!;
+    fk.rehearsal = { ...fk.rehearsal!, ok: true, answered: undefined, inFull: [{ step: 0, why: 'orphans answered from the catalog: foreign key api_keys_user_id_fkey' }] };
+    const stepsOf = async (id: string) => {
+      s?.done();
+      s = session({ db, findings, playbooks, plan: structuredClone(withAnswers), size: { columns: 200, rows: 40 } });
+      await s.press('/');
+      await s.type(id);
+      await s.press(KEYS.enter, KEYS.enter);
+      await s.waitFor((f) => f.split('\n')[1]!.startsWith(id), `the detail of ${id}`);
+      for (let i = 0; i < 5 && !s.frame().includes('[Steps]'); i++) await s.press(KEYS.tab);
+      return s.frame().replace(/\s+/g, ' ');
+    };
+    expect(await stepsOf('AH-CHK-10')).toMatch(/fix · rehearsed NOT VALID [\d.]+ (ms|s): validation answered by the precheck count: 0 violations in the plan's snapshot, no transaction committed since/);
+    expect(await stepsOf('AH-FK-02')).toMatch(/fix · rehearsed [\d.]+ (ms|s), 0 rows; validated in full: orphans answered from the catalog: foreign key api_keys_user_id_fkey/);
+  });
+
   test('a long pane scrolls with j/k, PgDn/PgUp and g/G, and says where it is', async () => {
     await open('AH-SQL-13', { columns: 80, rows: 24 });
     let frame = s!.frame();

@@ -75,6 +75,9 @@ describe('playbook template keys', () => {
       [builtin('foreign-key').replace('tables: [table, references]', 'tables: [table, refrences]'), 'playbook foreign-key, steps.window[0].tables: unknown table param "refrences" — did you mean "references"?'],
       [builtin('foreign-key').replace('locks: {references: ROW SHARE}', 'locks: {parent: ROW SHARE}'), 'playbook foreign-key, steps.online[2].locks: unknown table param "parent" — its table params: table, references'],
       [builtin('counter').replace('rowsOf: drift', 'rowsOf: drfit'), 'playbook counter, steps.window[0].rowsOf: unknown check "drfit" — did you mean "drift"?'],
+      // A step's rehearsal form: its keys, and the counted check it relies on.
+      [builtin('check').replace('CHECK {{expression}} NOT VALID', 'CHECK {{expresion}} NOT VALID'), 'playbook check, steps.window[0].rehearse.sql: unknown key {{expresion}} — did you mean {{expression}}?'],
+      [builtin('foreign-key').replace('check: orphans', 'check: cascade'), 'playbook foreign-key, steps.window[0].rehearse.check: unknown counted check "cascade" — its counted checks: orphans'],
     ];
     for (const [yaml, says] of cases) expect(await loadError(yaml)).toMatch(new RegExp(`^mine\\.yaml: ${says.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
   });
