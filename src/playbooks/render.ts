@@ -33,7 +33,7 @@ function stepLocks(spec: StepSpec, view: View): TableLocks {
   return locks;
 }
 
-/** Expands `each` into one view per element; the element may declare its own lock and tables. */
+/** Expands `each` into one view per element; the element may declare its step's own locks (`step`). */
 function expand<T extends { each?: string | undefined }>(spec: T, view: View): { view: View; item?: StepItem }[] {
   if (!spec.each) return [{ view }];
   const items = lookup(view, spec.each);
@@ -41,9 +41,7 @@ function expand<T extends { each?: string | undefined }>(spec: T, view: View): {
 }
 
 interface StepItem {
-  lock?: LockMode;
-  locks?: TableLocks;
-  transactional?: boolean;
+  step?: { lock?: LockMode; locks?: TableLocks; transactional?: boolean };
 }
 
 /** A fix step as its playbook renders it; the engine's plan step is this plus what planning adds. */
@@ -68,13 +66,13 @@ export function renderSteps(playbook: Playbook, view: View, mode: Mode): Rendere
     if (!whenHolds(spec.when, view)) continue;
     for (const { view: v, item } of expand(spec, view)) {
       const sql = renderTemplate(spec.sql, v).trim();
-      const locks = item?.locks ?? stepLocks(spec, view);
+      const locks = item?.step?.locks ?? stepLocks(spec, view);
       out.push({
         sql,
-        lock: strongestOf(locks) ?? item?.lock ?? spec.lock,
+        lock: strongestOf(locks) ?? item?.step?.lock ?? spec.lock,
         tables: Object.keys(locks),
         locks,
-        transactional: spec.transactional && (item?.transactional ?? true),
+        transactional: spec.transactional && (item?.step?.transactional ?? true),
         phase: 'fix',
         ...(spec.description ? { description: spec.description } : {}),
         ...(spec.progress ? { progress: spec.progress } : {}),

@@ -26,7 +26,7 @@ export const PARAM_FIELDS = {
   values: { '': 'text' },
   transitions: { Json: 'text', States: 'text' },
   references: { '': 'text', Literal: 'text', Columns: 'text', Match: 'text' },
-  // Each statement item also carries its lock declaration (render.ts reads it); templates see `statement`.
+  // Each statement item also carries `step`, its lock declaration, which render.ts reads; templates see `statement`.
   sql: { '': 'text', Statements: { list: { statement: 'text' } } },
 } as const satisfies Record<(typeof PARAM_TYPES)[number], Record<string, Field>>;
 

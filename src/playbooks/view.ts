@@ -244,7 +244,8 @@ export function buildView(catalog: Catalog, playbook: Playbook, finding: Finding
           const locks = { ...info.locks };
           const mode = info.opaque && Object.keys(info.locks).length === 0 ? 'ACCESS EXCLUSIVE' : info.lock;
           for (const t of given) locks[t] = locks[t] && LOCK_MODES.indexOf(locks[t]) > LOCK_MODES.indexOf(mode) ? locks[t] : mode;
-          return { statement, lock: info.lock, locks, tables: Object.keys(locks), transactional: info.transactional };
+          // `step` is not a template key: render.ts reads it for the step this statement becomes.
+          return { statement, step: { lock: info.lock, locks, transactional: info.transactional } };
         });
         put(name, 'sql', { '': stmts.map((s) => s + ';').join('\n'), Statements: statements });
         break;
