@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { quoteIdent } from './quote.js';
 
 /**
  * What unqualified names meant when pgmend ran something: the session's effective search_path (as
@@ -12,6 +13,9 @@ export async function effectiveSearchPath(client: pg.Client): Promise<string> {
   const { rows } = await client.query<{ path: string }>(`SELECT ${EFFECTIVE_SEARCH_PATH} AS path`);
   return rows[0]!.path;
 }
+
+/** A schema list as search_path text: each quoted, in order; none is the empty path. */
+export const searchPathText = (schemas: readonly string[]): string => (schemas.length ? schemas.map(quoteIdent).join(', ') : "''");
 
 /** For the current transaction only (set_config's is_local), so nothing stays on a pooled backend. */
 export async function pinSearchPath(client: pg.Client, path: string): Promise<void> {

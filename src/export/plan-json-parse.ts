@@ -120,6 +120,7 @@ const planSchema = z.object({
     port: z.number().int().positive().optional(),
     name: z.string(),
     server: z.string(),
+    searchPath: z.array(z.string()).optional(),
   }),
   fingerprint: z.string().min(1),
   tables: z.array(z.string()).optional(),

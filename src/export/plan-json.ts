@@ -19,7 +19,7 @@ export { parsePlanJson } from './plan-json-parse.js';
  * runs over the same database diff cleanly; row and param objects keep their own order (primary
  * key first). The loaded finding is not repeated: its title, severity, source, params and
  * resolution are enough for `apply --plan` to re-render it. `database` is written field by field,
- * so nothing but host, port, name and server version can ever reach the file.
+ * so nothing but host, port, name, server version and search_path can ever reach the file.
  */
 export function planToJson(plan: Plan): string {
   return JSON.stringify(planDocument(plan), null, 2) + '\n';
@@ -36,6 +36,7 @@ export function planDocument(plan: Plan): Record<string, unknown> {
       port: plan.database.port,
       name: plan.database.name,
       server: plan.database.server,
+      searchPath: plan.database.searchPath ? [...plan.database.searchPath] : undefined,
     },
     fingerprint: plan.fingerprint,
     // What the fingerprint covers, and its DDL when planned: apply --plan says what changed since.

@@ -4,6 +4,7 @@ import { executionPhases, isRunnable, type IndexedStep } from './phases.js';
 import { asSubquery, dollarTag, psqlArgument, quoteLiteral, sqlComment, terminated } from './sql-text.js';
 import { hostLabel, serverLabel, skipReason, statusSummary } from './summary.js';
 import { plural } from './values.js';
+import { searchPathText } from '../db/search-path.js';
 
 /**
  * `plan --format sql`: a script for `psql -X -f`, in the same order as the checklist. Window mode
@@ -58,6 +59,8 @@ export function planToPsql(plan: Plan, opts: PsqlScriptOptions): string {
   // lock_timeout above is what keeps them from queueing in front of traffic).
   out.push(statementTimeout === undefined ? 'SET statement_timeout = 0;  -- no limit: end the run yourself at the window\'s end' : `SET statement_timeout = '${statementTimeout}ms';`);
   out.push(`\\echo ${psqlArgument(`pgmend: ${plural(steps.length, 'step')} for ${plural(runnable.length, 'finding')} on ${plan.database.name}`)}`);
+  // Bare names in the steps (a hand-written fix) meant tables along the plan's search_path, whoever runs this.
+  if (plan.database.searchPath) out.push(`SET search_path = ${searchPathText(plan.database.searchPath)};`);
   // SET CONSTRAINTS: deferred FKs would otherwise block a later ALTER TABLE ("pending trigger events").
   if (mode === 'window') out.push('', 'BEGIN;', 'SET CONSTRAINTS ALL IMMEDIATE;');
 

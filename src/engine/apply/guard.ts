@@ -3,13 +3,14 @@ import type { Catalog } from '../../db/catalog.js';
 import { refuseHiddenRows } from '../../db/row-security.js';
 import { prepareFinding, type PreparedFinding } from '../plan/prepare.js';
 import { checkRowMatching } from '../plan/row-match.js';
-import type { FindingPlan } from '../plan/plan-model.js';
+import type { FindingPlan, Plan } from '../plan/plan-model.js';
 import type { ApplyOptions } from './apply-model.js';
 import { liveLeaseHolder, type LeaseHolder } from './lease.js';
 import { checkPrivileges } from './privileges.js';
 import { staleReasons } from './stale.js';
 import { planDrift } from './plan-integrity.js';
 import { Refusal } from '../../util/errors.js';
+import { searchPathText } from '../../db/search-path.js';
 
 /**
  * What every apply (window or online) and every rollback checks before it changes anything:
@@ -68,6 +69,20 @@ export async function checkTargets(client: pg.Client, catalog: Catalog, selected
 }
 
 /** The blocking counts and schema still what the plan says, and its SQL what its findings render to. */
+/**
+ * A plan's unqualified names meant tables along the search_path it was made with; a session that
+ * looks them up along another (another role's "$user", a changed default) would apply the same SQL
+ * to other tables. Refused rather than adopted: the path in a plan file is as untrusted as the rest.
+ */
+export function refuseOtherSearchPath(catalog: Catalog, plan: Plan): void {
+  const planned = plan.database.searchPath;
+  if (!planned || planned.join('\0') === catalog.searchPath.join('\0')) return;
+  throw new Refusal(
+    `the plan looked names up along search_path ${searchPathText(planned)}, this session along ${searchPathText(catalog.searchPath)}: the same SQL could reach other tables`,
+    'connect as the role that planned (or with the same search_path), or run plan again in this session',
+  );
+}
+
 export async function refuseStaleOrEdited(client: pg.Client, catalog: Catalog, opts: ApplyOptions, selected: FindingPlan[], prepared: PreparedFinding[]): Promise<void> {
   const stale = await staleReasons(client, catalog, opts.plan, selected, prepared, opts.playbooks);
   if (stale.length) throw new Refusal(`the plan is stale — ${stale.join('; ')}`, 'run plan again and review the new counts');

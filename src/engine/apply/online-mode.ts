@@ -8,7 +8,7 @@ import { ensureJournal, recordFindings, runSearchPath, startRun } from './journa
 import { effectiveSearchPath, pinSearchPath } from '../../db/search-path.js';
 import { snapshotBeforeChange } from './snapshot.js';
 import { runStep, sleep, stepKey, lockHolders, type StepRunner } from './step-runner.js';
-import { checkTargets, prepareAll, refuseStaleOrEdited, takeAdvisoryLock, waitForAdvisoryLock } from './guard.js';
+import { checkTargets, prepareAll, refuseOtherSearchPath, refuseStaleOrEdited, takeAdvisoryLock, waitForAdvisoryLock } from './guard.js';
 import { assertLease, claimLease, newHolder, releaseLease, startHeartbeat } from './lease.js';
 import { transactionPooler } from '../../db/pooler.js';
 import { describe } from '../../db/connection.js';
@@ -79,6 +79,7 @@ export async function applyOnline(opts: ApplyOptions, selected: FindingPlan[], a
       if (resumeRunId !== undefined) await assertLease(client, me);
       else await claimLease(client, me, { hold: false, say });
       const catalog = await loadCatalog(client);
+      if (resumeRunId === undefined) refuseOtherSearchPath(catalog, opts.plan);
       const prepared = prepareAll(catalog, opts, selected);
       const tables = [...new Set(prepared.flatMap((p) => p.tables))];
       await checkTargets(client, catalog, selected, tables);

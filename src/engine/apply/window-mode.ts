@@ -7,7 +7,7 @@ import type { FindingPlan } from '../plan/plan-model.js';
 import { flatSteps } from '../plan/steps.js';
 import type { ApplyOptions, ApplyResult, AppliedFinding } from './apply-model.js';
 import { windowState } from './maintenance-window.js';
-import { checkTargets, prepareAll, refuseStaleOrEdited, takeAdvisoryLock } from './guard.js';
+import { checkTargets, prepareAll, refuseOtherSearchPath, refuseStaleOrEdited, takeAdvisoryLock } from './guard.js';
 import { claimLease, newHolder } from './lease.js';
 import { lockTablesUpFront, runStep, type StepRunner } from './step-runner.js';
 import { ensureJournal, recordFindings, startRun } from './journal.js';
@@ -60,6 +60,7 @@ async function inTransaction(client: pg.Client, opts: ApplyOptions, selected: Fi
 
   emit({ kind: 'phase', phase: 'recheck' });
   const catalog = await loadCatalog(client);
+  refuseOtherSearchPath(catalog, plan);
   const prepared = prepareAll(catalog, opts, selected);
   const tables = [...new Set(prepared.flatMap((p) => p.tables))];
   await checkTargets(client, catalog, selected, tables);

@@ -206,6 +206,8 @@ export interface PlanDatabase {
   name: string;
   user?: string;
   server: string;
+  /** The schemas unqualified names were looked up in when planned (current_schemas, in order): apply refuses another. */
+  searchPath?: string[];
 }
 
 export interface Plan {

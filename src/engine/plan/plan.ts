@@ -218,7 +218,7 @@ async function planWith(
     id: planId,
     createdAt: new Date().toISOString(),
     mode: opts.mode,
-    database: { host: opts.target.host, port: opts.target.port, name: opts.target.database, user: opts.target.user, server },
+    database: { host: opts.target.host, port: opts.target.port, name: opts.target.database, user: opts.target.user, server, searchPath: catalog.searchPath },
     fingerprint: fingerprint(catalog, tables),
     tables,
     ddl: schemaDdl(catalog, tables),

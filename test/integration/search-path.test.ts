@@ -2,12 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../support/db.js';
 import { runCli } from '../support/cli.js';
 import { workDir, writeFindings } from '../support/apply-helpers.js';
+import { runPsqlFile } from '../support/psql.js';
+import path from 'node:path';
 
 /**
- * A run's SQL was planned against one search_path; rollback (and resume) may be another process,
- * role or database default. Here everything is applied with `app, billing, public`, then the
- * database's search_path becomes `public` — where a same-named `account` waits — before rollback:
- * the hand-written rollback names "Order" bare, and the replaced foreign key's parent is
+ * A plan's SQL names tables along one search_path; apply, rollback and the psql script may run in
+ * another process, role or database default. Here everything is planned with `app, billing, public`,
+ * then the database's search_path becomes `public` — where a same-named `account` waits: the
+ * hand-written fix and its rollback name "Order" bare, and the replaced foreign key's parent is
  * billing.account, not public.account.
  */
 
@@ -83,5 +85,48 @@ describe.each(['window', 'online'] as const)('%s: rollback under another search_
     // Read with the path the rollback had: billing.account shows qualified, public.account bare.
     expect(await foreignKeys(db)).toEqual([{ conname: 'Order_accountId_fkey', parent: 'billing.account', confdeltype: 'a' }]);
     expect(await columns(db)).toEqual(['id', 'accountId']);
+  });
+});
+
+describe('a plan made along one search_path', () => {
+  let db: TestDb;
+  let planFile: string;
+  let scriptFile: string;
+
+  beforeAll(async () => {
+    db = await createTestDb();
+    await db.query(SCHEMA);
+    await db.query(`ALTER DATABASE ${db.name} SET search_path = app, billing, public`);
+    const file = await writeFindings(work.dir, FINDINGS, 'findings-plan.yaml');
+    planFile = path.join(work.dir, 'plan.json');
+    scriptFile = path.join(work.dir, 'plan.sql');
+    for (const [format, out] of [['json', planFile], ['sql', scriptFile]]) {
+      const r = await runCli(['plan', '--db', db.url, '--findings', file, '--format', format!, '--out', out!]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    await db.query(`ALTER DATABASE ${db.name} SET search_path = public`);
+  });
+
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('is refused by an apply that would look names up along another, changing nothing', async () => {
+    const before = await foreignKeys(db);
+    const r = await runCli(['apply', '--db', db.url, '--plan', planFile, '--window', '00:00-23:59', '--yes']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/the plan looked names up along search_path app, billing, public, this session along public: the same SQL could reach other tables/);
+    expect(await foreignKeys(db)).toEqual(before);
+    expect(await columns(db)).toEqual(['id', 'accountId']);
+  });
+
+  it('gives a psql script that runs along the plan’s search_path', async () => {
+    const script = await import('node:fs/promises').then((fs) => fs.readFile(scriptFile, 'utf8'));
+    expect(script).toContain('SET search_path = app, billing, public;');
+    const run = await runPsqlFile(db.url, scriptFile);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(await foreignKeys(db)).toEqual([{ conname: 'Order_accountId_fkey', parent: 'billing.account', confdeltype: 'c' }]);
+    expect(await columns(db)).toEqual(['id', 'accountId', 'note']);
   });
 });
