@@ -4,7 +4,8 @@ import { withSavepoint } from '../../db/session.js';
 import type { Proposal, RuleContext, ScanEvent, ScanNote, ScanThresholds } from './model.js';
 import { findRelations } from './relations.js';
 import type { DataRule, DataRuleContext, Probe } from './probe.js';
-import { TableRead } from './table-read.js';
+import { TableRead, type Combine } from './table-read.js';
+import { loadDistinctEstimates } from './distinct-estimate.js';
 import { impliedForeignKey } from './rules/implied-foreign-key.js';
 import { counter, countedChildren, countKey } from './rules/counter.js';
 import { allowedValues } from './rules/allowed-values.js';
@@ -33,8 +34,11 @@ export async function dataRules(
   thresholds: ScanThresholds,
   onEvent: (e: ScanEvent) => void,
 ): Promise<{ proposals: Proposal[]; notes: ScanNote[]; reads: { table: string; rows: number; sampled: boolean; ms: number }[] }> {
-  const ctx: DataRuleContext = { ...base, thresholds, relations: findRelations(base.catalog, base.tables), childCounts: new Map() };
   const tables = base.tables.filter((t) => t.partitionOf === null);
+  const sampled = (t: Table) => (t.estimatedRows ?? 0) > thresholds.sampleAboveRows;
+  const estimates = await loadDistinctEstimates(client, tables.filter(sampled));
+  const distinct = (t: Table, column: string) => (sampled(t) ? estimates(t, column) : null);
+  const ctx: DataRuleContext = { ...base, thresholds, relations: findRelations(base.catalog, base.tables), childCounts: new Map(), distinct };
   const proposals: Proposal[] = [];
   const notes: ScanNote[] = [];
   const reads: { table: string; rows: number; sampled: boolean; ms: number }[] = [];
@@ -70,12 +74,12 @@ export async function dataRules(
     onEvent({ kind: 'table', table: table.qualified, index: index + 1, total: work.length, sampled: sample !== null });
     const started = performance.now();
     /** The one full read: `asked`, and the counts this table's parents need. */
-    const fullRead = async (asked: Probe[]) => {
+    const fullRead = async (asked: Probe[], combine: Combine) => {
       const read = new TableRead(table);
       for (const p of asked) p.register(read);
       const keys = counts.map((c) => [c, read.key(read.inner(`t.${quoteIdent(c)}`), { all: MAX_CHILD_GROUPS })] as const);
       if (read.empty) return null;
-      const result = await read.run(client, null, topN);
+      const result = await read.run(client, null, topN, combine);
       for (const [c, k] of keys) {
         const s = result.keys.get(k);
         if (s?.complete) ctx.childCounts.set(countKey(table, c), s.top);
@@ -87,7 +91,7 @@ export async function dataRules(
         let found: { probe: Probe; proposal: Proposal }[];
         let rows: number;
         if (sample === null) {
-          const result = (await fullRead(probes))!;
+          const result = (await fullRead(probes, 'none'))!;
           found = evaluate(probes, result);
           rows = result.rows;
         } else {
@@ -98,7 +102,10 @@ export async function dataRules(
           rows = result?.rows ?? 0;
           // Exact recount: one full read with only the questions that proposed something (and the counts parents need).
           const kept = found.map((f) => f.probe);
-          const exact = found.length > 0 || counts.length > 0 ? await fullRead(kept) : null;
+          // Its keys grouped together first (parallel-friendly, table-read.ts) unless one may be
+          // near-unique: a proposed unique key, or a counted column ANALYZE says is many-valued.
+          const fewValued = counts.every((c) => (ctx.distinct(table, c) ?? Infinity) <= estimate / 10) && !found.some((f) => f.proposal.code === 'UNIQUE');
+          const exact = found.length > 0 || counts.length > 0 ? await fullRead(kept, fewValued ? 'columns' : 'none') : null;
           if (exact) found = evaluate(kept, exact).map((f) => ({ ...f, proposal: { ...f.proposal, evidence: `${f.proposal.evidence} (found in a ${sample.toFixed(2)}% sample, counted in full)` } }));
         }
         const mine = preferPairs(found.map((f) => f.proposal));

@@ -42,8 +42,8 @@ export const DEFAULT_THRESHOLDS: ScanThresholds = {
   uniqueMinRatio: 0.95,
   uniqueMinRows: 10,
   notNullMinRows: 1000,
-  sampleAboveRows: 1_000_000,
-  sampleRows: 200_000,
+  sampleAboveRows: 200_000,
+  sampleRows: 50_000,
 };
 
 /** A finding as scan writes it: evidence is always there. */

@@ -2,6 +2,7 @@ import type { Table } from '../../db/catalog.js';
 import type { Proposal, RuleContext, ScanThresholds } from './model.js';
 import type { KeyStats, ReadResult, TableRead } from './table-read.js';
 import type { Relations } from './relations.js';
+import type { DistinctEstimate } from './distinct-estimate.js';
 
 /**
  * One question a data rule asks of one table: it registers the expressions it needs on the
@@ -18,6 +19,8 @@ export interface DataRuleContext extends RuleContext {
   relations: Relations;
   /** Per child column (counter.ts countKey): its rows per value, from the child's own read, for its parents' counters. */
   childCounts: Map<string, { value: string; rows: number }[]>;
+  /** Distinct values ANALYZE estimates for a column of a table that will be sampled (null: none, or not sampled). */
+  distinct: DistinctEstimate;
 }
 
 /** A probe on one grouping key of the table's read: `expression` is grouped, `judge` sees its stats. */

@@ -7,6 +7,9 @@ import { DEFAULT_THRESHOLDS, type Proposal, type ScanEvent, type ScanFinding, ty
 import { structuralRules } from './structural.js';
 import { dataRules } from './data.js';
 
+/** work_mem for the scan's transaction (README, "Scanning a database"). */
+const SCAN_WORK_MEM = '64MB';
+
 export interface ScanOptions {
   target: DbTarget;
   /** Schemas to scan; default every user schema. */
@@ -32,6 +35,9 @@ export async function scanOnClient(client: pg.Client, opts: Omit<ScanOptions, 't
 async function scanInSnapshot(client: pg.Client, opts: Omit<ScanOptions, 'target'>): Promise<ScanResult> {
   const thresholds = { ...DEFAULT_THRESHOLDS, ...opts.thresholds };
   await client.query(`SELECT set_config('statement_timeout', $1, true)`, [`${opts.statementTimeoutMs}ms`]);
+  // Grouping a big table hashes its keys' combinations: 64 MB (this transaction only) keeps
+  // that in memory where the 4 MB default makes the planner sort them on disk.
+  await client.query(`SELECT set_config('work_mem', $1, true)`, [SCAN_WORK_MEM]);
   const catalog = await loadCatalog(client);
   const schemas = opts.schemas?.length ? opts.schemas : catalog.schemas;
   const unknown = schemas.filter((s) => !catalog.schemas.includes(s));

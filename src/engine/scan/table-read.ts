@@ -48,6 +48,9 @@ interface KeySpec {
   range: boolean;
 }
 
+/** How a read groups its rows first (TableRead.statement). */
+export type Combine = 'none' | 'columns';
+
 /** Predicates per packed key: a key of at most 256 groups. */
 const BITS = 8;
 
@@ -115,59 +118,82 @@ export class TableRead {
     return [...this.keys, ...packed];
   }
 
-  statement(samplePercent: number | null, topN: number): string {
+  /**
+   * `combine`: group the rows by all keys at once first (see below) — for a read whose keys are
+   * all few-valued (the exact recount of what a sample proposed); a near-unique key makes every
+   * row its own combination, and then grouping the rows directly by each key costs less.
+   */
+  statement(samplePercent: number | null, topN: number, combine: Combine): string {
     const keys = this.groupedKeys();
     // SYSTEM samples whole pages (the cost saving on a large table); on a table of a few pages it
-    // may pick none, so tables under a million rows (sampled only with a low --sample-above-rows) get BERNOULLI.
-    const method = (this.table.estimatedRows ?? 0) >= 1_000_000 ? 'SYSTEM' : 'BERNOULLI';
+    // may pick none, so tables under 100,000 rows (sampled only with a low --sample-above-rows) get BERNOULLI.
+    const method = (this.table.estimatedRows ?? 0) >= 100_000 ? 'SYSTEM' : 'BERNOULLI';
     const from = `${tableSql(this.table)} AS t${samplePercent === null ? '' : ` TABLESAMPLE ${method} (${samplePercent}) REPEATABLE (0)`}`;
-    // Keys are over inner() aliases: each per-row expression is computed once a row, below them.
+    // Keys are over inner() aliases. No OFFSET 0 fence below them: it would keep the read out of
+    // a parallel plan; an expression two keys share is cheap (a column, a hashed parent lookup).
     const rowExprs = this.inners.map((e, i) => `(${e}) AS p${i}`);
     const scan =
       `SELECT ${keys.map((k, i) => `(${k.expr}) AS k${i}`).join(', ') || '1 AS pgmend_one'}` +
-      `\n  FROM (SELECT ${rowExprs.join(', ') || '1 AS pgmend_one'} FROM ${from}${this.joins.map((j) => `\n    ${j}`).join('')} OFFSET 0) AS r`;
+      `\n  FROM (SELECT ${rowExprs.join(', ') || '1 AS pgmend_one'} FROM ${from}${this.joins.map((j) => `\n    ${j}`).join('')}) AS r`;
     const sets = ['()', ...keys.map((_, i) => `(k${i})`)].join(', ');
+    const names = keys.map((_, i) => `k${i}`);
+    // Two steps: the rows are first grouped by all keys at once — one hash lookup a row, in a plan
+    // PostgreSQL can run in parallel (it cannot for GROUPING SETS) — and the grouping sets then add
+    // up those combinations' counts, far fewer than the rows whenever the keys are few-valued.
+    const combined =
+      combine === 'none'
+        ? `SELECT *, 1 AS n FROM (${scan}) AS s`
+        : keys.length === 0
+          ? `SELECT count(*) AS n FROM (${scan}) AS s`
+          : `SELECT ${names.join(', ')}, count(*) AS n FROM (${scan}) AS s GROUP BY ${names.join(', ')}`;
     const grouped =
       // g: which set a row belongs to — the one key it is grouped by, -1 for the total.
       `SELECT ${keys.length === 0 ? '-1' : `CASE ${keys.map((_, i) => `WHEN GROUPING(k${i}) = 0 THEN ${i} `).join('')}ELSE -1 END`} AS g, ` +
-      [...keys.map((_, i) => `k${i}`), 'count(*) AS n'].join(', ') +
-      `\n  FROM (${scan} OFFSET 0) AS s` +
+      [...names, combine === 'none' ? 'count(*) AS n' : 'sum(n)::bigint AS n'].join(', ') +
+      `\n  FROM (${combined}) AS s` +
       `\n  GROUP BY GROUPING SETS (${sets})`;
     // nn: the row is a group of one key (not the total) and that key is not NULL.
     const nn = keys.length === 0 ? 'false' : `CASE g ${keys.map((_, i) => `WHEN ${i} THEN k${i} IS NOT NULL`).join(' ')} ELSE false END`;
-    const ranges = keys.flatMap((k, i) => (k.range ? [`min(k${i}) OVER w AS lo${i}`, `max(k${i}) OVER w AS hi${i}`] : []));
+    const ranges = keys.flatMap((k, i) => (k.range ? [`min(k${i})::text AS lo${i}`, `max(k${i})::text AS hi${i}`] : []));
+    const nulls = keys.flatMap((k, i) => (k.range ? [`NULL::text AS lo${i}`, `NULL::text AS hi${i}`] : []));
     const limit = keys.some((k) => k.all > 0) ? `CASE g ${keys.flatMap((k, i) => (k.all > 0 ? [`WHEN ${i} THEN ${Math.max(k.all + 1, topN)}`] : [])).join(' ')} ELSE ${topN} END` : String(topN);
     const value = keys.length === 0 ? 'NULL::text' : `CASE g ${keys.map((_, i) => `WHEN ${i} THEN k${i}::text`).join(' ')} END`;
+    const cols = (...c: string[]) => [...c, ...nulls].join(', ');
+    // Per key, one row of figures (rank 0: groups, duplicates, non-null rows, range), then its
+    // groups ranked by size (rank 1…): every group of a key with few of them, else only its
+    // duplicate groups — the groups of a near-unique key are never sorted, only counted.
     return (
-      `WITH ${[...this.ctes, `pgmend_groups AS (${grouped})`].join(',\n')}\n` +
-      `SELECT g, ${value} AS v, n, groups, dup_groups, dup_rows, nonnull_rows, rank, nn${keys.flatMap((k, i) => (k.range ? [`, lo${i}::text AS lo${i}, hi${i}::text AS hi${i}`] : [])).join('')} FROM (\n` +
-      `  SELECT *,\n` +
-      `    count(*) FILTER (WHERE nn) OVER w AS groups, count(*) FILTER (WHERE nn AND n > 1) OVER w AS dup_groups,\n` +
-      `    sum(n) FILTER (WHERE nn AND n > 1) OVER w AS dup_rows, sum(n) FILTER (WHERE nn) OVER w AS nonnull_rows,\n` +
-      `    ${ranges.length ? `${ranges.join(', ')},\n    ` : ''}row_number() OVER (PARTITION BY g, nn ORDER BY n DESC) AS rank\n` +
-      `  FROM (SELECT *, ${nn} AS nn FROM pgmend_groups) AS x WINDOW w AS (PARTITION BY g, nn)) AS y\n` +
-      `WHERE g = -1 OR (nn AND rank <= ${limit})`
+      `WITH ${[...this.ctes, `pgmend_groups AS (SELECT *, ${nn} AS nn FROM (${grouped}) AS x)`].join(',\n')},\n` +
+      `pgmend_stats AS (SELECT g, count(*) AS groups, count(*) FILTER (WHERE n > 1) AS dup_groups, sum(n) FILTER (WHERE n > 1) AS dup_rows, sum(n) AS nonnull_rows` +
+      `${ranges.length ? `, ${ranges.join(', ')}` : ''} FROM pgmend_groups WHERE nn GROUP BY g)\n` +
+      `SELECT ${cols('-1 AS g', 'NULL::text AS v', 'n', 'NULL::bigint AS groups', 'NULL::bigint AS dup_groups', 'NULL::numeric AS dup_rows', 'NULL::numeric AS nonnull_rows', '0::bigint AS rank')} FROM pgmend_groups WHERE g = -1\n` +
+      `UNION ALL SELECT g, NULL, NULL, groups, dup_groups, dup_rows, nonnull_rows, 0${keys.flatMap((k, i) => (k.range ? [`, lo${i}, hi${i}`] : [])).join('')} FROM pgmend_stats\n` +
+      `UNION ALL SELECT ${cols('g', 'v', 'n', 'NULL', 'NULL', 'NULL', 'NULL', 'rank')} FROM (\n` +
+      `  SELECT g, v, n, row_number() OVER (PARTITION BY g ORDER BY n DESC, v) AS rank FROM (\n` +
+      `    SELECT x.g, ${value.replace(/\bk(\d+)\b/g, 'x.k$1').replace(/\bg\b/, 'x.g')} AS v, x.n, s.groups FROM pgmend_groups AS x JOIN pgmend_stats AS s ON s.g = x.g\n` +
+      `    WHERE x.nn AND (x.n > 1 OR s.groups <= ${limit.replace(/\bg\b/, 'x.g')})) AS r) AS y\n` +
+      `WHERE rank <= ${limit}`
     );
   }
 
-  async run(client: pg.Client, samplePercent: number | null, topN: number): Promise<ReadResult> {
+  async run(client: pg.Client, samplePercent: number | null, topN: number, combine: Combine = 'none'): Promise<ReadResult> {
     const keys = this.groupedKeys();
-    const { rows } = await client.query<Record<string, unknown>>(this.statement(samplePercent, topN), this.params);
+    const { rows } = await client.query<Record<string, unknown>>(this.statement(samplePercent, topN, combine), this.params);
     const total = rows.find((r) => Number(r.g) === -1);
     const stats = new Map<string, KeyStats>();
     keys.forEach((k, i) => {
-      const mine = rows.filter((r) => Number(r.g) === i && r.nn === true).sort((a, b) => Number(a.rank) - Number(b.rank));
-      const first = mine[0];
-      const groups = Number(first?.groups ?? 0);
+      const figures = rows.find((r) => Number(r.g) === i && Number(r.rank) === 0);
+      const mine = rows.filter((r) => Number(r.g) === i && Number(r.rank) > 0).sort((a, b) => Number(a.rank) - Number(b.rank));
+      const groups = Number(figures?.groups ?? 0);
       const top = mine.map((r) => ({ value: String(r.v), rows: Number(r.n) }));
       stats.set(`k${i}`, {
         groups,
-        dupGroups: Number(first?.dup_groups ?? 0),
-        dupRows: Number(first?.dup_rows ?? 0),
-        nonNullRows: Number(first?.nonnull_rows ?? 0),
+        dupGroups: Number(figures?.dup_groups ?? 0),
+        dupRows: Number(figures?.dup_rows ?? 0),
+        nonNullRows: Number(figures?.nonnull_rows ?? 0),
         top: k.all > 0 ? top.slice(0, k.all) : top,
         complete: k.all > 0 && groups <= k.all,
-        ...(k.range && first ? { lo: String(first[`lo${i}`]), hi: String(first[`hi${i}`]) } : {}),
+        ...(k.range && figures ? { lo: String(figures[`lo${i}`]), hi: String(figures[`hi${i}`]) } : {}),
       });
     });
     const counts = new Map<string, number>();

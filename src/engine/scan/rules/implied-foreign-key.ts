@@ -31,8 +31,7 @@ function probe(catalog: Parameters<typeof tableParam>[0], table: Table, candidat
     register(read) {
       nonNull = read.countIf(read.inner(`${col} IS NOT NULL`));
       orphans = candidates.map((p) => {
-        const exists = `EXISTS (SELECT 1 FROM ${tableSql(p.parent)} AS pgmend_parent WHERE pgmend_parent.${quoteIdent(p.key.name)} = ${col})`;
-        return read.countIf(read.inner(`${col} IS NOT NULL AND NOT ${exists}`));
+        return read.countIf(read.inner(`${col} IS NOT NULL AND NOT ${inParent(p, col)}`));
       });
     },
     evaluate(r) {
@@ -61,4 +60,20 @@ function probe(catalog: Parameters<typeof tableParam>[0], table: Table, candidat
       };
     },
   };
+}
+
+/** Parents up to this many rows are probed as one hashed set of their keys (`= ANY`); larger ones by index (`EXISTS`). */
+const HASHED_PARENT_ROWS = 50_000;
+
+/**
+ * Whether the column's value is a key of the parent. `= ANY (SELECT key …)` is hashed once and can
+ * run in a parallel plan (EXISTS in a select list keeps the read on one core); the key is a primary
+ * key or NOT NULL unique column, so it holds no NULL and NOT … = ANY is exact. A large parent's
+ * keys may not fit the hash: a failed hash would rescan the parent per row, so it gets EXISTS.
+ */
+function inParent(p: Pointer, col: string): string {
+  const key = `pgmend_parent.${quoteIdent(p.key.name)}`;
+  return (p.parent.estimatedRows ?? Infinity) <= HASHED_PARENT_ROWS
+    ? `(${col} = ANY (SELECT ${key} FROM ${tableSql(p.parent)} AS pgmend_parent))`
+    : `EXISTS (SELECT 1 FROM ${tableSql(p.parent)} AS pgmend_parent WHERE ${key} = ${col})`;
 }

@@ -44,7 +44,10 @@ export const uniqueRule: DataRule = (ctx, table) => {
   const pointers = (ctx.relations.pointers.get(table.oid) ?? []).filter((p) => !unique.has(p.column.name));
   const pointing = new Set(pointers.map((p) => p.column.name));
   const candidates = table.columns.filter((c) => !unique.has(c.name) && !c.generated && !PERSON.test(c.name) && (TEXTISH.test(c.type) || pointing.has(c.name)));
-  const probes: Probe[] = candidates.map((c) => single(ctx, table, c.name, identifying(table, c) || (pointing.has(c.name) && c.notNull)));
+  // On a sampled table, a key ANALYZE estimates at under half the ratio is not asked (see fewValued).
+  const probes: Probe[] = candidates
+    .filter((c) => !fewValued(ctx, table, [c.name]))
+    .map((c) => single(ctx, table, c.name, identifying(table, c) || (pointing.has(c.name) && c.notNull)));
   const covered = indexesOf(ctx.catalog, table).filter((i) => i.unique && i.predicate === null);
   const pairs: [string, string][] = [];
   const ptr = [...new Map(pointers.map((p) => [p.column.name, p])).values()].slice(0, 4);
@@ -52,11 +55,28 @@ export const uniqueRule: DataRule = (ctx, table) => {
   const named = candidates.filter((c) => identifying(table, c) && !pointing.has(c.name)).slice(0, 4);
   for (const p of ptr.slice(0, 2)) for (const c of named) pairs.push([p.column.name, c.name]);
   for (const [a, b] of pairs) {
-    if (covered.some((x) => x.columns.every((c) => c === a || c === b))) continue;
+    if (covered.some((x) => x.columns.every((c) => c === a || c === b)) || fewValued(ctx, table, [a, b])) continue;
     probes.push(pair(ctx, table, a, b));
   }
   return probes;
 };
+
+/**
+ * Whether ANALYZE's estimates (large sampled tables only) show the key cannot be near-unique: its
+ * distinct values — for a pair, at most the product of its columns' — under half of
+ * `uniqueMinRatio` of the table's rows. The margin covers the estimate's error; a column with no
+ * statistics is asked.
+ */
+function fewValued(ctx: DataRuleContext, table: Table, columns: string[]): boolean {
+  const rows = table.estimatedRows ?? 0;
+  let distinct = 1;
+  for (const c of columns) {
+    const d = ctx.distinct(table, c);
+    if (d === null) return false;
+    distinct *= d;
+  }
+  return rows > 0 && distinct < (rows * ctx.thresholds.uniqueMinRatio) / 2;
+}
 
 /** Drops a single-column proposal whose column is also proposed within a pair of the same table. */
 export function preferPairs(proposals: Proposal[]): Proposal[] {
