@@ -124,7 +124,12 @@ export class TableRead {
    * row its own combination, and then grouping the rows directly by each key costs less.
    */
   statement(samplePercent: number | null, topN: number, combine: Combine): string {
-    const keys = this.groupedKeys();
+    const combining = combine === 'columns';
+    // Combined, the predicates are counted per combination (FILTER), not grouped: a column in the
+    // grouping list, even under IS NULL, makes the planner expect as many combinations as that
+    // column has values, and a near-unique one would rule out the parallel plan.
+    const keys = combining ? this.keys : this.groupedKeys();
+    const preds = combining ? this.preds.map((_, j) => `c${j}`) : [];
     // SYSTEM samples whole pages (the cost saving on a large table); on a table of a few pages it
     // may pick none, so tables under 100,000 rows (sampled only with a low --sample-above-rows) get BERNOULLI.
     const method = (this.table.estimatedRows ?? 0) >= 100_000 ? 'SYSTEM' : 'BERNOULLI';
@@ -133,29 +138,27 @@ export class TableRead {
     // a parallel plan; an expression two keys share is cheap (a column, a hashed parent lookup).
     const rowExprs = this.inners.map((e, i) => `(${e}) AS p${i}`);
     const scan =
-      `SELECT ${keys.map((k, i) => `(${k.expr}) AS k${i}`).join(', ') || '1 AS pgmend_one'}` +
+      `SELECT ${[...keys.map((k, i) => `(${k.expr}) AS k${i}`), ...(combining ? this.preds.map((p, j) => `(${p}) AS q${j}`) : [])].join(', ') || '1 AS pgmend_one'}` +
       `\n  FROM (SELECT ${rowExprs.join(', ') || '1 AS pgmend_one'} FROM ${from}${this.joins.map((j) => `\n    ${j}`).join('')}) AS r`;
     const sets = ['()', ...keys.map((_, i) => `(k${i})`)].join(', ');
     const names = keys.map((_, i) => `k${i}`);
     // Two steps: the rows are first grouped by all keys at once — one hash lookup a row, in a plan
     // PostgreSQL can run in parallel (it cannot for GROUPING SETS) — and the grouping sets then add
     // up those combinations' counts, far fewer than the rows whenever the keys are few-valued.
-    const combined =
-      combine === 'none'
-        ? `SELECT *, 1 AS n FROM (${scan}) AS s`
-        : keys.length === 0
-          ? `SELECT count(*) AS n FROM (${scan}) AS s`
-          : `SELECT ${names.join(', ')}, count(*) AS n FROM (${scan}) AS s GROUP BY ${names.join(', ')}`;
+    const filters = preds.map((c, j) => `count(*) FILTER (WHERE q${j}) AS ${c}`);
+    const combined = !combining
+      ? `SELECT *, 1 AS n FROM (${scan}) AS s`
+      : `SELECT ${[...names, 'count(*) AS n', ...filters].join(', ')} FROM (${scan}) AS s${keys.length ? ` GROUP BY ${names.join(', ')}` : ''}`;
     const grouped =
       // g: which set a row belongs to — the one key it is grouped by, -1 for the total.
       `SELECT ${keys.length === 0 ? '-1' : `CASE ${keys.map((_, i) => `WHEN GROUPING(k${i}) = 0 THEN ${i} `).join('')}ELSE -1 END`} AS g, ` +
-      [...names, combine === 'none' ? 'count(*) AS n' : 'sum(n)::bigint AS n'].join(', ') +
+      [...names, combining ? 'sum(n)::bigint AS n' : 'count(*) AS n', ...preds.map((c) => `sum(${c})::bigint AS ${c}`)].join(', ') +
       `\n  FROM (${combined}) AS s` +
       `\n  GROUP BY GROUPING SETS (${sets})`;
     // nn: the row is a group of one key (not the total) and that key is not NULL.
     const nn = keys.length === 0 ? 'false' : `CASE g ${keys.map((_, i) => `WHEN ${i} THEN k${i} IS NOT NULL`).join(' ')} ELSE false END`;
     const ranges = keys.flatMap((k, i) => (k.range ? [`min(k${i})::text AS lo${i}`, `max(k${i})::text AS hi${i}`] : []));
-    const nulls = keys.flatMap((k, i) => (k.range ? [`NULL::text AS lo${i}`, `NULL::text AS hi${i}`] : []));
+    const nulls = [...keys.flatMap((k, i) => (k.range ? [`NULL::text AS lo${i}`, `NULL::text AS hi${i}`] : [])), ...preds.map((c) => `NULL::bigint AS ${c}`)];
     const limit = keys.some((k) => k.all > 0) ? `CASE g ${keys.flatMap((k, i) => (k.all > 0 ? [`WHEN ${i} THEN ${Math.max(k.all + 1, topN)}`] : [])).join(' ')} ELSE ${topN} END` : String(topN);
     const value = keys.length === 0 ? 'NULL::text' : `CASE g ${keys.map((_, i) => `WHEN ${i} THEN k${i}::text`).join(' ')} END`;
     const cols = (...c: string[]) => [...c, ...nulls].join(', ');
@@ -166,8 +169,8 @@ export class TableRead {
       `WITH ${[...this.ctes, `pgmend_groups AS (SELECT *, ${nn} AS nn FROM (${grouped}) AS x)`].join(',\n')},\n` +
       `pgmend_stats AS (SELECT g, count(*) AS groups, count(*) FILTER (WHERE n > 1) AS dup_groups, sum(n) FILTER (WHERE n > 1) AS dup_rows, sum(n) AS nonnull_rows` +
       `${ranges.length ? `, ${ranges.join(', ')}` : ''} FROM pgmend_groups WHERE nn GROUP BY g)\n` +
-      `SELECT ${cols('-1 AS g', 'NULL::text AS v', 'n', 'NULL::bigint AS groups', 'NULL::bigint AS dup_groups', 'NULL::numeric AS dup_rows', 'NULL::numeric AS nonnull_rows', '0::bigint AS rank')} FROM pgmend_groups WHERE g = -1\n` +
-      `UNION ALL SELECT g, NULL, NULL, groups, dup_groups, dup_rows, nonnull_rows, 0${keys.flatMap((k, i) => (k.range ? [`, lo${i}, hi${i}`] : [])).join('')} FROM pgmend_stats\n` +
+      `SELECT ${['-1 AS g', 'NULL::text AS v', 'n', 'NULL::bigint AS groups', 'NULL::bigint AS dup_groups', 'NULL::numeric AS dup_rows', 'NULL::numeric AS nonnull_rows', '0::bigint AS rank', ...nulls.slice(0, nulls.length - preds.length), ...preds].join(', ')} FROM pgmend_groups WHERE g = -1\n` +
+      `UNION ALL SELECT g, NULL, NULL, groups, dup_groups, dup_rows, nonnull_rows, 0${keys.flatMap((k, i) => (k.range ? [`, lo${i}, hi${i}`] : [])).join('')}${preds.map(() => ', NULL').join('')} FROM pgmend_stats\n` +
       `UNION ALL SELECT ${cols('g', 'v', 'n', 'NULL', 'NULL', 'NULL', 'NULL', 'rank')} FROM (\n` +
       `  SELECT g, v, n, row_number() OVER (PARTITION BY g ORDER BY n DESC, v) AS rank FROM (\n` +
       `    SELECT x.g, ${value.replace(/\bk(\d+)\b/g, 'x.k$1').replace(/\bg\b/, 'x.g')} AS v, x.n, s.groups FROM pgmend_groups AS x JOIN pgmend_stats AS s ON s.g = x.g\n` +
@@ -177,8 +180,13 @@ export class TableRead {
   }
 
   async run(client: pg.Client, samplePercent: number | null, topN: number, combine: Combine = 'none'): Promise<ReadResult> {
-    const keys = this.groupedKeys();
+    const combining = combine === 'columns';
+    const keys = combining ? this.keys : this.groupedKeys();
+    // The planner costs a Gather as if the combinations were many; they are few (data.ts combines
+    // only then): without these it never moves the grouping into parallel workers. This statement only.
+    if (combining) await client.query(`SELECT set_config('parallel_tuple_cost', '0', true), set_config('parallel_setup_cost', '0', true)`);
     const { rows } = await client.query<Record<string, unknown>>(this.statement(samplePercent, topN, combine), this.params);
+    if (combining) await client.query('SET LOCAL parallel_tuple_cost TO DEFAULT; SET LOCAL parallel_setup_cost TO DEFAULT');
     const total = rows.find((r) => Number(r.g) === -1);
     const stats = new Map<string, KeyStats>();
     keys.forEach((k, i) => {
@@ -198,6 +206,7 @@ export class TableRead {
     });
     const counts = new Map<string, number>();
     this.preds.forEach((_, j) => {
+      if (combining) return counts.set(`c${j}`, Number(total?.[`c${j}`] ?? 0));
       const packed = stats.get(`k${this.keys.length + Math.floor(j / BITS)}`)!;
       const bit = 1 << j % BITS;
       counts.set(`c${j}`, packed.top.reduce((sum, g) => sum + ((Number(g.value) & bit) !== 0 ? g.rows : 0), 0));
