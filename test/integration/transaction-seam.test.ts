@@ -4,7 +4,8 @@ import { createTestDb, type TestDb } from '../support/db.js';
 import { ensureParser } from '../../src/playbooks/expression.js';
 import { loadPlaybooks } from '../../src/playbooks/load.js';
 import { loadCatalog } from '../../src/db/catalog.js';
-import { withSavepoint, withTransaction } from '../../src/db/session.js';
+import { withRolledBackSavepoint, withRollback, withSavepoint, withTransaction } from '../../src/db/session.js';
+import { withPlanSnapshot } from '../../src/engine/plan/plan-snapshot.js';
 import { prepareFinding, type PreparedFinding } from '../../src/engine/plan/prepare.js';
 import { runPrechecks } from '../../src/engine/checks/prechecks.js';
 import { verify } from '../../src/engine/apply/verify.js';
@@ -123,6 +124,109 @@ describe('savepoints of their own', () => {
       ).rejects.toThrow('stop');
       const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM parent WHERE grp = 7');
       expect(rows[0]!.n).toBe(0);
+    });
+  });
+});
+
+describe('savepoints always rolled back (rehearsals, probes)', () => {
+  const grps = async (client: pg.Client) => (await client.query<{ grp: number }>('SELECT grp FROM parent WHERE id <= 2 ORDER BY id')).rows.map((r) => r.grp);
+  const parentLocks = async (client: pg.Client) =>
+    Number((await client.query(`SELECT count(*) AS n FROM pg_locks WHERE pid = pg_backend_pid() AND relation = 'parent'::regclass`)).rows[0].n);
+
+  it('undo their work and the locks it took on success, return its value, and leave the transaction around usable with its own work', async () => {
+    await withClient(async (client) => {
+      await withRollback(client, async () => {
+        await client.query('UPDATE child SET parent_id = parent_id WHERE id = 1');
+        expect(await parentLocks(client)).toBe(0);
+        const out = await withRolledBackSavepoint(client, async () => {
+          await client.query('UPDATE parent SET grp = 5 WHERE id = 1');
+          await client.query('CREATE TEMP TABLE pgmend_probe (n int)');
+          expect(await grps(client)).toEqual([5, 0]);
+          return 'seen';
+        });
+        expect(out).toBe('seen');
+        expect(await parentLocks(client)).toBe(0);
+        expect(await grps(client)).toEqual([0, 0]);
+        // The same name again: the probe went with its savepoint.
+        await withRolledBackSavepoint(client, () => client.query('CREATE TEMP TABLE pgmend_probe (n int)'));
+        const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM child WHERE id = 1');
+        expect(rows[0]!.n).toBe(1);
+      });
+    });
+  });
+
+  it("rethrow fn's error after undoing its work; nested in withSavepoint, only the inner work goes", async () => {
+    await withClient(async (client) => {
+      await withRollback(client, async () => {
+        await withSavepoint(client, async () => {
+          await client.query('UPDATE parent SET grp = 1 WHERE id = 1');
+          await expect(
+            withRolledBackSavepoint(client, async () => {
+              await client.query('UPDATE parent SET grp = 2 WHERE id = 2');
+              await client.query('SELECT 1 / 0');
+            }),
+          ).rejects.toThrow('division by zero');
+          expect(await grps(client)).toEqual([1, 0]);
+        });
+        expect(await grps(client)).toEqual([1, 0]);
+      });
+      expect(await grps(client)).toEqual([0, 0]);
+    });
+  });
+});
+
+describe('the plan snapshot', () => {
+  const opts = { statementTimeoutMs: 10_000, lockTimeoutMs: 2_000 };
+
+  it("passes fn's own errors through as they are: a 42P01 or 55P03 inside fn neither retries nor becomes a lock message", async () => {
+    await withClient(async (client) => {
+      for (const code of ['42P01', '55P03']) {
+        let calls = 0;
+        const err = Object.assign(new Error(`fn failed ${code}`), { code });
+        await expect(
+          withPlanSnapshot(client, opts, () => ['public.parent'], async () => {
+            calls++;
+            throw err;
+          }),
+        ).rejects.toBe(err);
+        expect(calls).toBe(1);
+        // Ended: the connection is outside any transaction again.
+        const { rows } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_locks WHERE pid = pg_backend_pid() AND relation = 'parent'::regclass`);
+        expect(rows[0]!.n).toBe(0);
+      }
+    });
+  });
+
+  it('a schema change between the catalog read and the locks, naming one more table: rolled back and locked again, fn runs once, in a snapshot holding every table it names', async () => {
+    await withClient(async (client) => {
+      const other = new pg.Client({ connectionString: db.url });
+      await other.connect();
+      try {
+        let calls = 0;
+        let altered: Promise<unknown> | undefined;
+        const tablesOf = () => {
+          calls++;
+          // Queued behind the catalog read's locks; granted the moment that read commits.
+          if (calls === 1) altered = other.query('ALTER TABLE parent ADD COLUMN note text');
+          return calls === 1 ? ['public.parent'] : ['public.parent', 'public.child'];
+        };
+        let runs = 0;
+        const seen = await withPlanSnapshot(client, opts, tablesOf, async (snapshot) => {
+          runs++;
+          const { rows } = await client.query<{ t: string }>(
+            `SELECT relation::regclass::text AS t FROM pg_locks WHERE pid = pg_backend_pid() AND mode = 'AccessShareLock' AND relation IN ('parent'::regclass, 'child'::regclass) ORDER BY 1`,
+          );
+          return { locked: rows.map((r) => r.t), columns: snapshot.catalog.tables.find((t) => t.name === 'parent')!.columns.map((c) => c.name) };
+        });
+        await altered;
+        expect(runs).toBe(1);
+        expect(calls).toBeGreaterThanOrEqual(3);
+        expect(seen.locked).toEqual(['child', 'parent']);
+        expect(seen.columns).toContain('note');
+      } finally {
+        await other.query('ALTER TABLE parent DROP COLUMN IF EXISTS note').catch(() => {});
+        await other.end();
+      }
     });
   });
 });
