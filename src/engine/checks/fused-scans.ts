@@ -245,7 +245,12 @@ export async function readFused(client: pg.Client, batches: TableBatch[], catalo
         statement = fuseBatches(batches, catalog, excluded, reads, readsExcluded);
       }
       if (!statement) return;
+      // Hash the groups: the planner multiplies the keys' distinct counts, expects more groups than
+      // there are, and would sort the whole child (measured at 1M rows: 3.6–4.6 s against 2.5–2.9 s).
+      const before = (await client.query(`SELECT current_setting('enable_sort') AS s, current_setting('enable_incremental_sort') AS i`)).rows[0] as { s: string; i: string };
+      await client.query(`SELECT set_config('enable_sort', 'off', true), set_config('enable_incremental_sort', 'off', true)`);
       const { rows } = await client.query(statement.sql);
+      await client.query(`SELECT set_config('enable_sort', $1, true), set_config('enable_incremental_sort', $2, true)`, [before.s, before.i]);
       const row = rows[0] as Record<string, unknown>;
       statement.batches.forEach((b, k) => out.counts.set(b, (row[`r${k}`] as string[]).map(Number)));
       statement.reads.forEach((r, k) => out.reads.set(r, row[`x${k}`] as Record<string, unknown>));
