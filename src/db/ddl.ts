@@ -87,7 +87,7 @@ export function triggerFunctions(catalog: Catalog, tables: Table[]): FunctionInf
  * table that does not exist (yet, or any more) gives a comment line, so before/after diffs of a fix
  * that creates or drops a table still line up.
  */
-export function schemaDdl(catalog: Catalog, tables: string[]): string {
+export function schemaDdl(catalog: Catalog, tables: readonly string[]): string {
   const found = new Map<string, Table>();
   const missing = new Set<string>();
   for (const ref of tables) {

@@ -8,7 +8,7 @@ import { schemaDdl, tableDdl, triggerFunctions } from './ddl.js';
  */
 
 /** sha256 (first 16 hex chars) of schemaDdl: independent of the order the tables are given in. */
-export function fingerprint(catalog: Catalog, tables: string[]): string {
+export function fingerprint(catalog: Catalog, tables: readonly string[]): string {
   return createHash('sha256').update(schemaDdl(catalog, tables)).digest('hex').slice(0, 16);
 }
 

@@ -3,6 +3,7 @@ import { fromFlat, type CascadeNode, type FindingPlan, type Plan } from '../engi
 import { findingSchema, resolutionSchema, reviewSchema, SEVERITIES } from '../findings/model.js';
 import { LOCK_MODES } from '../playbooks/model.js';
 import { UsageError } from '../util/errors.js';
+import { frozenInDev } from '../util/freeze.js';
 import { formatZodIssues } from '../util/zod-errors.js';
 
 /**
@@ -169,7 +170,7 @@ export function parsePlanJson(text: string, file: string): Plan {
     const { review: _review, ...plan } = f;
     return { ...plan, steps: fromFlat(plan.steps), finding: finding.data };
   });
-  return {
+  return frozenInDev({
     version: 1,
     id: doc.id,
     createdAt: doc.createdAt,
@@ -180,5 +181,5 @@ export function parsePlanJson(text: string, file: string): Plan {
     ...(doc.ddl !== undefined ? { ddl: doc.ddl } : {}),
     findings,
     ...(doc.timings ? { timings: doc.timings } : {}),
-  };
+  });
 }

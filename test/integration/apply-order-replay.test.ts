@@ -42,8 +42,8 @@ describe('apply-order replay: only interacting findings, same counts as replayin
       const catalog = await loadCatalog(client);
       for (const mode of ['window', 'online'] as Mode[]) {
         const plan = await planFor(db.url, findings, mode);
-        const all = structuredClone(plan.findings).map((f) => (f.rehearsal ? { ...f, rehearsal: { ...f.rehearsal, rowCountsTogether: undefined } } : f));
-        await rehearseRowCountsInApplyOrder(client, catalog, all, { mode, ...PLAN_DEFAULTS, replayAll: true });
+        const cleared = structuredClone(plan.findings).map((f) => (f.rehearsal ? { ...f, rehearsal: { ...f.rehearsal, rowCountsTogether: undefined } } : f));
+        const all = await rehearseRowCountsInApplyOrder(client, catalog, cleared, { mode, ...PLAN_DEFAULTS, replayAll: true });
         const runnable = plan.findings.filter((f) => (f.status === 'ready' || f.status === 'resolved') && f.rehearsal?.ok && f.steps.some(changesRows));
         for (const f of runnable) {
           const full = all.find((x) => x.id === f.id)!;

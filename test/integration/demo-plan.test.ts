@@ -108,6 +108,14 @@ describe('plan of findings.yaml (no resolutions)', () => {
     }
   });
 
+  it('the plan is an immutable value once emitted: in tests a mutation throws', () => {
+    const f = plan.findings.find((x) => x.status === 'resolved' || x.status === 'ready')!;
+    expect(() => Object.assign(f, { status: 'error' })).toThrow(TypeError);
+    expect(() => (plan.findings as FindingPlan[]).push(f)).toThrow(TypeError);
+    expect(() => Object.assign(flatSteps(f.steps)[0]!, { sql: 'DROP TABLE x' })).toThrow(TypeError);
+    expect(f.status).not.toBe('error');
+  });
+
   it('AH-UQ-06 is applied because actor_packs_identity_id_key already enforces it', () => {
     const f = byId(plan, 'AH-UQ-06');
     expect(f.status).toBe('applied');

@@ -47,7 +47,7 @@ export async function staleReasons(client: pg.Client, catalog: Catalog, plan: Pl
  * are those of EVERY finding in the plan (as buildPlan gathered them), not only the selected ones —
  * a subset would hash differently and make every `apply --plan --only` look stale.
  */
-function planTables(catalog: Catalog, plan: Plan, prepared: PreparedFinding[], playbooks?: PlaybookSet): string[] {
+function planTables(catalog: Catalog, plan: Plan, prepared: PreparedFinding[], playbooks?: PlaybookSet): readonly string[] {
   if (plan.tables) return plan.tables;
   if (!playbooks) return [...new Set(prepared.flatMap((p) => p.tables))];
   return [

@@ -29,7 +29,7 @@ export const stepKey = (findingId: string, phase: string, index: number) => `${f
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Who holds locks on these tables (labelled `schema.name`, as plans do; looked up by schema and name, not parsed). */
-export async function lockHolders(client: pg.Client, tables: string[]): Promise<string> {
+export async function lockHolders(client: pg.Client, tables: readonly string[]): Promise<string> {
   if (tables.length === 0) return '';
   const { rows } = await client.query(
     `SELECT DISTINCT a.pid, a.application_name, left(regexp_replace(a.query, '\\s+', ' ', 'g'), 80) AS query,

@@ -43,29 +43,29 @@ export interface CascadeNode {
 }
 
 export interface PlanStep {
-  sql: string;
-  lock: LockMode;
-  tables: string[];
-  transactional: boolean;
+  readonly sql: string;
+  readonly lock: LockMode;
+  readonly tables: readonly string[];
+  readonly transactional: boolean;
   /** Declared lock per table (qualified): `lock` is the strongest of them, `tables` all of them. */
-  locks?: TableLocks;
+  readonly locks?: TableLocks;
   /** The locks rehearsal saw PostgreSQL take in this step (pg_locks of its own session), per table. */
-  observed?: TableLocks;
+  readonly observed?: TableLocks;
   /** How long rehearsal held this step's locks, ms: from the step's start to the finding's rollback. */
-  heldMs?: number;
+  readonly heldMs?: number;
   /** `rules`: the declaration comes from the rules alone (rehearsal could not run the step in a transaction, or did not run it). */
-  lockSource?: 'rules' | 'observed';
+  readonly lockSource?: 'rules' | 'observed';
   /** Rehearsal saw PostgreSQL take a stronger lock or an undeclared table: what was declared and what it took. */
-  lockNote?: string;
+  readonly lockNote?: string;
   /** `resolution`, `fix` — resolutions run before fixes. */
-  phase: 'resolution' | 'fix';
-  description?: string;
-  progress?: 'create-index';
+  readonly phase: 'resolution' | 'fix';
+  readonly description?: string;
+  readonly progress?: 'create-index';
   /** Row-changing steps the engine runs with a backup: the check whose rows change, and how. */
-  rowsOf?: string;
-  set?: string;
+  readonly rowsOf?: string;
+  readonly set?: string;
   /** Window rehearsal only: the same locks without reading every row, when `check` counted zero in the plan's snapshot (never applied). */
-  rehearse?: { sql: string; check: string };
+  readonly rehearse?: { sql: string; check: string };
 }
 
 /**
@@ -174,30 +174,31 @@ export interface ResolutionPreview {
   ordering?: KeepOrdering;
 }
 
+/** Emitted once built: an immutable value (new values replace it; frozen in development and tests). */
 export interface FindingPlan {
-  id: string;
-  title: string;
-  severity: Severity;
-  source?: string;
+  readonly id: string;
+  readonly title: string;
+  readonly severity: Severity;
+  readonly source?: string;
   /** Why `pgmend scan` proposed it (shown in review; not part of the plan JSON). */
-  evidence?: string;
-  playbook: string;
+  readonly evidence?: string;
+  readonly playbook: string;
   /** Main table, qualified, unquoted (`public.identities`). */
-  table?: string;
-  status: FindingStatus;
-  error?: string;
+  readonly table?: string;
+  readonly status: FindingStatus;
+  readonly error?: string;
   /** Why a finding is `applied`. */
-  appliedReason?: string;
-  checks: CheckResult[];
-  resolution?: Resolution;
-  resolutionPreview?: ResolutionPreview;
-  steps: Step[];
-  rollback: string[];
-  verify: { sql: string; says: string }[];
-  diff: string;
-  rehearsal?: Rehearsal;
+  readonly appliedReason?: string;
+  readonly checks: readonly CheckResult[];
+  readonly resolution?: Resolution;
+  readonly resolutionPreview?: ResolutionPreview;
+  readonly steps: readonly Step[];
+  readonly rollback: readonly string[];
+  readonly verify: readonly { readonly sql: string; readonly says: string }[];
+  readonly diff: string;
+  readonly rehearsal?: Rehearsal;
   /** The finding as loaded, so apply can re-render it. */
-  finding: Finding;
+  readonly finding: Finding;
 }
 
 export interface PlanDatabase {
@@ -211,19 +212,19 @@ export interface PlanDatabase {
 }
 
 export interface Plan {
-  version: 1;
+  readonly version: 1;
   /** Short id; names the backup tables this plan's resolutions write. */
-  id: string;
-  createdAt: string;
-  mode: Mode;
-  database: PlanDatabase;
-  fingerprint: string;
+  readonly id: string;
+  readonly createdAt: string;
+  readonly mode: Mode;
+  readonly database: PlanDatabase;
+  readonly fingerprint: string;
   /** The tables the plan involves, and their DDL when planned: apply says what changed since. */
-  tables?: string[];
-  ddl?: string;
-  findings: FindingPlan[];
+  readonly tables?: readonly string[];
+  readonly ddl?: string;
+  readonly findings: readonly FindingPlan[];
   /** Timings of plan phases, ms. */
-  timings?: Record<string, number>;
+  readonly timings?: Record<string, number>;
 }
 
 /** A check whose count the catalog proves is zero: the object that proves it (see checks/catalog-answers.ts). */

@@ -17,9 +17,10 @@ import { blastRadius, cascadeReads, type CascadeCounts, type ChangedEdge } from 
 import { backupTableName, resolutionSteps, rowChangingFixSteps, ONLINE_BATCH } from './row-changes.js';
 import { withPlanSnapshot } from './plan-snapshot.js';
 import { declareStepLocks, applyObserved } from './step-locks.js';
-import { rehearse, rehearseRowCountsInApplyOrder, type RehearsalItem } from './rehearsal.js';
+import { rehearse, rehearseRowCountsInApplyOrder, type RehearsalItem, type RehearsalResult } from './rehearsal.js';
 import { tablesHidingRows, hiddenRowsMessage } from '../../db/row-security.js';
 import { errorMessage, PgmendError } from '../../util/errors.js';
+import { frozenInDev } from '../../util/freeze.js';
 import { orderFindings } from './order.js';
 import { sqlHash } from '../apply/sql-hash.js';
 import { journalExists } from '../apply/journal.js';
@@ -187,33 +188,25 @@ async function planWith(
         statementTimeoutMs: opts.statementTimeoutMs,
         unopened,
         countedIn: snapshot,
-        onFinding: (id) => emit({ kind: 'finding', id, phase: 'rehearsal', finding: plans.get(id) }),
+        onFinding: (id, r) => emit({ kind: 'finding', id, phase: 'rehearsal', finding: frozenInDev(rehearsed(plans.get(id)!, r)) }),
       }),
     );
-    for (const [id, r] of results) {
-      const fp = plans.get(id)!;
-      fp.rehearsal = r.rehearsal;
-      fp.diff = r.diff;
-      fp.steps = mapStatements(fp.steps, (s, i) => applyObserved(s, r.rehearsal.observed?.[i], r.rehearsal.heldMs?.[i]));
-      if (r.applied) {
-        fp.status = 'applied';
-        fp.appliedReason = r.applied;
-      }
-    }
+    for (const [id, r] of results) plans.set(id, rehearsed(plans.get(id)!, r));
   } else {
-    for (const fp of plans.values()) if (isApplicable(fp)) fp.rehearsal = { ok: true, ms: 0, rowCounts: [], skipped: '--no-rehearse' };
+    for (const fp of plans.values()) if (isApplicable(fp)) plans.set(fp.id, { ...fp, rehearsal: { ok: true, ms: 0, rowCounts: [], skipped: '--no-rehearse' } });
   }
 
   await time('journal', () => markJournaled(client, plans));
-  const ordered = orderFindings(opts.findings.map((f) => plans.get(f.id)!));
+  let ordered = orderFindings(opts.findings.map((f) => plans.get(f.id)!));
   if (opts.rehearse) {
-    await time('rehearsal-apply-order', () =>
+    ordered = await time('rehearsal-apply-order', () =>
       rehearseRowCountsInApplyOrder(client, catalog, ordered, { mode: opts.mode, lockTimeoutMs: opts.lockTimeoutMs, statementTimeoutMs: opts.statementTimeoutMs }),
     );
   }
   const tables = [...new Set(prepared.flatMap((p) => p.tables))];
   emit({ kind: 'phase', phase: 'done' });
-  return {
+  // Emitted: from here on an immutable value (frozen in development and tests).
+  return frozenInDev({
     version: 1,
     id: planId,
     createdAt: new Date().toISOString(),
@@ -224,7 +217,7 @@ async function planWith(
     ddl: schemaDdl(catalog, tables),
     findings: ordered,
     timings,
-  };
+  });
 }
 
 /**
@@ -308,7 +301,7 @@ function errorPlan(f: Finding, error: string, p?: PreparedFinding): FindingPlan 
   };
 }
 
-export function findingPlan(catalog: Catalog, p: PreparedFinding, checks: CheckResult[], planId: string, batch?: number): FindingPlan {
+export function findingPlan(catalog: Catalog, p: PreparedFinding, checks: readonly CheckResult[], planId: string, batch?: number): FindingPlan {
   const f = p.finding;
   const blocking = checks.filter((c) => keyCount(c) > 0);
   const backup = backupTableName(planId, f.id);
@@ -344,6 +337,17 @@ export function findingPlan(catalog: Catalog, p: PreparedFinding, checks: CheckR
   };
 }
 
+/** The finding's plan with its rehearsal: counts, diff, each statement's observed locks, "already applied" — a new value. */
+function rehearsed(fp: FindingPlan, r: RehearsalResult): FindingPlan {
+  return {
+    ...fp,
+    rehearsal: r.rehearsal,
+    diff: r.diff,
+    steps: mapStatements(fp.steps, (s, i) => applyObserved(s, r.rehearsal.observed?.[i], r.rehearsal.heldMs?.[i])),
+    ...(r.applied ? { status: 'applied' as const, appliedReason: r.applied } : {}),
+  };
+}
+
 /** Hand-written SQL is "applied" when the journal records the same SQL applied by a run still in force. */
 async function markJournaled(client: pg.Client, plans: Map<string, FindingPlan>): Promise<void> {
   const sqlFindings = [...plans.values()].filter((f) => f.playbook === 'sql' && isApplicable(f));
@@ -355,10 +359,7 @@ async function markJournaled(client: pg.Client, plans: Map<string, FindingPlan>)
   ).catch(() => ({ rows: [] as { finding_id: string; sql_hash: string; run: number }[] }));
   for (const f of sqlFindings) {
     const hit = rows.find((r) => r.finding_id === f.id && r.sql_hash === sqlHash(f));
-    if (hit) {
-      f.status = 'applied';
-      f.appliedReason = `the journal records this SQL as applied by run ${hit.run}`;
-    }
+    if (hit) plans.set(f.id, { ...f, status: 'applied', appliedReason: `the journal records this SQL as applied by run ${hit.run}` });
   }
 }
 
@@ -377,8 +378,7 @@ async function markAppliedReadOnly(client: pg.Client, plans: Map<string, Finding
     if (fp.status !== 'ready') continue;
     const repairsOnly = fp.steps.length > 0 && fp.steps.every((s) => s.phase === 'fix' && (isRowChange(s) || s.rowsOf !== undefined || verbChanges(s.sql) === 'update'));
     if (repairsOnly && fp.checks.every((c) => c.rows === 0)) {
-      fp.status = 'applied';
-      fp.appliedReason = 'nothing to repair';
+      plans.set(fp.id, { ...fp, status: 'applied', appliedReason: 'nothing to repair' });
       continue;
     }
     const p = prepared.find((x) => x.finding.id === fp.id);
@@ -386,10 +386,7 @@ async function markAppliedReadOnly(client: pg.Client, plans: Map<string, Finding
     try {
       let ok = true;
       for (const v of fp.verify) ok &&= (await querySafely(client, v.sql)).rows[0]?.ok === true;
-      if (ok) {
-        fp.status = 'applied';
-        fp.appliedReason = fp.verify.map((v) => v.says).join('; ');
-      }
+      if (ok) plans.set(fp.id, { ...fp, status: 'applied', appliedReason: fp.verify.map((v) => v.says).join('; ') });
     } catch {
       // not applied as far as it can tell
     }

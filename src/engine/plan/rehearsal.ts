@@ -33,14 +33,14 @@ export interface RehearsalItem {
   /** Infer "already applied" from a rehearsal that changes nothing (not for hand-written SQL, whose effects may lie outside the tables). */
   detectApplied: boolean;
   steps: readonly Step[];
-  verify: { sql: string; says: string }[];
+  verify: readonly { sql: string; says: string }[];
   /** Rows each of the finding's checks counted (by check id), from the prechecks. */
   checkRows: Record<string, number>;
   /** `sql` findings: held back, or run in a sandbox role (dry-run-guard.ts). */
   guard?: DryRunGuard;
   /** The finding's table (its backups copy its rows) and rollback SQL: window mode rehearses the rollback after the fix. */
   table?: string;
-  rollback: string[];
+  rollback: readonly string[];
   /** The finding's checks as the prechecks answered them (window mode: a zero count answers a validation, answered-validation.ts). */
   checks?: CountedCheck[];
 }
@@ -58,7 +58,7 @@ export interface RehearsalOptions {
   statementTimeoutMs: number;
   /** Tables other sessions hold (their definitions are not read): catalog reads skip them without waiting; grows as more are found. */
   unopened?: number[];
-  onFinding?: (id: string) => void;
+  onFinding?: (id: string, result: RehearsalResult) => void;
   /** pg_current_snapshot() of the prechecks' transaction: where the counts come from. */
   countedIn?: string;
 }
@@ -134,8 +134,9 @@ export async function rehearse(client: pg.Client, catalogBefore: Catalog, items:
   await withRollback(client, async () => {
     await setUpRehearsal(client, opts);
     for (const item of items) {
-      results.set(item.id, await rehearseOne(client, catalogBefore, item, opts));
-      opts.onFinding?.(item.id);
+      const result = await rehearseOne(client, catalogBefore, item, opts);
+      results.set(item.id, result);
+      opts.onFinding?.(item.id, result);
     }
   });
   return results;
@@ -292,12 +293,13 @@ export const changesRows = (s: Step) => isRowChange(s) || verbChanges(s.sql) !==
  * resolution changed. One more rolled-back pass replays the row-changing steps of the findings
  * that interact so (apply-order-interactions.ts) in apply order and records the counts apply will
  * see when it applies the whole plan (`rowCountsTogether`); for the others those are the counts
- * alone. `rowCounts` stay what the finding changes applied alone (`apply --only`).
+ * alone. `rowCounts` stay what the finding changes applied alone (`apply --only`). Returns the findings,
+ * those replayed as new values with `rowCountsTogether`.
  */
-export async function rehearseRowCountsInApplyOrder(client: pg.Client, catalog: Catalog, findings: FindingPlan[], opts: RehearsalOptions & { replayAll?: boolean }): Promise<void> {
+export async function rehearseRowCountsInApplyOrder(client: pg.Client, catalog: Catalog, findings: readonly FindingPlan[], opts: RehearsalOptions & { replayAll?: boolean }): Promise<FindingPlan[]> {
   // Held-back and sandboxed findings are not replayed: the replay runs as the session's own role.
   const runnable = findings.filter((f) => isApplicable(f) && f.rehearsal?.ok && !f.rehearsal.held && !f.rehearsal.sandbox && f.steps.some(changesRows));
-  if (runnable.length === 0) return;
+  if (runnable.length === 0) return [...findings];
   const replay = opts.replayAll ? new Set(runnable) : findingsToReplay(runnable, catalog, changesRows);
   const counts = new Map<FindingPlan, number[]>();
   if (replay.size > 0) {
@@ -318,10 +320,11 @@ export async function rehearseRowCountsInApplyOrder(client: pg.Client, catalog: 
       });
     } catch {
       // Together unknown: the per-finding counts stand; the per-finding rehearsals already report any failure.
-      return;
+      return [...findings];
     }
   }
-  for (const f of runnable) f.rehearsal = { ...f.rehearsal!, rowCountsTogether: counts.get(f) ?? [...f.rehearsal!.rowCounts] };
+  const together = new Set(runnable);
+  return findings.map((f) => (together.has(f) ? { ...f, rehearsal: { ...f.rehearsal!, rowCountsTogether: counts.get(f) ?? [...f.rehearsal!.rowCounts] } } : f));
 }
 
 /**

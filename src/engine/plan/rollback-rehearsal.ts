@@ -21,7 +21,7 @@ export interface RollbackItem {
   table?: string;
   tables: string[];
   steps: readonly Step[];
-  rollback: string[];
+  rollback: readonly string[];
   /** Hand-written SQL: any step taking a row-changing lock may change rows (DDL included: a type change, a dropped column). */
   handWritten: boolean;
 }
