@@ -15,8 +15,9 @@ import { querySafely, withSavepoint } from '../../db/session.js';
 /**
  * Prechecks: exact counts of the rows that block each fix, and bounded samples. Every predicate
  * check of one table — across all findings — is counted in ONE scan of that table with
- * `count(*) FILTER (WHERE …)`; samples and value breakdowns are fetched only for checks that
- * found rows, with LIMIT.
+ * `count(*) FILTER (WHERE …)`; where that scan fuses (fused-scans.ts) it also gives the value
+ * breakdowns, the counters' sample rows and the grouped reads the caller asks for (the cascade's).
+ * Other samples and breakdowns are fetched only for checks that found rows, with LIMIT.
  */
 
 export interface PrecheckOptions {
