@@ -216,6 +216,14 @@ describe('fused scans', () => {
       await client.query('BEGIN');
       await client.query('SAVEPOINT pgmend_precheck');
       expect((await countFused(client, rewrite([event, session], keys), catalog)).size).toBe(0);
+      // A grouped read is estimated on its own keys: one per event is left to its own query, the other is answered.
+      const rowsPer = (g: string) => `SELECT coalesce(max(n), 0)::int AS most FROM (SELECT sum(pgmend_n) AS n FROM ${g} AS g GROUP BY pgmend_k0) AS c`;
+      const perSession: GroupedRead = { target: event.target, keys: ['"session_id"'], answer: rowsPer };
+      const perFlag: GroupedRead = { target: event.target, keys: ['"bad"'], answer: rowsPer };
+      const read = await readFused(client, rewrite([event], keys), catalog, [perSession, perFlag]);
+      expect([...read.reads.keys()]).toEqual([1]);
+      expect(read.reads.get(1)).toEqual({ most: MAX_FUSED_GROUPS + 50_000 - Math.floor((MAX_FUSED_GROUPS + 50_000) / 1000) });
+      expect(read.counts.get(0)).toEqual([Math.floor((MAX_FUSED_GROUPS + 50_000) / 1000)]);
       await client.query('COMMIT');
     } finally {
       await client.end();
