@@ -271,6 +271,22 @@ describe('validated in full where the count does not answer it', () => {
     }
   }, 120_000);
 
+  it('a question the role may not ask (pg_xact_status revoked): validated in full, not failed', async () => {
+    const url = await database(`${SCHEMA}
+      DO $$ BEGIN CREATE ROLE pgmend_answer_np LOGIN PASSWORD 'np'; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+      ALTER TABLE child OWNER TO pgmend_answer_np;
+      ALTER TABLE parent OWNER TO pgmend_answer_np;
+      REVOKE EXECUTE ON FUNCTION pg_xact_status(xid8) FROM PUBLIC;`);
+    const asRole = new URL(url);
+    asRole.username = 'pgmend_answer_np';
+    asRole.password = 'np';
+    const p = await plan(asRole.toString(), FINDINGS.filter((f) => f.id === 'CK'));
+    const r = byId(p, 'CK').rehearsal!;
+    expect(r.ok, r.error).toBe(true);
+    expect(r.answered).toBeUndefined();
+    expect(r.inFull).toEqual([{ step: 0, why: expect.stringMatching(/^could not tell whether the count answers it \(permission denied for function pg_xact_status\)/) }]);
+  }, 120_000);
+
   it('an FK on a partitioned table: NOT VALID from PostgreSQL 18, in full before (it refuses NOT VALID there); same locks', async () => {
     const url = await database(`
       CREATE TABLE parent (id int PRIMARY KEY);

@@ -57,6 +57,15 @@ const REFUSED = new Set(['42809', '0A000']);
 
 class InFull extends Error {}
 
+/** A question about the form that fails (a privilege, a timeout) leaves the step to run in full, not failed. */
+async function unlessUnknown<T>(ask: () => Promise<T>): Promise<T> {
+  try {
+    return await ask();
+  } catch (e) {
+    throw new InFull(`could not tell whether the count answers it (${(e as Error).message})`);
+  }
+}
+
 /**
  * Runs the step's rehearsal form in a savepoint and keeps it when the count answers the step;
  * otherwise rolls it back (its locks too) and says why, for the caller to run the step in full.
@@ -67,7 +76,7 @@ export async function rehearseAnswered(client: pg.Client, catalog: Catalog, step
   const noRows = /^\s*CREATE\s+UNIQUE\s+INDEX\b/i.test(form.sql);
   try {
     await withSavepoint(client, async () => {
-      const inherited = await inheritanceParents(client, catalog, Object.keys(step.locks ?? {}));
+      const inherited = await unlessUnknown(() => inheritanceParents(client, catalog, Object.keys(step.locks ?? {})));
       if (inherited) throw new InFull(`${inherited} has inheritance children, which the count reads and the validation does not (or the other way round)`);
       try {
         await run(form.sql);
@@ -77,11 +86,11 @@ export async function rehearseAnswered(client: pg.Client, catalog: Catalog, step
         throw e;
       }
       if (noRows) {
-        const wide = await notFixedWidth(client, catalog, form.sql);
+        const wide = await unlessUnknown(() => notFixedWidth(client, catalog, form.sql));
         if (wide) throw new InFull(wide);
       }
       // Under the step's lock no writer can add rows to its tables any more: has one done so since the count?
-      const since = await committedSince(client, countedIn);
+      const since = await unlessUnknown(() => committedSince(client, countedIn));
       if (since) throw new InFull(since);
     });
   } catch (e) {
