@@ -14,7 +14,8 @@ import { quoteIdent, quoteQualified } from './quote.js';
  */
 export function restorableDefinition(c: Pick<Constraint, 'name' | 'definition' | 'columns' | 'foreignKey'>): string {
   const parent = c.foreignKey;
-  if (!parent) return c.definition;
+  // Empty: a table the catalog could not read (another session holds it locked); the finding errors on that.
+  if (!parent || !c.definition) return c.definition;
   const head = `FOREIGN KEY (${c.columns.map(quoteIdent).join(', ')}) REFERENCES `;
   const qualified = quoteQualified(parent.schema, parent.name);
   const bare = quoteIdent(parent.name);
