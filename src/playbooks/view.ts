@@ -27,6 +27,8 @@ export interface View {
   tableNames: Record<string, string[]>;
   /** The target table (checks, resolutions). */
   target: Table;
+  /** The target as SQL names it (quoted, qualified), whatever its param is called; '' when it has none. */
+  targetSql: string;
 }
 
 const LIT = (s: string) => quoteLiteral(s);
@@ -273,6 +275,7 @@ export function buildView(catalog: Catalog, playbook: Playbook, finding: Finding
   const engine: Fields<typeof ENGINE_FIELDS> = { sampleSize: String(Math.max(0, Math.floor(opts.sampleSize ?? 5))) };
   Object.assign(view, engine);
   view.target = target;
+  view.targetSql = target ? quoteQualified(target.schema, target.name) : '';
   return view as View;
 }
 

@@ -68,7 +68,7 @@ function orderSample(p: PreparedFinding, rows: Row[]): Row[] {
 async function fillDetails(client: pg.Client, pending: PendingCheck, sampleSize: number, presampled?: Row[], values?: { value: unknown; rows: number }[]): Promise<void> {
   const { p, check, result } = pending;
   if (result.rows === 0 || sampleSize <= 0) return;
-  const t = p.view.table as string;
+  const t = p.view.targetSql;
   const pk = rowOrder(p.target, t).join(', ');
   if (presampled) {
     result.sample = orderSample(p, presampled);
@@ -217,7 +217,7 @@ export async function runPrechecks(client: pg.Client, prepared: PreparedFinding[
         pending.result.answeredBy = answer;
         if (check.count && p.playbook.name === 'unique') pending.result.groups = 0;
       } else if (check.predicate && !check.count) {
-        const key = p.view.table as string;
+        const key = p.view.targetSql;
         byTable.set(key, [...(byTable.get(key) ?? []), pending]);
       } else {
         standalone.push(pending);

@@ -52,8 +52,8 @@ export function prepareFinding(catalog: Catalog, playbooks: PlaybookSet, finding
 /** The rows a blocking check would have a resolution change: `row_table` (tableoid) and `row_id` (ctid). */
 export function rowsQuery(p: PreparedFinding, check: RenderedCheck): string | undefined {
   if (check.rows) return check.rows;
-  if (!check.predicate || !p.view.table) return undefined;
-  const t = p.view.table as string;
+  if (!check.predicate || !p.view.targetSql) return undefined;
+  const t = p.view.targetSql;
   // A correlated aggregate (a counter's expression) is read by one grouped scan, not once per row.
   const joins = new AggregateJoins(p.target ? { schema: p.target.schema, name: p.target.name } : { schema: '', name: '' });
   const predicate = joins.rewrite(check.predicate);

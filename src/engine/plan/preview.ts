@@ -40,7 +40,7 @@ export async function previewResolution(
       const p = prepared.value;
       const check = p.checks.find((c) => c.spec.blocking && rowsQuery(p, c));
       if (!check || !p.target) throw new PgmendError(`${finding.id}: this finding has no blocking rows to resolve`);
-      const t = p.view.table as string;
+      const t = p.view.targetSql;
       const pk = rowOrder(p.target, t).join(', ');
       const rows = rowsQuery(p, check)!;
       const { rows: count } = await client.query(`SELECT count(*) AS n FROM (${rows}) AS pgmend_r`);

@@ -38,7 +38,7 @@ function backupStorage(p: PreparedFinding, backup: string, phase: PlanStep['phas
       description: 'the schema that holds backups and the journal',
     },
     {
-      sql: `CREATE TABLE IF NOT EXISTS ${backup} (pgmend_row_table oid, pgmend_row_id tid, pgmend_txid xid8, LIKE ${p.view.table as string})`,
+      sql: `CREATE TABLE IF NOT EXISTS ${backup} (pgmend_row_table oid, pgmend_row_id tid, pgmend_txid xid8, LIKE ${p.view.targetSql})`,
       lock: 'ACCESS SHARE',
       tables: [p.target!.qualified],
       transactional: true,
@@ -63,7 +63,7 @@ interface RowChangeSpec {
 /** A row change: backed up (locked), then changed by ctid — one value (plan-model.ts). */
 function rowChangeOf(p: PreparedFinding, backup: string, spec: RowChangeSpec, batch?: number): RowChange {
   const selected = `${spec.rows.replace(/\s+/g, ' ')}${batch ? ` LIMIT ${batch}` : ''}`;
-  const t = p.view.table as string;
+  const t = p.view.targetSql;
   return {
     kind: 'row-change',
     phase: spec.phase,
@@ -148,7 +148,7 @@ function refuseCarriedChanges(catalog: Catalog, p: PreparedFinding, resolution: 
 
 /** Row changes that resolve the blocking rows of a finding's checks (those with rows > 0). */
 export function resolutionSteps(catalog: Catalog, p: PreparedFinding, resolution: Resolution, backup: string, blockingChecks: string[], batch?: number): RowChange[] {
-  const t = p.view.table as string;
+  const t = p.view.targetSql;
   const steps: RowChange[] = [];
   for (const check of p.checks.filter((c) => blockingChecks.includes(c.spec.id))) {
     const rows = rowsQuery(p, check);
@@ -190,7 +190,7 @@ export function rowChangingFixSteps(catalog: Catalog, p: PreparedFinding, step: 
   const check = p.checks.find((c) => c.spec.id === step.rowsOf);
   const rows = check && rowsQuery(p, check);
   if (!rows || !step.set) return [step];
-  const t = p.view.table as string;
+  const t = p.view.targetSql;
   const column = typeof p.finding.params.column === 'string' ? resolveColumnFor(catalog, p, p.finding.params.column).name : undefined;
   const match = matchFor(catalog, p, undefined, column ? [column] : p.target!.columns.map((c) => c.name));
   const change = { ...step, sql: `UPDATE ${t} SET ${step.set} WHERE ${changedRows(backup)}` };
