@@ -23,7 +23,7 @@ export type {
   CatalogAnswer,
 } from './plan/plan-model.js';
 export { isApplicable, blockingLeft, isSignedOffSkipped, signedOffText } from './plan/plan-model.js';
-export { flatSteps, fromFlat, isRowChange, statements, type Statement } from './plan/steps.js';
+export { changesOf, flatSteps, fromFlat, isRowChange, statements, type Statement } from './plan/steps.js';
 export { catalogAnswerText } from './checks/catalog-answers.js';
 export { describeTableLocks } from './plan/step-locks.js';
 export { previewResolution } from './plan/preview.js';

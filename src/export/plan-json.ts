@@ -122,8 +122,9 @@ function stepDocument(s: FlatStep): Record<string, unknown> {
     set: s.set,
     backupTable: s.backupTable,
     repeat: s.repeat,
-    locks: s.locks ? { ...s.locks } : undefined,
-    observed: s.observed ? { ...s.observed } : undefined,
+    locks: s.locks ? byTable(s.locks) : undefined,
+    // pg_locks lists them in no fixed order: sorted, so two plans of one database diff cleanly.
+    observed: s.observed ? byTable(s.observed) : undefined,
     heldMs: s.heldMs,
     lockSource: s.lockSource,
     lockNote: s.lockNote,
@@ -151,4 +152,9 @@ function rehearsalDocument(r: Rehearsal): Record<string, unknown> {
 
 function rowDocument(row: Row): unknown {
   return jsonValue(row);
+}
+
+/** A per-table map with its tables in code-point order. */
+function byTable<T>(m: Readonly<Record<string, T>>): Record<string, T> {
+  return Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

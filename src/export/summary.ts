@@ -1,5 +1,5 @@
 import type { FindingPlan, FindingStatus, Plan, Rehearsal, RollbackRehearsal } from '../engine/index.js';
-import { blockingLeft, flatSteps, isApplicable, isSignedOffSkipped, signedOffText } from '../engine/index.js';
+import { blockingLeft, changesOf, isApplicable, isSignedOffSkipped, signedOffText, statements } from '../engine/index.js';
 import type { Resolution } from '../findings/model.js';
 import { plural } from './values.js';
 
@@ -67,10 +67,10 @@ export function describeResolution(r: Resolution): string {
   }
 }
 
-/** How many rows the resolution changes, from its preview or else from rehearsal. */
+/** How many rows the resolution changes, from its preview or else from rehearsal: its changes' counts, not their backup copies'. */
 export function resolutionRows(f: FindingPlan): { rows: number; table?: string } | undefined {
   if (f.resolutionPreview) return { rows: f.resolutionPreview.rows, table: f.resolutionPreview.table };
-  const counts = flatSteps(f.steps).flatMap((s, i) => (s.phase === 'resolution' ? [f.rehearsal?.rowCounts[i]] : []));
+  const counts = statements(f.steps).flatMap((s) => (s.step.phase === 'resolution' && changesOf(s) ? [f.rehearsal?.rowCounts[s.index]] : []));
   if (!counts.length || counts.some((c) => c === undefined)) return undefined;
   return { rows: counts.reduce<number>((a, c) => a + (c ?? 0), 0), ...(f.table ? { table: f.table } : {}) };
 }

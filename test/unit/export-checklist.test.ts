@@ -122,6 +122,14 @@ describe('planToChecklist', () => {
     expect(phase1).not.toContain('ADD CONSTRAINT');
   });
 
+  it('counts a resolution by its changes, not their backup copies, when no preview gave the count', () => {
+    const plan = samplePlan();
+    const rehearsedOnly: Plan = { ...plan, findings: plan.findings.map((f) => (f.resolutionPreview ? { ...f, resolutionPreview: undefined } : f)) };
+    const phase1 = ((m: string) => m.slice(m.indexOf('## Phase 1'), m.indexOf('## Phase 2')))(render(rehearsedOnly));
+    // Rehearsal counted 31 rows backed up and the same 31 deleted: 31 change.
+    expect(phase1).toContain('(by enrolled_at). It changes **31 rows** in `public.enrollment`.');
+  });
+
   it('gives every step its lock, tables and rehearsed time, then its SQL intact in a sql block', () => {
     expect(md).toContain(
       '**Step 1/1** (fix) · lock `SHARE ROW EXCLUSIVE` on `public.identities`, `public.users` · rehearsed 13 ms, 0 rows',
