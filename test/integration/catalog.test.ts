@@ -131,6 +131,8 @@ describe('catalog of pagila', () => {
     expect(rentalCustomer.foreignKey).toEqual({
       table: 'public.customer',
       tableOid: findTable(catalog, 'customer')!.oid,
+      schema: 'public',
+      name: 'customer',
       columns: ['customer_id'],
       onDelete: 'restrict',
       onUpdate: 'cascade',
