@@ -4,6 +4,8 @@ import { runCli } from '../support/cli.js';
 import { workDir, writeFindings } from '../support/apply-helpers.js';
 import { runPsqlFile } from '../support/psql.js';
 import path from 'node:path';
+import pg from 'pg';
+import { ensureJournal } from '../../src/engine/apply/journal.js';
 
 /**
  * A plan's SQL names tables along one search_path; apply, rollback and the psql script may run in
@@ -128,5 +130,25 @@ describe('a plan made along one search_path', () => {
     expect(run.code).toBe(0);
     expect(await foreignKeys(db)).toEqual([{ conname: 'Order_accountId_fkey', parent: 'billing.account', confdeltype: 'c' }]);
     expect(await columns(db)).toEqual(['id', 'accountId', 'note']);
+  });
+});
+
+describe('a journal from before the search_path was recorded', () => {
+  it('gets the columns it lacks when the next run ensures it', async () => {
+    const db = await createTestDb();
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      await ensureJournal(client);
+      await client.query('ALTER TABLE pgmend.runs DROP COLUMN search_path; ALTER TABLE pgmend.findings DROP COLUMN review');
+      await ensureJournal(client);
+      const { rows } = await client.query(
+        `SELECT attrelid::regclass::text AS t, attname FROM pg_attribute WHERE attrelid IN ('pgmend.runs'::regclass, 'pgmend.findings'::regclass) AND attname IN ('search_path', 'review') AND NOT attisdropped ORDER BY 1`,
+      );
+      expect(rows).toEqual([{ t: 'pgmend.findings', attname: 'review' }, { t: 'pgmend.runs', attname: 'search_path' }]);
+    } finally {
+      await client.end();
+      await db.drop();
+    }
   });
 });

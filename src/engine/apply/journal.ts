@@ -90,11 +90,14 @@ CREATE TABLE IF NOT EXISTS pgmend.lease (
 
 export async function ensureJournal(client: pg.Client): Promise<void> {
   await client.query(JOURNAL_DDL);
-  // Journals made before a column existed get it (ALTER only when missing: it needs ownership).
-  for (const [table, column, type] of [['findings', 'review', 'jsonb'], ['runs', 'search_path', 'text']] as const) {
-    const { rows } = await client.query(`SELECT 1 FROM pg_attribute WHERE attrelid = 'pgmend.${table}'::regclass AND attname = '${column}' AND NOT attisdropped`);
-    if (!rows.length) await client.query(`ALTER TABLE pgmend.${table} ADD COLUMN IF NOT EXISTS ${column} ${type}`);
-  }
+  // Journals made before a column existed get it (ALTER only when missing: it needs ownership),
+  // found in one look at the catalog.
+  const { rows } = await client.query<{ add: string }>(
+    `SELECT format('ALTER TABLE pgmend.%I ADD COLUMN IF NOT EXISTS %I %s', t, c, ty) AS add
+     FROM (VALUES ('findings', 'review', 'jsonb'), ('runs', 'search_path', 'text')) AS added(t, c, ty)
+     WHERE NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = format('pgmend.%I', t)::regclass AND attname = c AND NOT attisdropped)`,
+  );
+  for (const r of rows) await client.query(r.add);
 }
 
 /** Each finding's sign-off recorded by a run: `{runId: {findingId: review}}`. */

@@ -5,14 +5,13 @@ import { statementTarget } from '../../playbooks/statement-locks.js';
 import { quoteQualified } from '../../db/quote.js';
 import { ensureParser } from '../../playbooks/expression.js';
 import { ensureJournal, recordFindings, runSearchPath, startRun } from './journal.js';
-import { effectiveSearchPath, pinSearchPath } from '../../db/search-path.js';
+import { effectiveSearchPath } from '../../db/search-path.js';
 import { snapshotBeforeChange } from './snapshot.js';
 import { runStep, sleep, stepKey, lockHolders, type StepRunner } from './step-runner.js';
 import { checkTargets, prepareAll, refuseOtherSearchPath, refuseStaleOrEdited, takeAdvisoryLock, waitForAdvisoryLock } from './guard.js';
 import { assertLease, claimLease, newHolder, releaseLease, startHeartbeat } from './lease.js';
 import { transactionPooler } from '../../db/pooler.js';
 import { describe } from '../../db/connection.js';
-import { ROW_SECURITY_OFF } from '../../db/row-security.js';
 import type { ApplyOptions, ApplyResult, AppliedFinding } from './apply-model.js';
 import type { FindingPlan } from '../plan/plan-model.js';
 import { flatPlan, flatSteps, type Statement } from '../plan/steps.js';
@@ -202,15 +201,22 @@ interface TxSettings {
   searchPath?: string;
 }
 
-/** Online mode's limits, all transaction-local. */
+/**
+ * Online mode's limits, all transaction-local (set_config's is_local), in one round trip: every
+ * step's transaction, and every batch of a row change, begins with them. Row security off (see
+ * db/row-security.ts); no parallel workers: online mode shares the server with live writers, and
+ * its whole-table rechecks and validations must not take every core (measured: parallel workers
+ * starved a writer on 2 cores); the run's search_path.
+ */
 async function onlineLimits(client: pg.Client, t: TxSettings): Promise<void> {
-  await client.query(`SET LOCAL statement_timeout = ${Math.round(t.statementTimeoutMs)}`);
-  await client.query(`SET LOCAL lock_timeout = ${Math.round(t.lockTimeoutMs)}`);
-  // Online mode shares the server with live writers: its whole-table rechecks and validations
-  // must not take every core (measured: parallel workers starved a writer on 2 cores).
-  await client.query('SET LOCAL max_parallel_workers_per_gather = 0');
-  await client.query(ROW_SECURITY_OFF);
-  if (t.searchPath !== undefined) await pinSearchPath(client, t.searchPath);
+  const settings: [string, string][] = [
+    ['statement_timeout', String(Math.round(t.statementTimeoutMs))],
+    ['lock_timeout', String(Math.round(t.lockTimeoutMs))],
+    ['max_parallel_workers_per_gather', '0'],
+    ['row_security', 'off'],
+    ...(t.searchPath !== undefined ? [['search_path', t.searchPath] as [string, string]] : []),
+  ];
+  await client.query(`SELECT ${settings.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(', ')}`, settings.flat());
 }
 
 async function runBatches(r: StepRunner, inStep: InStep, f: FindingPlan, backup: Statement, change: Statement, total: number, stepDone: (backedUp: boolean) => Promise<void>): Promise<number> {

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { tableByLabel, type Catalog } from '../../db/catalog.js';
 import { quoteQualified } from '../../db/quote.js';
 import { statementTarget } from '../../playbooks/statement-locks.js';
+import { createdNames } from '../../playbooks/created-names.js';
 import { withSavepoint } from '../../db/session.js';
 import { lockRank, type TableLocks } from '../../playbooks/lock-modes.js';
 import type { AnsweredValidation, CatalogAnswer, PlanStep } from './plan-model.js';
@@ -26,10 +27,6 @@ import { catalogAnswerText } from '../checks/catalog-answers.js';
  *   variable-width key can exceed the btree's row size, a collatable one depends on collation).
  * Otherwise the step runs in full, and the plan says why. Apply always runs the step itself.
  */
-
-/** An identifier as written in SQL, and as the catalog names it. */
-const IDENT = String.raw`("(?:[^"]|"")+"|[^\s".(,]+)`;
-const unquote = (n: string) => (n.startsWith('"') ? n.slice(1, -1).replace(/""/g, '"') : n.toLowerCase());
 
 export interface CountedCheck {
   id: string;
@@ -73,7 +70,7 @@ async function unlessUnknown<T>(ask: () => Promise<T>): Promise<T> {
  */
 export async function rehearseAnswered(client: pg.Client, catalog: Catalog, step: PlanStep, index: number, countedIn: string, run: (sql: string) => Promise<number>): Promise<Answer> {
   const form = step.rehearse!;
-  const noRows = /^\s*CREATE\s+UNIQUE\s+INDEX\b/i.test(form.sql);
+  const noRows = createdNames(form.sql).index !== undefined;
   try {
     await withSavepoint(client, async () => {
       const inherited = await unlessUnknown(() => inheritanceParents(client, catalog, Object.keys(step.locks ?? {})));
@@ -114,7 +111,7 @@ async function inheritanceParents(client: pg.Client, catalog: Catalog, tables: s
 
 /** The index just built over no rows: why a full build could fail where no duplicate count can see it. */
 async function notFixedWidth(client: pg.Client, catalog: Catalog, sql: string): Promise<string | undefined> {
-  const name = new RegExp(String.raw`^\s*CREATE\s+UNIQUE\s+INDEX\s+${IDENT}`, 'i').exec(sql)?.[1];
+  const name = createdNames(sql).index;
   const label = statementTarget(sql, catalog);
   const table = label ? tableByLabel(catalog, label) : undefined;
   if (!name || !table) return 'the index built could not be found';
@@ -124,7 +121,7 @@ async function notFixedWidth(client: pg.Client, catalog: Catalog, sql: string): 
              FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
              WHERE a.attrelid = i.indexrelid AND a.attnum > 0 AND (t.typlen < 0 OR t.typcollation <> 0)) AS wide
      FROM pg_index i WHERE i.indexrelid = to_regclass($1)`,
-    [quoteQualified(table.schema, unquote(name))],
+    [quoteQualified(table.schema, name)],
   );
   const r = rows[0];
   if (!r) return 'the index built could not be found';
@@ -167,12 +164,11 @@ export function asApplied(before: Catalog, after: Catalog, steps: PlanStep[], an
   for (const a of answered) {
     const sql = steps[a.step]!.rehearse!.sql;
     if (a.form === 'not-valid') {
-      const names = [...sql.matchAll(new RegExp(String.raw`\bADD\s+CONSTRAINT\s+${IDENT}`, 'gi'))].map((m) => unquote(m[1]!));
+      const names = createdNames(sql).constraints;
       const wasNotValid = (c: Catalog['constraints'][number]) => before.constraints.some((b) => b.tableOid === c.tableOid && b.name === c.name && !b.validated);
       out = { ...out, constraints: out.constraints.map((c) => (names.includes(c.name) && !c.validated && !wasNotValid(c) ? { ...c, validated: true, definition: c.definition.replace(/\s+NOT VALID$/, '') } : c)) };
     } else {
-      const name = new RegExp(String.raw`^\s*CREATE\s+UNIQUE\s+INDEX\s+${IDENT}`, 'i').exec(sql)?.[1];
-      const n = name ? unquote(name) : undefined;
+      const n = createdNames(sql).index;
       const existed = (oid: number) => before.indexes.some((i) => i.oid === oid);
       out = { ...out, indexes: out.indexes.map((i) => (i.name === n && !existed(i.oid) ? { ...i, predicate: null, definition: i.definition.replace(/ WHERE false$/, '') } : i)) };
     }
