@@ -49,6 +49,13 @@ export interface GroupedRead {
   /** The batch to read it from (else the first batch of `target`), and a predicate of it whose rows per group `grouped` gives as pgmend_m. */
   batch?: number;
   predicate?: number;
+  /**
+   * A breakdown of `predicate`'s rows by this value: the read's one key is
+   * `CASE WHEN predicate THEN value END`. The scan then evaluates the predicate once a row, not
+   * twice: its count is taken only where the value is NULL, and the rows of the key's non-null
+   * groups (all of them matched) are added to it after grouping.
+   */
+  splits?: string;
 }
 
 /** The column a plain column reference names (`usage_logs.identity_id`, `"identity_id"` → identity_id); undefined for any other expression. */
@@ -83,7 +90,11 @@ interface Child {
   values: string[];
   /** The consumers' grouped scans this child answers. */
   answers: Set<DerivedTable>;
+  /** Predicates split by a breakdown key: predicate → its value expression and the key. */
+  splits: Map<number, { value: string; key: string }>;
 }
+
+const emptyChild = (batch: number): Child => ({ batch, keys: [], values: [], answers: new Set(), splits: new Map() });
 
 export interface FusedStatement {
   sql: string;
@@ -123,7 +134,7 @@ export function fuseBatches(
           continue; // an alias or anything else than a plain table name
         }
         if (!from || !sameTable(from, b.target) || d.rollups.some((r) => r === '')) continue;
-        const child = children.get(c) ?? { batch: c, keys: [], values: [], answers: new Set() };
+        const child = children.get(c) ?? emptyChild(c);
         for (const k of d.keys) if (!child.keys.includes(k)) child.keys.push(k);
         for (const v of d.values) if (!child.values.includes(v)) child.values.push(v);
         child.answers.add(d);
@@ -140,9 +151,10 @@ export function fuseBatches(
     if (readsExcluded.has(j)) return;
     const c = r.batch !== undefined ? (readable(batches[r.batch], r) ? r.batch : -1) : batches.findIndex((b) => readable(b, r));
     if (c < 0) return;
-    const child = children.get(c) ?? { batch: c, keys: [], values: [], answers: new Set() };
+    const child = children.get(c) ?? emptyChild(c);
     const keys = r.keys.map((k) => sameColumnKey(child.keys, k));
     for (const k of keys) if (!child.keys.includes(k)) child.keys.push(k);
+    if (r.splits !== undefined && r.predicate !== undefined && keys.length === 1 && !child.splits.has(r.predicate)) child.splits.set(r.predicate, { value: r.splits, key: keys[0]! });
     children.set(c, child);
     readKeys.set(j, keys);
     answered.push({ read: j, child: c });
@@ -154,7 +166,10 @@ export function fuseBatches(
     const b = batches[c.batch]!;
     const cols = [
       ...c.keys.map((k, i) => `${k} AS pgmend_g${i}`),
-      ...b.predicates.map((x, i) => `count(*) FILTER (WHERE ${x}) AS pgmend_o${i}`),
+      ...b.predicates.map((x, i) => {
+        const split = c.splits.get(i);
+        return `count(*) FILTER (WHERE ${split ? `(${split.value}) IS NULL AND ${x}` : x}) AS pgmend_o${i}`;
+      }),
       ...c.values.map((v, i) => `${v} AS pgmend_a${i}`),
       'count(*) AS pgmend_n',
     ];
@@ -176,14 +191,16 @@ export function fuseBatches(
     const c = children.get(t);
     const b = batches[t]!;
     const body = c
-      ? `SELECT ARRAY[${b.predicates.map((_, i) => `coalesce(sum(pgmend_o${i}), 0)`).join(', ')}]::bigint[] FROM ${fusedName(c)}`
+      ? `SELECT ARRAY[${b.predicates.map((_, i) => `coalesce(sum(pgmend_o${i}), 0)${splitRows(c, i)}`).join(', ')}]::bigint[] FROM ${fusedName(c)}`
       : `SELECT ARRAY[${b.predicates.map((_, i) => `c${i}`).join(', ')}]::bigint[] FROM (${batchCountSelect(b.table, b.joins, b.predicates)}) AS pgmend_b`;
     return `(${body}) AS r${k}`;
   });
   const readColumns = answered.map(({ read, child }, k) => {
     const c = children.get(child)!;
     const r = reads[read]!;
-    const matching = r.predicate !== undefined ? `, pgmend_o${r.predicate} AS pgmend_m` : '';
+    const split = r.predicate !== undefined ? c.splits.get(r.predicate) : undefined;
+    const matching =
+      r.predicate === undefined ? '' : split ? `, CASE WHEN pgmend_g${c.keys.indexOf(split.key)} IS NULL THEN pgmend_o${r.predicate} ELSE pgmend_n END AS pgmend_m` : `, pgmend_o${r.predicate} AS pgmend_m`;
     const grouped = `(SELECT ${readKeys.get(read)!.map((key, i) => `pgmend_g${c.keys.indexOf(key)} AS pgmend_k${i}`).join(', ')}, pgmend_n${matching} FROM ${fusedName(c)})`;
     return `(SELECT row_to_json(pgmend_x) FROM (${r.answer(grouped)}) AS pgmend_x) AS x${k}`;
   });
@@ -205,6 +222,12 @@ export function fuseBatches(
     reads: answered.map((a) => a.read),
     samples,
   };
+}
+
+/** A split predicate's matched rows in the key's non-null groups, added to its count (see GroupedRead.splits). */
+function splitRows(c: Child, predicate: number): string {
+  const split = c.splits.get(predicate);
+  return split ? ` + coalesce(sum(pgmend_n) FILTER (WHERE pgmend_g${c.keys.indexOf(split.key)} IS NOT NULL), 0)` : '';
 }
 
 /** The planner's estimate of how many groups `GROUP BY keys` makes of a table. */

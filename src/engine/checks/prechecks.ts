@@ -161,6 +161,7 @@ function breakdownReads(byTable: Map<string, PendingCheck[]>, batches: TableBatc
         batch: b,
         predicate: k,
         keys: [`CASE WHEN (${batch.predicates[k]}) THEN (${c.check.value}) END`],
+        splits: `(${c.check.value})`,
         answer: (g) =>
           `SELECT json_agg(json_build_array(value::text, rows, pg_typeof(value)::oid) ORDER BY rows DESC, value) AS breakdown FROM (SELECT pgmend_k0 AS value, sum(pgmend_m) AS rows FROM ${g} AS pgmend_g GROUP BY 1 HAVING sum(pgmend_m) > 0 ORDER BY 2 DESC, 1 LIMIT 50) AS pgmend_b`,
       };
