@@ -16,6 +16,7 @@ export type {
   Step,
   CheckResult,
   CascadeNode,
+  AnsweredValidation,
   Rehearsal,
   RollbackRehearsal,
   ResolutionPreview,

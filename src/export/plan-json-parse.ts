@@ -83,8 +83,8 @@ const rehearsalSchema = z.object({
   held: z.string().optional(),
   sandbox: z.string().optional(),
   rollback: z.object({ ok: z.boolean().optional(), differs: z.array(z.string()).optional(), skipped: z.string().optional(), ms: z.number().nonnegative().optional() }).optional(),
-  answered: z.array(z.object({ step: z.number().int().nonnegative(), check: z.string(), rows: z.number().int().nonnegative(), form: z.enum(['not-valid', 'no-rows']) })).optional(),
-  inFull: z.array(z.object({ step: z.number().int().nonnegative(), why: z.string() })).optional(),
+  answered: z.array(z.object({ step: z.number().int().nonnegative(), check: z.string(), rows: z.number().int().nonnegative(), form: z.enum(['not-valid', 'no-rows', 'listed-rows']) })).optional(),
+  inFull: z.array(z.object({ step: z.number().int().nonnegative(), why: z.string(), rows: z.literal(true).optional() })).optional(),
 });
 
 const findingPlanSchema = z.object({

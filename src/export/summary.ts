@@ -1,4 +1,4 @@
-import type { FindingPlan, FindingStatus, Plan, Rehearsal, RollbackRehearsal } from '../engine/index.js';
+import type { AnsweredValidation, FindingPlan, FindingStatus, Plan, Rehearsal, RollbackRehearsal } from '../engine/index.js';
 import { blockingLeft, changesOf, isApplicable, isSignedOffSkipped, signedOffText, statements } from '../engine/index.js';
 import type { Resolution } from '../findings/model.js';
 import { plural } from './values.js';
@@ -42,6 +42,7 @@ export function rehearsedLabel(r: Rehearsal | undefined, index: number): string 
   // Online rehearsal records skipped heavy steps (VALIDATE, CONCURRENTLY) as 0 ms and 0 rows.
   if (r.skipped && !ms && !rows) return 'not rehearsed';
   const answered = r.answered?.find((a) => a.step === index);
+  if (answered?.form === 'listed-rows') return `rehearsed over the listed rows${ms !== undefined ? ` ${formatMs(ms)}` : ''}, ${plural(rows ?? 0, 'row')}: ${answeredText(answered)}`;
   if (answered) return `rehearsed ${answered.form === 'no-rows' ? 'over no rows (WHERE false)' : 'NOT VALID'}${ms !== undefined ? ` ${formatMs(ms)}` : ''}: ${answeredText(answered)}`;
   const inFull = r.inFull?.find((a) => a.step === index);
   if (r.counted?.includes(index)) return `planned${ms !== undefined ? ` ${formatMs(ms)}` : ''}, not run online: ${plural(rows ?? 0, 'row')} (the precheck's count)`;
@@ -99,15 +100,18 @@ export function skipReason(f: FindingPlan): string {
  * own: PostgreSQL takes the same mode with or without validation; apply holds it while it reads
  * every row.
  */
-export function answeredText(a: { check: string; rows: number; form?: 'not-valid' | 'no-rows' }): string {
+export function answeredText(a: { check: string; rows: number; form?: AnsweredValidation['form'] }): string {
+  if (a.form === 'listed-rows') {
+    return `rows found by the prechecks: the ${a.rows} ${a.check} rows they listed in the plan's snapshot, no transaction committed since (apply finds them by the statement's own query)`;
+  }
   const what = a.form === 'no-rows' ? 'uniqueness' : 'validation';
   const apply = a.form === 'no-rows' ? 'builds the index over every row' : 'validates every row';
   return `${what} answered by the precheck count: ${a.rows} ${a.check} in the plan's snapshot, no transaction committed since (same lock as the step; apply ${apply})`;
 }
 
 /** A step with a rehearsal form that ran in full anyway: `validated in full: …`. */
-export function inFullText(a: { why: string }): string {
-  return `validated in full: ${a.why}`;
+export function inFullText(a: { why: string; rows?: true }): string {
+  return `${a.rows ? 'rows found by the statement' : 'validated in full'}: ${a.why}`;
 }
 
 /** `rollback rehearsed: restores exactly`, what differs, or why it was not rehearsed. */

@@ -35,6 +35,12 @@ export interface PrecheckOptions {
   groupedReads?: GroupedRead[];
   /** Each grouped read answered, by its index in groupedReads (the others are left to their own query). */
   onGroupedRead?: (index: number, row: Record<string, unknown>) => void;
+  /**
+   * Checks that join grouped scans (a counter's drift) list the ids of up to this many of their
+   * rows in the fused statement, with their sample: window rehearsal backs up exactly those rows
+   * instead of finding them again (plan/listed-rows.ts). 0: samples only.
+   */
+  listRowsUpTo?: number;
 }
 
 /** A lock another session holds past lock_timeout is said as such (the server says only "canceling statement"). */
@@ -45,12 +51,21 @@ export function queryError(e: unknown, opts: Pick<PrecheckOptions, "heldTables" 
   return `a table it reads is locked by another session${held}: gave up after ${after}, not waited for — retry once that session has finished, or raise --lock-timeout`;
 }
 
-export type PrecheckOutcome = { ok: true; checks: CheckResult[] } | { ok: false; error: string };
+export type PrecheckOutcome =
+  | {
+      ok: true;
+      checks: CheckResult[];
+      /** Per check id: every row it counted, as `tableoid:ctid` in the prechecks' snapshot (only where the list is complete). */
+      rowIds?: Record<string, string[]>;
+    }
+  | { ok: false; error: string };
 
 interface PendingCheck {
   p: PreparedFinding;
   check: RenderedCheck;
   result: CheckResult;
+  /** Every row it counted (`tableoid:ctid`), where its sample query listed them (listRowsUpTo). */
+  ids?: string[];
 }
 
 /** The columns of sample rows: primary key first, internal pgmend_* helpers dropped. */
@@ -65,7 +80,7 @@ function orderSample(p: PreparedFinding, rows: Row[]): Row[] {
 }
 
 
-async function fillDetails(client: pg.Client, pending: PendingCheck, sampleSize: number, presampled?: Row[], values?: { value: unknown; rows: number }[]): Promise<void> {
+async function fillDetails(client: pg.Client, pending: PendingCheck, sampleSize: number, presampled?: Row[], values?: { value: unknown; rows: number }[], listUpTo = 0): Promise<void> {
   const { p, check, result } = pending;
   if (result.rows === 0 || sampleSize <= 0) return;
   const t = p.view.targetSql;
@@ -79,8 +94,12 @@ async function fillDetails(client: pg.Client, pending: PendingCheck, sampleSize:
   } else if (check.predicate) {
     const joins = aggregateJoins(p);
     const predicate = joins.rewrite(check.predicate);
-    const { rows } = await client.query(`${joins.with()}SELECT ${t}.* FROM ${t}${joins.joins()} WHERE ${predicate} ORDER BY ${pk} LIMIT ${sampleSize}`);
-    result.sample = orderSample(p, rows);
+    // The rows a row change of the finding repairs, if few: listed whole by the same query (it reads them all anyway to sort).
+    const list = listUpTo > 0 && result.rows <= listUpTo && p.fixSteps.some((s) => s.rowsOf === check.spec.id);
+    const id = list ? `, ${t}.tableoid::oid::text || ':' || ${t}.ctid::text AS pgmend_id` : '';
+    const { rows } = await client.query(`${joins.with()}SELECT ${t}.*${id} FROM ${t}${joins.joins()} WHERE ${predicate} ORDER BY ${pk} LIMIT ${list ? Math.max(sampleSize, result.rows) : sampleSize}`);
+    result.sample = orderSample(p, rows.slice(0, sampleSize));
+    if (list) pending.ids = rows.map((r) => String(r.pgmend_id));
   }
   if (values) {
     result.values = values;
@@ -88,6 +107,15 @@ async function fillDetails(client: pg.Client, pending: PendingCheck, sampleSize:
     const { rows } = await client.query(`${check.values} LIMIT 50`);
     result.values = rows.map((r) => ({ value: r.value, rows: Number(r.rows) }));
   }
+}
+
+/** The checks whose every counted row the fused statement listed (ids no more than its limit, as many as the count). */
+function fusedRowLists(byTable: Map<string, PendingCheck[]>, picked: Map<number, Map<number, string[]>> = new Map()): Map<PendingCheck, string[]> {
+  const out = new Map<PendingCheck, string[]>();
+  [...byTable.values()].forEach((checks, b) => {
+    for (const [i, list] of picked.get(b) ?? []) if (checks[i] && list.length === checks[i].result.rows) out.set(checks[i], list);
+  });
+  return out;
 }
 
 /**
@@ -107,7 +135,8 @@ async function groupedSamples(
   for (const [b, [table, checks]] of [...byTable].entries()) {
     const ids = picked.get(b);
     if (!ids) continue;
-    const wanted = [...ids].filter(([i]) => checks[i]!.result.rows > 0 && !failed.has(checks[i]!.p.finding.id));
+    // The statement may list more ids than the sample shows (listRowsUpTo): the first n, in row order.
+    const wanted = [...ids].filter(([i]) => checks[i]!.result.rows > 0 && !failed.has(checks[i]!.p.finding.id)).map(([i, list]) => [i, list.slice(0, n)] as const);
     if (wanted.length === 0) continue;
     const all = [...new Set(wanted.flatMap(([, list]) => list))];
     // The rows by their ids in this snapshot: a TID scan, not a read of the table.
@@ -248,13 +277,14 @@ export async function runPrechecks(client: pg.Client, prepared: PreparedFinding[
     const joins = aggregateJoins(p, opts.catalog, `pgmend_t${i}_d`);
     const predicates = checks.map((c) => joins.rewrite(c.check.predicate!));
     // Checks that join grouped scans or parents pick their sample rows in the fused statement too.
-    const sampled = opts.sampleSize > 0 ? predicates.flatMap((x, k) => (x !== checks[k]!.check.predicate && !checks[k]!.check.sample ? [k] : [])) : [];
+    const listed = Math.max(opts.sampleSize, opts.listRowsUpTo ?? 0);
+    const sampled = listed > 0 ? predicates.flatMap((x, k) => (x !== checks[k]!.check.predicate && !checks[k]!.check.sample ? [k] : [])) : [];
     return {
       table,
       target: { schema: p.target?.schema ?? '', name: p.target?.name ?? '' },
       joins,
       predicates,
-      ...(sampled.length ? { samples: { predicates: sampled, orderBy: rowOrder(p.target, table).join(", "), n: opts.sampleSize } } : {}),
+      ...(sampled.length ? { samples: { predicates: sampled, orderBy: rowOrder(p.target, table).join(", "), n: listed } } : {}),
     };
   });
   const asked = opts.groupedReads ?? [];
@@ -302,20 +332,23 @@ export async function runPrechecks(client: pg.Client, prepared: PreparedFinding[
   }
 
   const presampled = opts.sampleSize > 0 ? await groupedSamples(client, byTable, failed, opts.sampleSize, fusedRead?.samples) : new Map<PendingCheck, Row[]>();
+  const fusedLists = fusedRowLists(byTable, fusedRead?.samples);
   for (const p of prepared) {
     const id = p.finding.id;
     const list = pendingByFinding.get(id) ?? [];
     if (!failed.has(id)) {
       try {
         await withSavepoint(client, async () => {
-          for (const c of list) await fillDetails(client, c, opts.sampleSize, presampled.get(c), broken.get(c));
+          for (const c of list) await fillDetails(client, c, opts.sampleSize, presampled.get(c), broken.get(c), opts.listRowsUpTo);
         });
       } catch (e) {
         failed.set(id, `sample: ${queryError(e, opts)}`);
       }
     }
     const error = failed.get(id);
-    outcomes.set(id, error ? { ok: false, error } : { ok: true, checks: list.map((c) => c.result) });
+    const listed = (c: PendingCheck) => fusedLists.get(c) ?? (c.ids?.length === c.result.rows ? c.ids : undefined);
+    const rowIds = Object.fromEntries(list.flatMap((c) => (listed(c) ? [[c.result.id, listed(c)!]] : [])));
+    outcomes.set(id, error ? { ok: false, error } : { ok: true, checks: list.map((c) => c.result), ...(Object.keys(rowIds).length ? { rowIds } : {}) });
     opts.onFinding?.(id);
   }
   return outcomes;

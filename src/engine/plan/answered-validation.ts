@@ -162,6 +162,7 @@ export function asApplied(before: Catalog, after: Catalog, steps: PlanStep[], an
   if (!answered.length) return after;
   let out = after;
   for (const a of answered) {
+    if (a.form === 'listed-rows') continue; // rows, not schema
     const sql = steps[a.step]!.rehearse!.sql;
     if (a.form === 'not-valid') {
       const names = createdNames(sql).constraints;

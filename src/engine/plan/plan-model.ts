@@ -119,14 +119,19 @@ export interface AnsweredValidation {
   /** The check whose count answers the validation (`violations`, `orphans`, `duplicates`). */
   check: string;
   rows: number;
-  /** `not-valid`: the constraint added NOT VALID; `no-rows`: the unique index built `WHERE false`. */
-  form: 'not-valid' | 'no-rows';
+  /**
+   * `not-valid`: the constraint added NOT VALID; `no-rows`: the unique index built `WHERE false`;
+   * `listed-rows`: a row change's backup over the rows the check listed (plan/listed-rows.ts).
+   */
+  form: 'not-valid' | 'no-rows' | 'listed-rows';
 }
 
 /** A step with a cheaper rehearsal form that window rehearsal still ran in full, and why. */
 export interface ValidatedInFull {
   step: number;
   why: string;
+  /** A row change's backup that found its rows by their query, not the prechecks' list (listed-rows.ts). */
+  rows?: true;
 }
 
 export interface Rehearsal {

@@ -16,6 +16,7 @@ import { queryError, runPrechecks } from '../checks/prechecks.js';
 import { blastRadius, cascadeReads, type CascadeCounts, type ChangedEdge } from './cascade.js';
 import { backupTableName, resolutionSteps, rowChangingFixSteps, ONLINE_BATCH } from './row-changes.js';
 import { withPlanSnapshot } from './plan-snapshot.js';
+import { LISTED_ROWS_MAX } from './listed-rows.js';
 import { declareStepLocks, applyObserved } from './step-locks.js';
 import { rehearse, rehearseRowCountsInApplyOrder, type RehearsalItem, type RehearsalResult } from './rehearsal.js';
 import { tablesHidingRows, hiddenRowsMessage } from '../../db/row-security.js';
@@ -89,6 +90,8 @@ async function planWith(
 ): Promise<Plan> {
   const planId = opts.planId ?? randomBytes(4).toString('hex');
   const plans = new Map<string, FindingPlan>();
+  /** Per finding, the rows its checks counted, listed in full where few (window rehearsal backs up those: listed-rows.ts). */
+  const rowIds = new Map<string, Record<string, string[]>>();
   const prepared: PreparedFinding[] = [];
   // Prechecks read one consistent snapshot and can write nothing (see plan-snapshot.ts).
   emit({ kind: 'phase', phase: 'catalog' });
@@ -123,6 +126,7 @@ async function planWith(
       runPrechecks(client, prepared, { sampleSize: opts.sampleSize, catalog, heldTables: held, lockTimeoutMs: opts.lockTimeoutMs, onFinding: (id) => emit({ kind: 'finding', id, phase: 'prechecks' }),
         onCounted: (id, checks) => emit({ kind: 'counts', id, checks }),
         groupedReads: reads,
+        listRowsUpTo: opts.rehearse && opts.mode === 'window' ? LISTED_ROWS_MAX : 0,
         onGroupedRead: (i, row) => cascadeCounts.set(reads[i]!.key, row as { max_per_parent: unknown; total: unknown }),
       }),
     );
@@ -136,6 +140,7 @@ async function planWith(
           continue;
         }
         const checks = outcome.checks;
+        if (outcome.rowIds) rowIds.set(p.finding.id, outcome.rowIds);
         if (p.checks.some((c) => c.spec.extra === 'cascade')) {
           try {
             checks.push(await withSavepoint(client, () => cascadeCheck(client, catalog, p, cascadeCounts)));
@@ -169,6 +174,7 @@ async function planWith(
           ...(fp.table ? { table: fp.table } : {}),
           rollback: fp.rollback,
           checkRows: Object.fromEntries(fp.checks.map((c) => [c.id, c.rows])),
+          ...(rowIds.has(fp.id) ? { rowIds: rowIds.get(fp.id)! } : {}),
           checks: fp.checks.map((c) => ({ id: c.id, rows: c.rows, ...(c.answeredBy ? { answeredBy: c.answeredBy } : {}) })),
         };
       });

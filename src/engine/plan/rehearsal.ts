@@ -20,6 +20,7 @@ import type { StateProbe } from './rollback-state.js';
 import { addLock } from '../../playbooks/lock-modes.js';
 import { asApplied, rehearseAnswered, whyNotAnswerable, type CountedCheck } from './answered-validation.js';
 import type { AnsweredValidation, ValidatedInFull } from './plan-model.js';
+import { rehearseListedRows } from './listed-rows.js';
 
 /**
  * Rehearsal: run a finding's steps for real inside a transaction that always rolls back, with a
@@ -43,6 +44,8 @@ export interface RehearsalItem {
   rollback: readonly string[];
   /** The finding's checks as the prechecks answered them (window mode: a zero count answers a validation, answered-validation.ts). */
   checks?: CountedCheck[];
+  /** Per check, every row it counted where the prechecks listed them all (window mode: a row change backs up those, listed-rows.ts). */
+  rowIds?: Record<string, string[]>;
 }
 
 export interface RehearsalResult {
@@ -235,6 +238,13 @@ async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: Rehe
         const t0 = performance.now();
         const exec = async (sql: string) => (sandbox ? await runSandboxed(client, sql) : ((await client.query(sql)).rowCount ?? 0));
         let rows: number | undefined;
+        if (opts.mode === 'window' && s.role === 'backup' && s.of && !sandbox) {
+          const listed = await rehearseListedRows(client, s.of, i, item.rowIds, opts.countedIn, changed);
+          if (listed && 'answered' in listed) {
+            answered.push(listed.answered);
+            rows = listed.rows;
+          } else if (listed) inFull.push({ step: i, why: listed.inFull, rows: true });
+        }
         if (opts.mode === 'window' && step.rehearse) {
           const why = whyNotAnswerable(step, item.checks ?? [], opts.countedIn, changed);
           const answer = why !== undefined ? { inFull: why } : await rehearseAnswered(client, catalogBefore, step, i, opts.countedIn!, exec);
