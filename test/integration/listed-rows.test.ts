@@ -12,6 +12,7 @@ import { planToChecklist } from '../../src/export/checklist-md.js';
 import { planToJson } from '../../src/export/plan-json.js';
 import { parsePlanJson } from '../../src/export/plan-json-parse.js';
 import { LISTED_ROWS_MAX } from '../../src/engine/plan/listed-rows.js';
+import { flatSteps } from '../../src/engine/plan/steps.js';
 import { startServer } from '../support/global-setup.js';
 
 /**
@@ -116,6 +117,8 @@ describe('window rehearsal backs up the rows the prechecks listed', () => {
     expect(r.inFull).toBeUndefined();
     expect(r.rowCounts.slice(BACKUP)).toEqual([7, 7]);
     expect(r.rollback).toMatchObject({ ok: true });
+    // The locks are the planned statement's: it is planned first, so the child it counts is locked too.
+    expect(flatSteps(cnt(p).steps)[BACKUP]!.observed).toEqual({ 'Org.Team': 'ROW SHARE', 'Org.Member': 'ACCESS SHARE' });
     // The rehearsal form is never the plan's statement.
     expect(cnt(p).steps.some((s) => 'backup' in s && s.backup.sql.includes('unnest'))).toBe(false);
     const md = planToChecklist(p);

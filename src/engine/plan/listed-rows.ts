@@ -10,7 +10,8 @@ import type { AnsweredValidation, RowChange } from './plan-model.js';
  * them, beside its sample). The backup statement as planned finds its rows again — for a counter
  * by grouping the whole child table it counts, seconds at millions of rows — only to arrive at the
  * rows the prechecks listed. Rehearsed instead over that list: the same INSERT … SELECT … FOR
- * UPDATE of the same rows into the same backup table; the change then runs as planned over them
+ * UPDATE of the same rows into the same backup table, after EXPLAIN of the planned statement (its
+ * parse, privileges and locks on every table it reads); the change then runs as planned over them
  * (its triggers, privileges, constraints on the new values: what only execution shows). Sound
  * only where the list is those rows now:
  * - it is complete: as many ids as the count, from the plan's snapshot;
@@ -62,6 +63,9 @@ export async function rehearseListedRows(
   if (!sql) return { inFull: 'the backup statement is not in the form pgmend writes' };
   try {
     const rows = await withSavepoint(client, async () => {
+      // The planned statement planned (not run): parsed, its privileges checked, and every table it
+      // reads locked as it would lock them — the list's form alone would not read the counted child.
+      await client.query(`EXPLAIN ${rc.backup.sql}`);
       const split = ids.map((id) => [id.slice(0, id.indexOf(':')), id.slice(id.indexOf(':') + 1)] as const);
       const n = (await client.query(sql, [split.map(([t]) => t), split.map(([, c]) => c)])).rowCount ?? 0;
       if (n !== ids.length) throw new InFull(`${n} of the ${ids.length} listed ${check} rows are there now`);
