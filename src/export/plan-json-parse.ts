@@ -26,6 +26,14 @@ const cascadeSchema: z.ZodType<CascadeNode> = z.lazy(() =>
   }),
 );
 
+const catalogAnswerSchema = z.object({
+  kind: z.enum(['primary key', 'unique constraint', 'unique index', 'not null', 'foreign key']),
+  object: z.string(),
+  table: z.string(),
+  columns: z.array(z.string()),
+  says: z.string(),
+});
+
 const checkSchema = z.object({
   id: z.string().min(1),
   rows: count,
@@ -34,15 +42,7 @@ const checkSchema = z.object({
   sample: z.array(rowSchema),
   values: z.array(z.object({ value: z.unknown(), rows: count })).optional(),
   cascade: z.array(cascadeSchema).optional(),
-  answeredBy: z
-    .object({
-      kind: z.enum(['primary key', 'unique constraint', 'unique index', 'not null', 'foreign key']),
-      object: z.string(),
-      table: z.string(),
-      columns: z.array(z.string()),
-      says: z.string(),
-    })
-    .optional(),
+  answeredBy: catalogAnswerSchema.optional(),
 });
 
 const stepSchema = z.object({
@@ -82,8 +82,17 @@ const rehearsalSchema = z.object({
   skipped: z.string().optional(),
   held: z.string().optional(),
   sandbox: z.string().optional(),
-  rollback: z.object({ ok: z.boolean().optional(), differs: z.array(z.string()).optional(), skipped: z.string().optional(), ms: z.number().nonnegative().optional() }).optional(),
-  answered: z.array(z.object({ step: z.number().int().nonnegative(), check: z.string(), rows: z.number().int().nonnegative(), form: z.enum(['not-valid', 'no-rows', 'listed-rows']) })).optional(),
+  rollback: z
+    .object({
+      ok: z.boolean().optional(),
+      differs: z.array(z.string()).optional(),
+      skipped: z.string().optional(),
+      ms: z.number().nonnegative().optional(),
+      answered: z.array(z.object({ statement: z.number().int().nonnegative(), says: z.string() })).optional(),
+      inFull: z.array(z.object({ statement: z.number().int().nonnegative(), why: z.string() })).optional(),
+    })
+    .optional(),
+  answered: z.array(z.object({ step: z.number().int().nonnegative(), check: z.string(), rows: z.number().int().nonnegative(), form: z.enum(['not-valid', 'no-rows', 'listed-rows']), answeredBy: catalogAnswerSchema.optional() })).optional(),
   inFull: z.array(z.object({ step: z.number().int().nonnegative(), why: z.string(), rows: z.literal(true).optional() })).optional(),
 });
 

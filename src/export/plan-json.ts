@@ -144,8 +144,10 @@ function rehearsalDocument(r: Rehearsal): Record<string, unknown> {
     skipped: r.skipped,
     held: r.held,
     sandbox: r.sandbox,
-    rollback: r.rollback ? { ...r.rollback, differs: r.rollback.differs ? [...r.rollback.differs] : undefined } : undefined,
-    answered: r.answered ? r.answered.map((a) => ({ ...a })) : undefined,
+    rollback: r.rollback
+      ? { ...r.rollback, differs: r.rollback.differs ? [...r.rollback.differs] : undefined, answered: r.rollback.answered?.map((a) => ({ ...a })), inFull: r.rollback.inFull?.map((a) => ({ ...a })) }
+      : undefined,
+    answered: r.answered ? r.answered.map((a) => ({ ...a, ...(a.answeredBy ? { answeredBy: { ...a.answeredBy, columns: [...a.answeredBy.columns] } } : {}) })) : undefined,
     inFull: r.inFull ? r.inFull.map((a) => ({ ...a })) : undefined,
   };
 }

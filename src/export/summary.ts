@@ -1,5 +1,5 @@
-import type { AnsweredValidation, FindingPlan, FindingStatus, Plan, Rehearsal, RollbackRehearsal } from '../engine/index.js';
-import { blockingLeft, changesOf, isApplicable, isSignedOffSkipped, signedOffText, statements } from '../engine/index.js';
+import type { AnsweredValidation, CatalogAnswer, FindingPlan, FindingStatus, Plan, Rehearsal, RollbackRehearsal } from '../engine/index.js';
+import { blockingLeft, catalogAnswerText, changesOf, isApplicable, isSignedOffSkipped, signedOffText, statements } from '../engine/index.js';
 import type { Resolution } from '../findings/model.js';
 import { plural } from './values.js';
 
@@ -100,7 +100,10 @@ export function skipReason(f: FindingPlan): string {
  * own: PostgreSQL takes the same mode with or without validation; apply holds it while it reads
  * every row.
  */
-export function answeredText(a: { check: string; rows: number; form?: AnsweredValidation['form'] }): string {
+export function answeredText(a: { check: string; rows: number; form?: AnsweredValidation['form']; answeredBy?: CatalogAnswer }): string {
+  if (a.answeredBy) {
+    return `validation ${catalogAnswerText(a.answeredBy)} — the key this step replaces, read again right before it, nothing committed until the step's lock (same lock as the step; apply validates every row)`;
+  }
   if (a.form === 'listed-rows') {
     return `rows found by the prechecks: the ${a.rows} ${a.check} rows they listed in the plan's snapshot, no transaction committed since (apply finds them by the statement's own query)`;
   }
@@ -118,5 +121,10 @@ export function inFullText(a: { why: string; rows?: true }): string {
 export function rollbackRehearsedText(r: RollbackRehearsal | undefined): string | undefined {
   if (!r) return undefined;
   if (r.skipped) return `rollback not rehearsed: ${r.skipped}`;
-  return r.ok ? 'rollback rehearsed: restores exactly' : `rollback rehearsed: differs — ${(r.differs ?? ['no detail']).join('; ')}`;
+  const notes = [
+    ...(r.answered ?? []).map((a) => `statement ${a.statement + 1}: ${a.says}; apply's rollback reads every row`),
+    ...(r.inFull ?? []).map((a) => `statement ${a.statement + 1} run in full: ${a.why}`),
+  ];
+  const more = notes.length ? ` (${notes.join('; ')})` : '';
+  return r.ok ? `rollback rehearsed: restores exactly${more}` : `rollback rehearsed: differs — ${(r.differs ?? ['no detail']).join('; ')}${more}`;
 }

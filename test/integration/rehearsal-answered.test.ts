@@ -225,7 +225,7 @@ describe('validated in full where the count does not answer it', () => {
     expect(byId(p, 'FK').rehearsal!.error).toMatch(/violates foreign key constraint "child_pid_fkey"/);
   }, 120_000);
 
-  it('orphans answered from the catalog (an FK whose triggers were disabled) are not a count: validated in full, which finds them', async () => {
+  it('orphans behind a validated FK with enabled triggers (disabled, written, enabled again before the plan): the key answers, wrongly, as PostgreSQL trusts it; apply counts them and refuses, changing nothing', async () => {
     const url = await database(`${SCHEMA}
       ALTER TABLE child ADD CONSTRAINT child_pid_fkey FOREIGN KEY (pid) REFERENCES parent (id);
       ALTER TABLE child DISABLE TRIGGER ALL;
@@ -234,10 +234,23 @@ describe('validated in full where the count does not answer it', () => {
     const p = await plan(url, FINDINGS.filter((f) => f.id === 'FK'));
     const f = byId(p, 'FK');
     expect(f.checks.find((c) => c.id === 'orphans')).toMatchObject({ rows: 0, answeredBy: { kind: 'foreign key' } });
-    expect(f.rehearsal!.answered).toBeUndefined();
-    expect(f.rehearsal!.inFull).toEqual([{ step: 0, why: expect.stringMatching(/^orphans answered from the catalog: foreign key child_pid_fkey on public\.child .*, which counts no rows/) }]);
-    expect(f.rehearsal!.ok).toBe(false);
-    expect(f.rehearsal!.error).toMatch(/violates foreign key constraint "child_pid_fkey"/);
+    // The replacement of that very key: answered by it (answered-validation.ts), as a count of 0 it never was.
+    expect(f.rehearsal!.answered).toEqual([expect.objectContaining({ step: 0, check: 'orphans', form: 'not-valid', answeredBy: expect.objectContaining({ object: 'child_pid_fkey' }) })]);
+    expect(f.rehearsal!.ok).toBe(true);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'pgmend-answered-'));
+    try {
+      const r = await applyPlan({ target: resolveTarget(url), plan: p, playbooks: await loadPlaybooks(), only: ['FK'], mode: 'window', window: parseWindow(openWindow()), lockTimeoutMs: 1000, lockRetries: 3, snapshotDir: dir }).catch((e: Error) => e);
+      // Apply's own precheck counts the rows (no catalog answer there); were it not to, the step's validation would fail and roll back.
+      expect(r instanceof Error ? r.message : JSON.stringify(r)).toMatch(/refused: the plan is stale — FK orphans: 0 rows in the plan, 1 now/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    // Nothing changed: the old key, its old rule (NO ACTION), validated.
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    const { rows } = await c.query(`SELECT confdeltype::text AS del, convalidated AS ok FROM pg_constraint WHERE conname = 'child_pid_fkey'`);
+    await c.end();
+    expect(rows).toEqual([{ del: 'a', ok: true }]);
   }, 120_000);
 
   it('an earlier step that changes the table\'s rows: validated in full, which finds what it changed', async () => {

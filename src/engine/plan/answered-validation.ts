@@ -7,6 +7,7 @@ import { withSavepoint } from '../../db/session.js';
 import { lockRank, type TableLocks } from '../../playbooks/lock-modes.js';
 import type { AnsweredValidation, CatalogAnswer, PlanStep } from './plan-model.js';
 import { catalogAnswerText } from '../checks/catalog-answers.js';
+import { answeringFkNow, notTheSameKey, type AnsweringFk } from './catalog-answered-fk.js';
 
 /**
  * Window-mode rehearsal of a validating step without validating: `ADD CONSTRAINT … NOT VALID`, or
@@ -14,8 +15,8 @@ import { catalogAnswerText } from '../checks/catalog-answers.js';
  * the same privileges and parses the same SQL as the step — what only execution shows — but reads
  * no row. That is sound only where the prechecks' count already is the validation:
  *
- * - the count is real (a query counted the rows, not a catalog answer: an FK whose triggers were
- *   once disabled has orphans the catalog cannot see) and zero;
+ * - the count is real (a query counted the rows) and zero — or see "answered by the key it
+ *   replaces" below;
  * - it describes the rows the step would read: no earlier step of this rehearsal took a
  *   row-changing lock (ROW EXCLUSIVE or stronger) on the step's tables, and no transaction
  *   committed on the server since the count's snapshot (checked under the step's own lock, which
@@ -25,6 +26,32 @@ import { catalogAnswerText } from '../checks/catalog-answers.js';
  * - PostgreSQL accepts the form (15 refuses NOT VALID foreign keys on partitioned tables);
  * - a unique index's build can fail only on duplicates: a key of plain fixed-width columns (a
  *   variable-width key can exceed the btree's row size, a collatable one depends on collation).
+ *
+ * Answered by the key it replaces. An orphan count the catalog answered (a validated foreign key,
+ * its triggers enabled, same columns to the same parent columns) counted nothing, so by itself it
+ * answers no validation. It does for the step that replaces that very key (`DROP CONSTRAINT x,
+ * ADD CONSTRAINT x FOREIGN KEY …` with another ON DELETE rule): the new key validates exactly what
+ * the old one enforces, and PostgreSQL itself trusts `convalidated` so (it removes joins and skips
+ * SET NOT NULL's scan on a validated constraint's word). What can make the old key's word wrong:
+ * its triggers disabled (ALTER TABLE … DISABLE TRIGGER ALL, superuser only) or a session in
+ * session_replication_role = replica (superuser, or granted) writing rows, then everything put back:
+ * the catalog cannot show that, before the plan or since. So the key is read again inside the
+ * rehearsal, right before the step drops it (catalog-answered-fk.ts: still there, validated, every
+ * trigger enabled — not merely as the plan read it), and the NOT VALID form is kept only if the
+ * constraints the step creates are foreign keys from the same table to the same parent on the same
+ * column pairs, and no transaction committed on the server between that read and the step's lock
+ * (which keeps writers and ALTER TABLE out from then on): a key whose triggers were disabled while
+ * the plan ran, or now, is validated in full. The conditions above, for this answer: the count's
+ * snapshot does not matter (the key's triggers checked every row committed since it was
+ * validated: its state at the lock is what counts, hence the new snapshot); an earlier row-changing
+ * step still makes it run in full (it may write behind the key inside this very transaction —
+ * triggers disabled and enabled again — which no commit check sees); inheritance children still do (the catalog
+ * answer is not given for them, the check stays for the same reason as above). A wrong word — rows
+ * written behind a validated key by a superuser — is what PostgreSQL trusts too, and costs no
+ * data: apply counts the orphans for real before it runs anything (a count above the plan's
+ * refuses the plan as stale), and runs the step itself, whose validation reads every row and
+ * rolls the whole transaction back on an orphan.
+ *
  * Otherwise the step runs in full, and the plan says why. Apply always runs the step itself.
  */
 
@@ -34,16 +61,18 @@ export interface CountedCheck {
   answeredBy?: CatalogAnswer;
 }
 
-export type Answer = { answered: AnsweredValidation } | { inFull: string };
+/** `fk`: the key that answered it, as read under the step's lock (the rollback re-adds it: rollback-answered.ts). */
+export type Answer = { answered: AnsweredValidation; fk?: AnsweringFk } | { inFull: string };
 
 /** Why the step cannot be answered before running anything; undefined: try its rehearsal form. */
 export function whyNotAnswerable(step: PlanStep, checks: CountedCheck[], countedIn: string | undefined, changed: TableLocks): string | undefined {
   const form = step.rehearse!;
   const check = checks.find((c) => c.id === form.check);
   if (!check) return `no ${form.check} count in this plan`;
-  if (check.answeredBy) return `${form.check} ${catalogAnswerText(check.answeredBy)}, which counts no rows; only the validation reads them`;
+  // Only a foreign key answers for the key replacing it (rehearseAnswered checks that it is that key).
+  if (check.answeredBy && check.answeredBy.kind !== 'foreign key') return `${form.check} ${catalogAnswerText(check.answeredBy)}, which counts no rows; only the validation reads them`;
   if (check.rows > 0) return `the prechecks counted ${check.rows} ${form.check}`;
-  if (!countedIn) return 'the count\'s snapshot is not known';
+  if (!countedIn && !check.answeredBy) return 'the count\'s snapshot is not known';
   const touched = Object.keys(step.locks ?? {}).filter((t) => changed[t] && lockRank(changed[t]) >= lockRank('ROW EXCLUSIVE'));
   if (touched.length) return `an earlier step may have changed rows of ${touched.join(', ')} since the count`;
   return undefined;
@@ -68,13 +97,20 @@ async function unlessUnknown<T>(ask: () => Promise<T>): Promise<T> {
  * otherwise rolls it back (its locks too) and says why, for the caller to run the step in full.
  * An error of the form itself (a lock not granted, a privilege, a trigger) is the step's error.
  */
-export async function rehearseAnswered(client: pg.Client, catalog: Catalog, step: PlanStep, index: number, countedIn: string, run: (sql: string) => Promise<number>): Promise<Answer> {
+export async function rehearseAnswered(client: pg.Client, catalog: Catalog, step: PlanStep, index: number, countedIn: string | undefined, run: (sql: string) => Promise<number>, answeredBy?: CatalogAnswer): Promise<Answer> {
   const form = step.rehearse!;
   const noRows = createdNames(form.sql).index !== undefined;
+  let fk: AnsweringFk | undefined;
   try {
     await withSavepoint(client, async () => {
       const inherited = await unlessUnknown(() => inheritanceParents(client, catalog, Object.keys(step.locks ?? {})));
       if (inherited) throw new InFull(`${inherited} has inheritance children, which the count reads and the validation does not (or the other way round)`);
+      if (answeredBy) {
+        // The last look at the key before the step drops it: it must still answer (catalog-answered-fk.ts).
+        const now = await unlessUnknown(() => answeringFkNow(client, answeredBy));
+        if ('not' in now) throw new InFull(`${now.not} (the plan ${catalogAnswerText(answeredBy)})`);
+        fk = now;
+      }
       try {
         await run(form.sql);
       } catch (e) {
@@ -86,15 +122,20 @@ export async function rehearseAnswered(client: pg.Client, catalog: Catalog, step
         const wide = await unlessUnknown(() => notFixedWidth(client, catalog, form.sql));
         if (wide) throw new InFull(wide);
       }
-      // Under the step's lock no writer can add rows to its tables any more: has one done so since the count?
-      const since = await unlessUnknown(() => committedSince(client, countedIn));
+      if (fk) {
+        const other = await unlessUnknown(() => notTheSameKey(client, fk!, createdNames(form.sql).constraints));
+        if (other) throw new InFull(`${other}: ${fk.name} answers only for itself`);
+      }
+      // Under the step's lock no writer (nor ALTER TABLE) can reach its tables any more: has one committed since the count, or since the key was read?
+      const since = await unlessUnknown(() => (fk ? committedSince(client, fk.snapshot, `${fk.name} was read`) : committedSince(client, countedIn!)));
       if (since) throw new InFull(since);
     });
   } catch (e) {
     if (e instanceof InFull) return { inFull: e.message };
     throw e;
   }
-  return { answered: { step: index, check: form.check, rows: 0, form: noRows ? 'no-rows' : 'not-valid' } };
+  const answered: AnsweredValidation = { step: index, check: form.check, rows: 0, form: noRows ? 'no-rows' : 'not-valid', ...(answeredBy ? { answeredBy } : {}) };
+  return fk ? { answered, fk } : { answered };
 }
 
 /** A plain table among these with inheritance children, as SQL names it. */
@@ -139,18 +180,19 @@ const MAX_XIDS = 100_000;
  * database a transaction wrote — so a busy server makes every step run in full. Our own rehearsal's
  * subtransactions are in progress or rolled back.
  */
-export async function committedSince(client: pg.Client, snapshot: string): Promise<string | undefined> {
+export async function committedSince(client: pg.Client, snapshot: string, read = "the count's snapshot"): Promise<string | undefined> {
   const { rows } = await client.query<{ from: string; to: string }>(`SELECT pg_snapshot_xmax($1::pg_snapshot)::text AS from, pg_snapshot_xmax(pg_current_snapshot())::text AS to`, [snapshot]);
   const from = BigInt(rows[0]!.from);
   const to = BigInt(rows[0]!.to);
-  if (to - from > BigInt(MAX_XIDS)) return `${to - from} transactions started on the server since the count's snapshot`;
+  if (to - from > BigInt(MAX_XIDS)) return `${to - from} transactions started on the server since ${read}`;
   const { rows: hit } = await client.query<{ x: string }>(
     `SELECT x::text FROM (SELECT pg_snapshot_xip($1::pg_snapshot) AS x
                           UNION ALL SELECT g::text::xid8 FROM generate_series($2::bigint, $3::bigint - 1) AS g) AS xs
      WHERE pg_xact_status(x) = 'committed' LIMIT 1`,
     [snapshot, from.toString(), to.toString()],
   );
-  return hit.length ? `transaction ${hit[0]!.x} committed on the server since the count's snapshot (its rows may differ from the ones counted)` : undefined;
+  const may = read === "the count's snapshot" ? 'its rows may differ from the ones counted' : 'it may have changed the key or written rows behind it';
+  return hit.length ? `transaction ${hit[0]!.x} committed on the server since ${read} (${may})` : undefined;
 }
 
 /**

@@ -107,12 +107,17 @@ export interface RollbackRehearsal {
   /** Why it was not rehearsed (online mode, a step outside a transaction, a finding the dry run holds back). */
   skipped?: string;
   ms?: number;
+  /** Statements rehearsed without reading rows: what the fix's answered validation proves for them (rollback-answered.ts). */
+  answered?: { statement: number; says: string }[];
+  /** Statements that could have been, run in full, and why. */
+  inFull?: { statement: number; why: string }[];
 }
 
 /**
  * A validating step rehearsed without reading every row — `NOT VALID`, or a unique index built over
  * no rows — because the prechecks counted its blocking rows, zero, in the plan's snapshot and no
- * transaction committed on the server since (plan/answered-validation.ts).
+ * transaction committed on the server since, or because the validated foreign key it replaces
+ * answers for it (plan/answered-validation.ts).
  */
 export interface AnsweredValidation {
   step: number;
@@ -124,6 +129,8 @@ export interface AnsweredValidation {
    * `listed-rows`: a row change's backup over the rows the check listed (plan/listed-rows.ts).
    */
   form: 'not-valid' | 'no-rows' | 'listed-rows';
+  /** Not a count: the foreign key the step replaces answered it, read again under the step's lock (answered-validation.ts). */
+  answeredBy?: CatalogAnswer;
 }
 
 /** A step with a cheaper rehearsal form that window rehearsal still ran in full, and why. */

@@ -19,6 +19,8 @@ import { rehearseRollback, rollbackProbe, stateBeforeFix, type RollbackItem } fr
 import type { StateProbe } from './rollback-state.js';
 import { addLock } from '../../playbooks/lock-modes.js';
 import { asApplied, rehearseAnswered, whyNotAnswerable, type CountedCheck } from './answered-validation.js';
+import type { AnsweringFk } from './catalog-answered-fk.js';
+import type { RollbackProof } from './rollback-answered.js';
 import type { AnsweredValidation, ValidatedInFull } from './plan-model.js';
 import { rehearseListedRows } from './listed-rows.js';
 
@@ -165,6 +167,17 @@ function rollbackPlan(catalog: Catalog, item: RehearsalItem, mode: Mode): { prob
   return { probe };
 }
 
+/**
+ * What the rollback may take as proven (rollback-answered.ts): one key answered the fix's step, and
+ * no step changes rows — no row change, no DML, no table a step writes (the probe's row tables).
+ */
+function rollbackProof(catalog: Catalog, item: RehearsalItem, probe: StateProbe, fks: AnsweringFk[]): RollbackProof | undefined {
+  const fk = fks.length === 1 ? fks[0]! : undefined;
+  const table = fk && catalog.tables.find((t) => t.oid === fk.table);
+  if (!fk || !table || !item.detectApplied || probe.rowTables.length || item.steps.some(changesRows)) return undefined;
+  return { fk, table, versionNum: catalog.server.versionNum };
+}
+
 const rollbackItem = (item: RehearsalItem): RollbackItem => ({ ...(item.table ? { table: item.table } : {}), tables: item.tables, steps: item.steps, rollback: item.rollback, handWritten: !item.detectApplied });
 
 async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: RehearsalItem, opts: RehearsalOptions): Promise<RehearsalResult> {
@@ -190,6 +203,8 @@ async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: Rehe
   const answered: AnsweredValidation[] = [];
   const inFull: ValidatedInFull[] = [];
   const changed: TableLocks = {};
+  // The keys that answered a step (read under its lock): what the rollback re-adds is proven by them.
+  const answeringFks: AnsweringFk[] = [];
   const heldUntilNow = () => stepStart.map((t0) => (t0 === null ? null : Math.round(performance.now() - t0)));
   // Each finding in a savepoint rolled back after it, success or not: the next starts from the same state.
   return withRolledBackSavepoint(client, async () => {
@@ -247,9 +262,12 @@ async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: Rehe
         }
         if (opts.mode === 'window' && step.rehearse) {
           const why = whyNotAnswerable(step, item.checks ?? [], opts.countedIn, changed);
-          const answer = why !== undefined ? { inFull: why } : await rehearseAnswered(client, catalogBefore, step, i, opts.countedIn!, exec);
+          const check = step.rehearse.check;
+          const answeredBy = item.checks?.find((c) => c.id === check)?.answeredBy;
+          const answer = why !== undefined ? { inFull: why } : await rehearseAnswered(client, catalogBefore, step, i, opts.countedIn, exec, answeredBy);
           if ('answered' in answer) {
             answered.push(answer.answered);
+            if (answer.fk) answeringFks.push(answer.fk);
             rows = 0;
           } else inFull.push({ step: i, why: answer.inFull });
         }
@@ -280,7 +298,7 @@ async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: Rehe
         const run = async (sql: string) => void (sandbox ? await runSandboxed(client, sql) : await client.query(sql));
         rehearsal.rollback =
           rollbackRun && 'before' in rollbackRun
-            ? await rehearseRollback(client, catalogBefore, rollbackItem(item), rollbackRun, run)
+            ? await rehearseRollback(client, catalogBefore, rollbackItem(item), rollbackRun, run, rollbackProof(catalogBefore, item, rollbackRun.probe, answeringFks))
             : { skipped: rollbackRun ? rollbackRun.failed : 'skipped' in rollbackWay ? rollbackWay.skipped : 'not rehearsed' };
       }
       return result;

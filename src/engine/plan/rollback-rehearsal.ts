@@ -7,6 +7,8 @@ import { backupRecord, needsRowsBack, restoreBackup } from '../rollback/restore-
 import { flatSteps, isRowChange } from './steps.js';
 import { readState, stateDifferences, type RehearsedState, type StateProbe } from './rollback-state.js';
 import { errorMessage } from '../../util/errors.js';
+import { withSavepoint } from '../../db/session.js';
+import { asRestored, rollbackForm, type RollbackProof } from './rollback-answered.js';
 
 /**
  * Rollback rehearsed (window mode): right after a finding's fix ran in the rehearsal's savepoint,
@@ -68,15 +70,40 @@ export async function stateBeforeFix(client: pg.Client, probe: StateProbe): Prom
 /**
  * After the fix, in the same savepoint: the rollback as `pgmend rollback` runs it, then the
  * comparison. `run` executes the finding's own rollback SQL (in the sandbox role when its steps ran there).
+ * `proof`: the fix's validation was answered by the key it replaces and no step changes rows — the
+ * statements it proves are rehearsed without reading rows (rollback-answered.ts).
  */
-export async function rehearseRollback(client: pg.Client, catalog: Catalog, item: RollbackItem, r: RollbackRun, run: (sql: string) => Promise<void>): Promise<RollbackRehearsal> {
+export async function rehearseRollback(client: pg.Client, catalog: Catalog, item: RollbackItem, r: RollbackRun, run: (sql: string) => Promise<void>, proof?: RollbackProof): Promise<RollbackRehearsal> {
   const t0 = performance.now();
   const ms = () => Math.round(performance.now() - t0);
   const exec = async (sql: string) => {
     await client.query(sql);
   };
+  const answered: { statement: number; says: string }[] = [];
+  const inFull: { statement: number; why: string }[] = [];
+  const formed = { fk: false, notNull: [] as string[] };
+  const notes = () => ({ ...(answered.length ? { answered } : {}), ...(inFull.length ? { inFull } : {}) });
+  const runStatement = async (statement: number) => {
+    const sql = item.rollback[statement]!;
+    const form = proof && rollbackForm(sql, proof, catalog);
+    if (form && 'sql' in form) {
+      try {
+        await withSavepoint(client, () => run(form.sql));
+        answered.push({ statement, says: form.says });
+        if ('fk' in form.adds) formed.fk = true;
+        else formed.notNull.push(...form.adds.notNull);
+        return;
+      } catch (e) {
+        // PostgreSQL refusing the form (a partitioned table, say) leaves the statement to run in full; any other error is the statement's.
+        const code = (e as { code?: string }).code;
+        if (code !== '42809' && code !== '0A000') throw e;
+        inFull.push({ statement, why: `PostgreSQL refuses the NOT VALID form here (${errorMessage(e)})` });
+      }
+    } else if (form) inFull.push({ statement, why: form.inFull });
+    await run(sql);
+  };
   try {
-    for (const sql of item.rollback) if (!needsRowsBack(sql)) await run(sql);
+    for (const [k, sql] of item.rollback.entries()) if (!needsRowsBack(sql)) await runStatement(k);
     // Newest backup first, as rollback orders them; one journal row per backup table, as apply writes it.
     const journaled = new Map<string, RowChange>();
     for (const s of item.steps) if (isRowChange(s) && !journaled.has(s.backupTable)) journaled.set(s.backupTable, s);
@@ -85,10 +112,12 @@ export async function rehearseRollback(client: pg.Client, catalog: Catalog, item
       if (rows[0].n === 0) continue;
       await restoreBackup(client, catalog, { ...backupRecord(item, rc), backup_table: rc.backupTable, txid: rows[0].txid, rows: rows[0].n }, 'rollback', exec);
     }
-    for (const sql of item.rollback) if (needsRowsBack(sql)) await run(sql);
-    const differs = stateDifferences(r.probe, r.before, await readState(client, r.probe));
-    return differs.length ? { ok: false, differs, ms: ms() } : { ok: true, ms: ms() };
+    for (const [k, sql] of item.rollback.entries()) if (needsRowsBack(sql)) await runStatement(k);
+    const read = await readState(client, r.probe);
+    const after = proof && (formed.fk || formed.notNull.length) ? { ...read, lines: asRestored(read.lines, r.before.lines, proof, formed) } : read;
+    const differs = stateDifferences(r.probe, r.before, after);
+    return differs.length ? { ok: false, differs, ms: ms(), ...notes() } : { ok: true, ms: ms(), ...notes() };
   } catch (e) {
-    return { ok: false, differs: [`the rollback failed: ${errorMessage(e)}`], ms: ms() };
+    return { ok: false, differs: [`the rollback failed: ${errorMessage(e)}`], ms: ms(), ...notes() };
   }
 }
