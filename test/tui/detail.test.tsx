@@ -80,7 +80,8 @@ describe('finding detail', () => {
     frame = s!.frame();
     expect(frame).toContain('[Steps]');
     expect(frame).toContain(`lock ${flatSteps(f.steps)[0]!.lock} on public.api_keys, public.users`);
-    expect(frame).toMatch(/fix · rehearsed [\d.]+ (ms|s), 0 rows/);
+    // Answered by the key it replaces unless another session committed meanwhile (answered-validation.ts).
+    expect(frame).toMatch(/fix · rehearsed ([\d.]+ (ms|s), 0 rows|NOT VALID [\d.]+ (ms|s): validation answered from the catalog)/);
     await s!.press(KEYS.tab);
     frame = s!.frame();
     expect(frame).toContain('[Rollback]');
@@ -95,7 +96,10 @@ describe('finding detail', () => {
     const ck = withAnswers.findings.find((f) => f.id === 'AH-CHK-10')!;
     ck.rehearsal = { ...ck.rehearsal!, ok: true, answered: [{ step: 0, check: 'violations', rows: 0, form: 'not-valid' }] };
     const fk = withAnswers.findings.find((f) => f.id === 'AH-FK-02')!;
-    fk.rehearsal = { ...fk.rehearsal!, ok: true, answered: undefined, inFull: [{ step: 0, why: 'orphans answered from the catalog: foreign key api_keys_user_id_fkey' }] };
+    fk.rehearsal = { ...fk.rehearsal!, ok: true, answered: undefined, inFull: [{ step: 0, why: 'foreign key api_keys_user_id_fkey on public.api_keys has 2 of its 4 triggers not enabled' }] };
+    const fk3 = withAnswers.findings.find((f) => f.id === 'AH-FK-03')!;
+    const by = fk3.checks.find((c) => c.id === 'orphans')!.answeredBy!;
+    fk3.rehearsal = { ...fk3.rehearsal!, ok: true, inFull: undefined, answered: [{ step: 0, check: 'orphans', rows: 0, form: 'not-valid', answeredBy: by }] };
     const stepsOf = async (id: string) => {
       s?.done();
       s = session({ db, findings, playbooks, plan: structuredClone(withAnswers), size: { columns: 200, rows: 40 } });
@@ -107,7 +111,8 @@ describe('finding detail', () => {
       return s.frame().replace(/\s+/g, ' ');
     };
     expect(await stepsOf('AH-CHK-10')).toMatch(/fix · rehearsed NOT VALID [\d.]+ (ms|s): validation answered by the precheck count: 0 violations in the plan's snapshot, no transaction committed since/);
-    expect(await stepsOf('AH-FK-02')).toMatch(/fix · rehearsed [\d.]+ (ms|s), 0 rows; validated in full: orphans answered from the catalog: foreign key api_keys_user_id_fkey/);
+    expect(await stepsOf('AH-FK-02')).toMatch(/fix · rehearsed [\d.]+ (ms|s), 0 rows; validated in full: foreign key api_keys_user_id_fkey on public\.api_keys has 2 of its 4 triggers not enabled/);
+    expect(await stepsOf('AH-FK-03')).toMatch(new RegExp(`fix · rehearsed NOT VALID [\\d.]+ (ms|s): validation answered from the catalog: foreign key ${by.object} on ${by.table.replace('.', '\\.')}`));
   });
 
   test('a long pane scrolls with j/k, PgDn/PgUp and g/G, and says where it is', async () => {
