@@ -235,6 +235,35 @@ describe('validated in full where the replaced key does not answer it', () => {
     expect(r.rollback!.differs).toEqual([expect.stringMatching(/^the rollback failed: .*contains null values/)]);
   }, 120_000);
 
+  it('a later DDL step writes NULLs (ALTER … TYPE … USING NULL, no DML, no row-changing lock): the rollback runs SET NOT NULL in full, which fails on them', async () => {
+    const url = await database(SCHEMA);
+    const nulls = `    - description: rewrite the column to NULLs
+      sql: "ALTER TABLE {{table}} ALTER COLUMN pid TYPE int USING NULL"
+      lock: ACCESS EXCLUSIVE
+      tables: [table]
+  online:
+`;
+    const p = await withPlaybook((y) => y.replace('  online:\n', nulls), (dir) => plan(url, { playbookDir: dir }));
+    const r = fkOf(p).rehearsal!;
+    expect(r.ok, r.error).toBe(true);
+    expect(r.answered).toEqual([expect.objectContaining({ step: 0, answeredBy: expect.objectContaining(ANSWERED_BY) })]);
+    expect(r.rollback!.answered).toBeUndefined();
+    expect(r.rollback!.ok).toBe(false);
+    expect(r.rollback!.differs).toEqual([expect.stringMatching(/^the rollback failed: .*contains null values/)]);
+  }, 120_000);
+
+  it('a rollback statement writes NULLs before SET NOT NULL: that one runs in full, which fails on them', async () => {
+    const url = await database(SCHEMA);
+    const p = await withPlaybook(
+      (y) => y.replace('  - when: "onDeleteIs.set-null && columnsDropNotNull"\n    sql: "ALTER TABLE {{table}} {{columnsSetNotNull}}"', '  - sql: "UPDATE {{table}} SET pid = NULL WHERE id = 1"\n$&'),
+      (dir) => plan(url, { playbookDir: dir }),
+    );
+    const rb = fkOf(p).rehearsal!.rollback!;
+    expect(rb.answered).toEqual([{ statement: 0, says: expect.stringMatching(/^re-adding child_pid_fkey rehearsed NOT VALID/) }]);
+    expect(rb.ok).toBe(false);
+    expect(rb.differs).toEqual([expect.stringMatching(/^the rollback failed: .*contains null values/)]);
+  }, 120_000);
+
   it('PostgreSQL 18: NOT NULL … NOT VALID names the constraint as SET NOT NULL does, so a name it would not give back still differs', async () => {
     if (major < 18) return;
     const url = await database(SCHEMA.replace('pid int NOT NULL', 'pid int CONSTRAINT child_pid_nn NOT NULL'));

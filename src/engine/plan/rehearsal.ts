@@ -20,7 +20,7 @@ import type { StateProbe } from './rollback-state.js';
 import { addLock } from '../../playbooks/lock-modes.js';
 import { asApplied, rehearseAnswered, whyNotAnswerable, type CountedCheck } from './answered-validation.js';
 import type { AnsweringFk } from './catalog-answered-fk.js';
-import type { RollbackProof } from './rollback-answered.js';
+import { writesNoRow, type RollbackProof } from './rollback-answered.js';
 import type { AnsweredValidation, ValidatedInFull } from './plan-model.js';
 import { rehearseListedRows } from './listed-rows.js';
 
@@ -169,12 +169,13 @@ function rollbackPlan(catalog: Catalog, item: RehearsalItem, mode: Mode): { prob
 
 /**
  * What the rollback may take as proven (rollback-answered.ts): one key answered the fix's step, and
- * no step changes rows — no row change, no DML, no table a step writes (the probe's row tables).
+ * no step writes a row — every one an ALTER TABLE of constraints and nullability only (so no row
+ * change, no DML, no table the probe checksums either).
  */
 function rollbackProof(catalog: Catalog, item: RehearsalItem, probe: StateProbe, fks: AnsweringFk[]): RollbackProof | undefined {
   const fk = fks.length === 1 ? fks[0]! : undefined;
   const table = fk && catalog.tables.find((t) => t.oid === fk.table);
-  if (!fk || !table || !item.detectApplied || probe.rowTables.length || item.steps.some(changesRows)) return undefined;
+  if (!fk || !table || !item.detectApplied || probe.rowTables.length || item.steps.some((s) => isRowChange(s) || !writesNoRow(s.sql))) return undefined;
   return { fk, table, versionNum: catalog.server.versionNum };
 }
 

@@ -6,8 +6,9 @@ import type { AnsweringFk } from './catalog-answered-fk.js';
 
 /**
  * Rollback rehearsal of what the fix's rehearsal already proved (window mode). When the fix's
- * replacement FK was answered by the key it replaces (answered-validation.ts) and no step of the
- * finding changes rows, the rollback's two scans prove nothing new:
+ * replacement FK was answered by the key it replaces (answered-validation.ts) and no statement
+ * writes a row — every step of the fix, and every rollback statement run before, is an ALTER TABLE
+ * of constraints and nullability only (`writesNoRow`) — the rollback's two scans prove nothing new:
  *
  * - re-adding the replaced key (`ADD CONSTRAINT x <its definition>`) validates exactly what that
  *   key enforced when the fix's step locked both tables — read right before, its triggers enabled,
@@ -92,6 +93,21 @@ export function rollbackForm(sql: string, proof: RollbackProof, catalog: Catalog
     };
   }
   return undefined;
+}
+
+/** ALTER TABLE commands that change the catalog only: they write no row (a type change, a default, a rewrite would). */
+const CATALOG_ONLY = new Set(['AT_AddConstraint', 'AT_DropConstraint', 'AT_DropNotNull', 'AT_SetNotNull', 'AT_ValidateConstraint', 'AT_AlterConstraint']);
+
+/**
+ * Whether a statement certainly writes no row: one ALTER TABLE of constraint and nullability
+ * commands only. What "no row changed since" rests on, for the fix's steps and for the rollback
+ * statements run before a proven one — a DDL statement can write rows too (`ALTER COLUMN … TYPE …
+ * USING NULL`), which no lock mode tells apart.
+ */
+export function writesNoRow(sql: string): boolean {
+  const tree = treeOf(sql);
+  const cmds = tree?.AlterTableStmt ? cmdsOf(tree) : [];
+  return cmds.length > 0 && cmds.every((c) => CATALOG_ONLY.has(String(c.subtype)));
 }
 
 const NOT_VALID = ' NOT VALID (not validated)';

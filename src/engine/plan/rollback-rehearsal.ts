@@ -8,7 +8,7 @@ import { flatSteps, isRowChange } from './steps.js';
 import { readState, stateDifferences, type RehearsedState, type StateProbe } from './rollback-state.js';
 import { errorMessage } from '../../util/errors.js';
 import { withSavepoint } from '../../db/session.js';
-import { asRestored, rollbackForm, type RollbackProof } from './rollback-answered.js';
+import { asRestored, rollbackForm, writesNoRow, type RollbackProof } from './rollback-answered.js';
 
 /**
  * Rollback rehearsed (window mode): right after a finding's fix ran in the rehearsal's savepoint,
@@ -83,9 +83,11 @@ export async function rehearseRollback(client: pg.Client, catalog: Catalog, item
   const inFull: { statement: number; why: string }[] = [];
   const formed = { fk: false, notNull: [] as string[] };
   const notes = () => ({ ...(answered.length ? { answered } : {}), ...(inFull.length ? { inFull } : {}) });
+  // A rollback statement that may write rows (run in full) ends what the proof covers.
+  let proven = proof;
   const runStatement = async (statement: number) => {
     const sql = item.rollback[statement]!;
-    const form = proof && rollbackForm(sql, proof, catalog);
+    const form = proven && rollbackForm(sql, proven, catalog);
     if (form && 'sql' in form) {
       try {
         await withSavepoint(client, () => run(form.sql));
@@ -101,6 +103,7 @@ export async function rehearseRollback(client: pg.Client, catalog: Catalog, item
       }
     } else if (form) inFull.push({ statement, why: form.inFull });
     await run(sql);
+    if (!writesNoRow(sql)) proven = undefined;
   };
   try {
     for (const [k, sql] of item.rollback.entries()) if (!needsRowsBack(sql)) await runStatement(k);
