@@ -28,12 +28,12 @@ async function heldExclusive(client: pg.Client): Promise<number[]> {
   return rows.map((r) => Number(r.oid));
 }
 
-/** Runs inside the caller's transaction (a savepoint per attempt). */
-export async function loadCatalogAroundLocks(client: pg.Client, unopened: number[] = []): Promise<CatalogAroundLocks> {
+/** Runs inside the caller's transaction (a savepoint per attempt). `scope`: as loadCatalog's. */
+export async function loadCatalogAroundLocks(client: pg.Client, unopened: number[] = [], scope?: readonly string[]): Promise<CatalogAroundLocks> {
   const skip = new Set(unopened);
   for (let attempt = 1; ; attempt++) {
     try {
-      const catalog = await withSavepoint(client, () => loadCatalog(client, [...skip]));
+      const catalog = await withSavepoint(client, () => loadCatalog(client, [...skip], scope));
       return { catalog, unopened: [...skip] };
     } catch (e) {
       if ((e as { code?: string }).code !== '55P03' || attempt >= ATTEMPTS) throw e;

@@ -145,6 +145,10 @@ const FUNCTIONS = `SELECT coalesce(json_agg(json_build_object(
     AND NOT EXISTS (SELECT 1 FROM pg_depend dep
       WHERE dep.classid = 'pg_proc'::regclass AND dep.objid = p.oid AND dep.deptype = 'e')`;
 
+/** A scoped read's functions: the trigger functions of its tables, the only ones its DDL shows. */
+const SCOPED_FUNCTIONS = `${FUNCTIONS}
+    AND EXISTS (SELECT 1 FROM pg_trigger tg JOIN rel r ON r.oid = tg.tgrelid WHERE tg.tgfoid = p.oid AND NOT tg.tgisinternal)`;
+
 /** Views and materialized views with the relations their rules read: locks on a view reach those. */
 const VIEWS = `SELECT coalesce(json_agg(json_build_object(
       'oid', c.oid::int8, 'schema', n.nspname, 'name', c.relname, 'kind', c.relkind,
@@ -157,11 +161,11 @@ const VIEWS = `SELECT coalesce(json_agg(json_build_object(
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
   WHERE c.relkind IN ('v', 'm') AND ${userSchema('n.nspname')}`;
 
-export const CATALOG_SQL = `WITH rel AS (
-  SELECT c.oid, n.nspname, c.relname, c.relkind, c.relispartition, c.relpartbound, c.reltuples
+const REL_COLUMNS = `SELECT c.oid, n.nspname, c.relname, c.relkind, c.relispartition, c.relpartbound, c.reltuples
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE c.relkind IN ('r', 'p') AND ${userSchema('n.nspname')}
-)
+  WHERE c.relkind IN ('r', 'p') AND ${userSchema('n.nspname')}`;
+
+const catalogSql = (rel: string, functions: string, views: string) => `WITH ${rel}
 SELECT
   current_setting('server_version') AS server_version,
   current_setting('server_version_num')::int AS server_version_num,
@@ -171,7 +175,29 @@ SELECT
   (${CONSTRAINTS}) AS constraints,
   (${INDEXES}) AS indexes,
   (${TRIGGERS}) AS triggers,
-  (${FUNCTIONS}) AS functions,
-  (${VIEWS}) AS views`;
+  (${functions}) AS functions,
+  (${views}) AS views`;
+
+export const CATALOG_SQL = catalogSql(`rel AS (\n  ${REL_COLUMNS}\n)`, FUNCTIONS, VIEWS);
+
+/**
+ * The same statement and columns for a few tables, by name: what a schema diff of them needs. `$2`
+ * lists labels (`schema.name`, exact), `$3` names folded to lower case (ASCII, as `COLLATE "C"`
+ * folds them): every table a name could resolve to (db/catalog.ts findTable), also one created
+ * since the last read. A partition's parent joins (its ATTACH line names it); functions are the
+ * tables' trigger functions; views are not read.
+ */
+export const SCOPED_CATALOG_SQL = catalogSql(
+  `named AS (
+  SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'p') AND ${userSchema('n.nspname')}
+    AND (n.nspname || '.' || c.relname = ANY ($2::text[]) OR lower(c.relname COLLATE "C") = ANY ($3::text[]))
+), rel AS (
+  ${REL_COLUMNS}
+    AND (c.oid IN (SELECT oid FROM named) OR c.oid IN (SELECT i.inhparent FROM pg_inherits i WHERE i.inhrelid IN (SELECT oid FROM named)))
+)`,
+  SCOPED_FUNCTIONS,
+  `${VIEWS} AND false`,
+);
 
 export const FUNCTION_DEF_SQL = `SELECT CASE WHEN prokind = 'a' THEN NULL ELSE pg_get_functiondef(oid) END AS def FROM pg_proc WHERE oid = $1`;

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { CATALOG_SQL, FUNCTION_DEF_SQL } from './catalog-sql.js';
+import { CATALOG_SQL, FUNCTION_DEF_SQL, SCOPED_CATALOG_SQL } from './catalog-sql.js';
 import { parseName, type NamePart } from './names.js';
 import { quoteIdent } from './quote.js';
 import { UsageError } from '../util/errors.js';
@@ -230,12 +230,35 @@ const FUNCTION_KINDS: Record<string, FunctionKind> = { f: 'function', p: 'proced
 export const qualify = (schema: string, name: string): string => `${schema}.${name}`;
 
 /**
+ * The names a scoped read selects tables by (catalog-sql.ts SCOPED_CATALOG_SQL): the references
+ * as labels, and their last parts folded to lower case. Undefined (read everything) when a name is
+ * not ASCII — PostgreSQL's folding of it need not be JavaScript's — or does not parse.
+ */
+function scopeParams(tables: readonly string[]): [string[], string[]] | undefined {
+  const folded: string[] = [];
+  for (const ref of tables) {
+    let last: NamePart | undefined;
+    try {
+      last = parseName(ref, 'table', 2).at(-1);
+    } catch {
+      return undefined;
+    }
+    if (!last || !/^[\x00-\x7f]*$/.test(last.text)) return undefined;
+    folded.push(last.text.toLowerCase());
+  }
+  return [[...tables], folded];
+}
+
+/**
  * Reads the whole user schema in one query. Runs inside whatever transaction the client is in.
  * `unopened`: oids of tables not to open (another session holds them): their definitions, indexes
- * and triggers are left out.
+ * and triggers are left out. `scope`: read only the tables these references can name (and their
+ * partition parents), with their constraints, indexes, triggers and trigger functions — enough for
+ * schemaDdl and the lookups of those tables; other tables, functions and views are absent.
  */
-export async function loadCatalog(client: pg.Client, unopened: number[] = []): Promise<Catalog> {
-  const { rows } = await client.query<RawCatalog>(CATALOG_SQL, [unopened]);
+export async function loadCatalog(client: pg.Client, unopened: number[] = [], scope?: readonly string[]): Promise<Catalog> {
+  const scoped = scope ? scopeParams(scope) : undefined;
+  const { rows } = await client.query<RawCatalog>(scoped ? SCOPED_CATALOG_SQL : CATALOG_SQL, scoped ? [unopened, ...scoped] : [unopened]);
   const raw = rows[0]!;
   const nameOf = new Map(raw.tables.map((t) => [t.oid, qualify(t.schema, t.name)]));
   const tableName = (oid: number) => nameOf.get(oid) ?? `#${oid}`;

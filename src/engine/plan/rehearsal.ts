@@ -281,7 +281,8 @@ async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: Rehe
         }
         for (const [t, m] of Object.entries(observed[i] ?? step.locks ?? {})) addLock(changed, t, m);
       }
-      const read = await loadCatalogAroundLocks(client, opts.unopened);
+      // Only the finding's tables (also those its steps created): the diff, "already applied" and asApplied read nothing else.
+      const read = await loadCatalogAroundLocks(client, opts.unopened, item.tables);
       opts.unopened = read.unopened;
       // The rehearsal forms' traces (NOT VALID, WHERE false) read as the steps themselves leave them.
       const catalogAfter = asApplied(catalogBefore, read.catalog, all.map((x) => x.step), answered);
