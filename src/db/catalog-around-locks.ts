@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { loadCatalog, type Catalog } from './catalog.js';
+import { loadCatalog, type Catalog, type CatalogScope } from './catalog.js';
 import { withSavepoint } from './session.js';
 
 /**
@@ -29,7 +29,7 @@ async function heldExclusive(client: pg.Client): Promise<number[]> {
 }
 
 /** Runs inside the caller's transaction (a savepoint per attempt). `scope`: as loadCatalog's. */
-export async function loadCatalogAroundLocks(client: pg.Client, unopened: number[] = [], scope?: readonly string[]): Promise<CatalogAroundLocks> {
+export async function loadCatalogAroundLocks(client: pg.Client, unopened: number[] = [], scope?: CatalogScope): Promise<CatalogAroundLocks> {
   const skip = new Set(unopened);
   for (let attempt = 1; ; attempt++) {
     try {

@@ -229,6 +229,18 @@ const FUNCTION_KINDS: Record<string, FunctionKind> = { f: 'function', p: 'proced
 
 export const qualify = (schema: string, name: string): string => `${schema}.${name}`;
 
+/** A scoped read (see loadCatalog). */
+export interface CatalogScope {
+  /** Table references: labels or names as users write them. */
+  tables: readonly string[];
+  /**
+   * Prepare the statement under this name: planned once, not per read (planning is most of a
+   * scoped read's time). The caller deallocates it; a name of its own per caller, so that behind a
+   * transaction pooler no other client's backend already holds it.
+   */
+  statement?: string;
+}
+
 /**
  * The names a scoped read selects tables by (catalog-sql.ts SCOPED_CATALOG_SQL): the references
  * as labels, and their last parts folded to lower case. Undefined (read everything) when a name is
@@ -256,9 +268,11 @@ function scopeParams(tables: readonly string[]): [string[], string[]] | undefine
  * partition parents), with their constraints, indexes, triggers and trigger functions — enough for
  * schemaDdl and the lookups of those tables; other tables, functions and views are absent.
  */
-export async function loadCatalog(client: pg.Client, unopened: number[] = [], scope?: readonly string[]): Promise<Catalog> {
-  const scoped = scope ? scopeParams(scope) : undefined;
-  const { rows } = await client.query<RawCatalog>(scoped ? SCOPED_CATALOG_SQL : CATALOG_SQL, scoped ? [unopened, ...scoped] : [unopened]);
+export async function loadCatalog(client: pg.Client, unopened: number[] = [], scope?: CatalogScope): Promise<Catalog> {
+  const scoped = scope ? scopeParams(scope.tables) : undefined;
+  const { rows } = await client.query<RawCatalog>(
+    scoped ? { text: SCOPED_CATALOG_SQL, values: [unopened, ...scoped], ...(scope?.statement ? { name: scope.statement } : {}) } : { text: CATALOG_SQL, values: [unopened] },
+  );
   const raw = rows[0]!;
   const nameOf = new Map(raw.tables.map((t) => [t.oid, qualify(t.schema, t.name)]));
   const tableName = (oid: number) => nameOf.get(oid) ?? `#${oid}`;

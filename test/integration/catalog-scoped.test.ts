@@ -44,15 +44,15 @@ describe('scoped catalog read', () => {
     for (const t of full.tables) {
       const refs = [[t.qualified], [`${q(t.schema)}.${q(t.name)}`], [`${t.schema}.${t.name.toUpperCase()}`, t.name.toLowerCase(), 'public.no_such_table']];
       for (const ref of refs) {
-        const scoped = await loadCatalog(client, [], ref);
+        const scoped = await loadCatalog(client, [], { tables: ref });
         expect(schemaDdl(scoped, ref), `${t.qualified} as ${ref.join(', ')}`).toBe(schemaDdl(full, ref));
       }
     }
     // Scoped indeed: a partition reads itself and its parent; a trigger's table its function, no other.
-    const partition = await loadCatalog(client, [], ['Billing.Payment_2024']);
+    const partition = await loadCatalog(client, [], { tables: ['Billing.Payment_2024'] });
     expect(partition.tables.map((t) => t.qualified)).toEqual(['Billing.Payment', 'Billing.Payment_2024']);
     expect(partition.views).toEqual([]);
-    const event = await loadCatalog(client, [], ['app.Event']);
+    const event = await loadCatalog(client, [], { tables: ['app.Event'] });
     expect(event.functions.map((f) => f.qualified)).toEqual(['app.touch']);
     expect(schemaDdl(event, ['app.Event'])).toMatch(/CREATE OR REPLACE FUNCTION app\.touch\(\)/);
   }, 60_000);
@@ -63,7 +63,7 @@ describe('scoped catalog read', () => {
       await client.query(`CREATE FUNCTION public.audit_touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO public.audit_trail VALUES (1); RETURN NEW; END $$`);
       await client.query(`CREATE TRIGGER audit_touch AFTER INSERT ON public.audit_trail FOR EACH ROW EXECUTE FUNCTION public.audit_touch()`);
       const refs = ['public.audit_trail'];
-      const scoped = await loadCatalog(client, [], refs);
+      const scoped = await loadCatalog(client, [], { tables: refs });
       const ddl = schemaDdl(scoped, refs);
       expect(ddl).toBe(schemaDdl(await loadCatalog(client), refs));
       expect(ddl).toMatch(/^CREATE TABLE public\.audit_trail \(/);
@@ -83,7 +83,7 @@ describe('scoped catalog read', () => {
       const refs = [held!.qualified, other!.qualified];
       const read = await withRollback(client, async () => {
         await client.query(`SET LOCAL lock_timeout = 200`);
-        return loadCatalogAroundLocks(client, [], refs);
+        return loadCatalogAroundLocks(client, [], { tables: refs, statement: 'pgmend_scoped_test' });
       });
       expect(read.unopened).toEqual([held!.oid]);
       expect(tableByLabel(read.catalog, held!.qualified)?.columns.map((c) => c.name)).toEqual(held!.columns.map((c) => c.name));

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { randomBytes } from 'node:crypto';
 import { ROW_SECURITY_OFF } from '../../db/row-security.js';
 import { withRolledBackSavepoint, withRollback } from '../../db/session.js';
 import { createTwoFilesPatch } from 'diff';
@@ -134,6 +135,14 @@ async function setUpRehearsal(client: pg.Client, opts: RehearsalOptions): Promis
   await client.query(ROW_SECURITY_OFF); // resolutions and repairs change every row, or raise
 }
 
+/** Names of the prepared scoped catalog reads, per rehearsal (see loadCatalog's CatalogScope). */
+const scopedReads = new WeakMap<RehearsalOptions, string>();
+const scopedRead = (opts: RehearsalOptions): string => {
+  let name = scopedReads.get(opts);
+  if (!name) scopedReads.set(opts, (name = `pgmend_scoped_catalog_${randomBytes(6).toString('hex')}`));
+  return name;
+};
+
 export async function rehearse(client: pg.Client, catalogBefore: Catalog, items: RehearsalItem[], opts: RehearsalOptions): Promise<Map<string, RehearsalResult>> {
   const results = new Map<string, RehearsalResult>();
   await withRollback(client, async () => {
@@ -142,6 +151,12 @@ export async function rehearse(client: pg.Client, catalogBefore: Catalog, items:
       const result = await rehearseOne(client, catalogBefore, item, opts);
       results.set(item.id, result);
       opts.onFinding?.(item.id, result);
+    }
+    // A prepared statement outlives the transaction: leave none on the server (a pooler's backend serves others next).
+    const name = scopedReads.get(opts);
+    if (name) {
+      const { rows } = await client.query('SELECT 1 FROM pg_prepared_statements WHERE name = $1', [name]);
+      if (rows.length) await client.query(`DEALLOCATE ${name}`);
     }
   });
   return results;
@@ -282,7 +297,7 @@ async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: Rehe
         for (const [t, m] of Object.entries(observed[i] ?? step.locks ?? {})) addLock(changed, t, m);
       }
       // Only the finding's tables (also those its steps created): the diff, "already applied" and asApplied read nothing else.
-      const read = await loadCatalogAroundLocks(client, opts.unopened, item.tables);
+      const read = await loadCatalogAroundLocks(client, opts.unopened, { tables: item.tables, statement: scopedRead(opts) });
       opts.unopened = read.unopened;
       // The rehearsal forms' traces (NOT VALID, WHERE false) read as the steps themselves leave them.
       const catalogAfter = asApplied(catalogBefore, read.catalog, all.map((x) => x.step), answered);
