@@ -6,6 +6,8 @@ import { tableSql } from './names.js';
  * One read of a table for all its data rules. Rules register what they need:
  * - `inner(expr)`: a per-row expression over the table (alias `t`) and its joins;
  * - `countIf(pred)`: how many rows satisfy a per-row predicate (an inner() alias);
+ * - `countWhere(alias, pred)`: the same for a predicate of one inner() alias's value alone — a
+ *   combined read that groups by that alias anyway tests it once per combination, not per row;
  * - `key(expr)`: a grouping key over inner() aliases — its distinct values and their counts (NULL groups excluded);
  *   `all` returns every group (up to that many: the counts a parent's counters compare with),
  *   `range` adds the least and greatest value;
@@ -57,6 +59,8 @@ const BITS = 8;
 export class TableRead {
   private inners: string[] = [];
   private preds: string[] = [];
+  /** Per predicate (by index) registered with countWhere: the alias and the predicate of its value. */
+  private valuePreds = new Map<number, { alias: string; pred: (v: string) => string }>();
   private keys: KeySpec[] = [];
   private ctes: string[] = [];
   private joins: string[] = [];
@@ -75,6 +79,21 @@ export class TableRead {
     let i = this.preds.indexOf(pred);
     if (i < 0) i = this.preds.push(pred) - 1;
     return `c${i}`;
+  }
+
+  /**
+   * Rows where `pred(alias)` is true, `pred` depending only on the alias's value (IS NULL, its
+   * presence among a parent's keys) as the grouping sees it (equal values, one group). Per row
+   * like countIf, except in a combined read that groups by that alias as a key: there it is
+   * tested once per combination of the keys, on the grouped value (usage_logs at 5M rows, an
+   * orphan probe of a column its parents' counters group by: 1.76 → 1.47 s of CPU).
+   */
+  countWhere(alias: string, pred: (v: string) => string): string {
+    // Qualified (r: the rows, s: the combinations): a subquery in `pred` may read a table with a column of that name.
+    const c = this.countIf(pred(`r.${alias}`));
+    const j = Number(c.slice(1));
+    if (!this.valuePreds.has(j)) this.valuePreds.set(j, { alias, pred });
+    return c;
   }
 
   /** A grouping key (its own grouping set). */
@@ -130,6 +149,15 @@ export class TableRead {
     // column has values, and a near-unique one would rule out the parallel plan.
     const keys = combining ? this.keys : this.groupedKeys();
     const preds = combining ? this.preds.map((_, j) => `c${j}`) : [];
+    // Combined: a countWhere predicate whose alias is a key is tested on the combinations (byKey), the others per row (q).
+    const byKey = new Map<number, string>();
+    if (combining) {
+      for (const [j, { alias, pred }] of this.valuePreds) {
+        const i = keys.findIndex((k) => k.expr === alias);
+        if (i >= 0) byKey.set(j, pred(`s.k${i}`));
+      }
+    }
+    const perRow = this.preds.flatMap((p, j) => (combining && !byKey.has(j) ? [[p, j] as const] : []));
     // SYSTEM samples whole pages (the cost saving on a large table); on a table of a few pages it
     // may pick none, so tables under 100,000 rows (sampled only with a low --sample-above-rows) get BERNOULLI.
     const method = (this.table.estimatedRows ?? 0) >= 100_000 ? 'SYSTEM' : 'BERNOULLI';
@@ -138,14 +166,14 @@ export class TableRead {
     // a parallel plan; an expression two keys share is cheap (a column, a hashed parent lookup).
     const rowExprs = this.inners.map((e, i) => `(${e}) AS p${i}`);
     const scan =
-      `SELECT ${[...keys.map((k, i) => `(${k.expr}) AS k${i}`), ...(combining ? this.preds.map((p, j) => `(${p}) AS q${j}`) : [])].join(', ') || '1 AS pgmend_one'}` +
+      `SELECT ${[...keys.map((k, i) => `(${k.expr}) AS k${i}`), ...perRow.map(([p, j]) => `(${p}) AS q${j}`)].join(', ') || '1 AS pgmend_one'}` +
       `\n  FROM (SELECT ${rowExprs.join(', ') || '1 AS pgmend_one'} FROM ${from}${this.joins.map((j) => `\n    ${j}`).join('')}) AS r`;
     const sets = ['()', ...keys.map((_, i) => `(k${i})`)].join(', ');
     const names = keys.map((_, i) => `k${i}`);
     // Two steps: the rows are first grouped by all keys at once — one hash lookup a row, in a plan
     // PostgreSQL can run in parallel (it cannot for GROUPING SETS) — and the grouping sets then add
     // up those combinations' counts, far fewer than the rows whenever the keys are few-valued.
-    const filters = preds.map((c, j) => `count(*) FILTER (WHERE q${j}) AS ${c}`);
+    const filters = preds.map((c, j) => (byKey.has(j) ? `CASE WHEN ${byKey.get(j)} THEN count(*) ELSE 0 END AS ${c}` : `count(*) FILTER (WHERE q${j}) AS ${c}`));
     const combined = !combining
       ? `SELECT *, 1 AS n FROM (${scan}) AS s`
       : `SELECT ${[...names, 'count(*) AS n', ...filters].join(', ')} FROM (${scan}) AS s${keys.length ? ` GROUP BY ${names.join(', ')}` : ''}`;

@@ -29,10 +29,9 @@ function probe(catalog: Parameters<typeof tableParam>[0], table: Table, candidat
   let orphans: string[] = [];
   return {
     register(read) {
-      nonNull = read.countIf(read.inner(`${col} IS NOT NULL`));
-      orphans = candidates.map((p) => {
-        return read.countIf(read.inner(`${col} IS NOT NULL AND NOT ${inParent(p, col)}`));
-      });
+      const v = read.inner(col);
+      nonNull = read.countWhere(v, (x) => `${x} IS NOT NULL`);
+      orphans = candidates.map((p) => read.countWhere(v, (x) => `${x} IS NOT NULL AND NOT ${inParent(p, x)}`));
     },
     evaluate(r) {
       const values = r.counts.get(nonNull) ?? 0;

@@ -13,7 +13,7 @@ export const notNull: DataRule = (ctx, table) =>
       let nulls = '';
       return {
         register(read) {
-          nulls = read.countIf(read.inner(`t.${quoteIdent(c.name)} IS NULL`));
+          nulls = read.countWhere(read.inner(`t.${quoteIdent(c.name)}`), (v) => `${v} IS NULL`);
         },
         evaluate(r) {
           if (r.tableRows < ctx.thresholds.notNullMinRows || (r.counts.get(nulls) ?? 1) > 0) return null;
