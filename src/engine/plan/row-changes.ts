@@ -6,6 +6,7 @@ import type { PlanStep, RowChange, Step } from './plan-model.js';
 import { rowsQuery, type PreparedFinding } from './prepare.js';
 import { PgmendError } from '../../util/errors.js';
 import { rowMatch, tableKey, type RowMatch } from './row-match.js';
+import { groupedRepair } from './grouped-repair.js';
 
 /**
  * Every row pgmend deletes or changes is first copied whole, in the same transaction, into a
@@ -86,9 +87,11 @@ function rowChangeOf(p: PreparedFinding, backup: string, spec: RowChangeSpec, ba
   };
 }
 
-function changedRows(backup: string): string {
+/** The rows this transaction backed up; `of` qualifies the table's columns (needed in a join). */
+function changedRows(backup: string, of?: string): string {
   const mine = `FROM ${backup} WHERE pgmend_txid = pg_current_xact_id()`;
-  return `ctid = ANY (ARRAY(SELECT pgmend_row_id ${mine})) AND (tableoid, ctid) IN (SELECT pgmend_row_table, pgmend_row_id ${mine})`;
+  const q = of ? `${of}.` : '';
+  return `${q}ctid = ANY (ARRAY(SELECT pgmend_row_id ${mine})) AND (${q}tableoid, ${q}ctid) IN (SELECT pgmend_row_table, pgmend_row_id ${mine})`;
 }
 
 /** A column a resolution's `set` names; errors say which field of the finding is wrong. */
@@ -193,6 +196,7 @@ export function rowChangingFixSteps(catalog: Catalog, p: PreparedFinding, step: 
   const t = p.view.targetSql;
   const column = typeof p.finding.params.column === 'string' ? resolveColumnFor(catalog, p, p.finding.params.column).name : undefined;
   const match = matchFor(catalog, p, undefined, column ? [column] : p.target!.columns.map((c) => c.name));
-  const change = { ...step, sql: `UPDATE ${t} SET ${step.set} WHERE ${changedRows(backup)}` };
+  const outer = { schema: p.target!.schema, name: p.target!.name };
+  const change = { ...step, sql: groupedRepair(t, outer, step.set, (of) => changedRows(backup, of)) ?? `UPDATE ${t} SET ${step.set} WHERE ${changedRows(backup)}` };
   return [rowChangeOf(p, backup, { phase: 'fix', rows, why: `whose ${check.spec.id} this repairs`, change, changes: 'update', match, first: true }, batch)];
 }
