@@ -1,8 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
-import { execFileSync } from 'node:child_process';
 import YAML from 'yaml';
-import type { RunningServer } from '../../src/demo/embedded.js';
 import { buildPlan, PLAN_DEFAULTS, type PlanEvent } from '../../src/engine/plan/plan.js';
 import type { FindingPlan, Plan } from '../../src/engine/plan/plan-model.js';
 import { resolveTarget } from '../../src/db/connection.js';
@@ -13,7 +10,7 @@ import { planToJson } from '../../src/export/plan-json.js';
 import { parsePlanJson } from '../../src/export/plan-json-parse.js';
 import { LISTED_ROWS_MAX } from '../../src/engine/plan/listed-rows.js';
 import { flatSteps } from '../../src/engine/plan/steps.js';
-import { startServer } from '../support/global-setup.js';
+import { ownServer, psqlNow, type OwnServer } from '../support/own-server.js';
 
 /**
  * Window rehearsal backs up a counter repair's rows from the list the prechecks made of them
@@ -24,51 +21,17 @@ import { startServer } from '../support/global-setup.js';
  * A server of its own: "nothing committed since" is server-wide, and the other test files commit.
  */
 
-let server: RunningServer | undefined;
-let admin: string;
-const dbs: string[] = [];
+let srv: OwnServer;
 
 beforeAll(async () => {
-  if (process.env.PGMEND_TEST_DATABASE_URL) admin = process.env.PGMEND_TEST_DATABASE_URL;
-  else {
-    server = await startServer();
-    admin = server.url;
-  }
+  srv = await ownServer('t_listed');
 }, 120_000);
 
 afterAll(async () => {
-  const c = new pg.Client({ connectionString: admin });
-  await c.connect().catch(() => {});
-  for (const d of dbs) await c.query(`DROP DATABASE IF EXISTS ${d} WITH (FORCE)`).catch(() => {});
-  await c.end().catch(() => {});
-  await server?.stop();
+  await srv?.close();
 });
 
-async function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query<T>(sql)).rows;
-  } finally {
-    await c.end();
-  }
-}
-
-async function database(sql: string): Promise<string> {
-  const name = `t_listed_${dbs.length}_${process.pid}`;
-  dbs.push(name);
-  await query(admin, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await query(admin, `CREATE DATABASE ${name}`);
-  const url = new URL(admin);
-  url.pathname = '/' + name;
-  await query(url.toString(), sql);
-  return url.toString();
-}
-
-/** A statement committed by psql while the plan's process waits: the callback of a plan event is synchronous. */
-function psqlNow(url: string, sql: string): void {
-  execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', sql], { stdio: 'pipe' });
-}
+const database = (sql: string) => srv.database(sql);
 
 async function plan(url: string, onProgress?: (e: PlanEvent) => void, mode: 'window' | 'online' = 'window'): Promise<Plan> {
   const playbooks = await loadPlaybooks();

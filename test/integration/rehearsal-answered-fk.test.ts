@@ -1,11 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
-import type { RunningServer } from '../../src/demo/embedded.js';
 import { buildPlan, PLAN_DEFAULTS, type PlanEvent } from '../../src/engine/plan/plan.js';
 import type { FindingPlan, Plan } from '../../src/engine/plan/plan-model.js';
 import { resolveTarget } from '../../src/db/connection.js';
@@ -14,7 +11,7 @@ import { parseFindingsText } from '../../src/findings/load.js';
 import { planToChecklist } from '../../src/export/checklist-md.js';
 import { planToJson } from '../../src/export/plan-json.js';
 import { parsePlanJson } from '../../src/export/plan-json-parse.js';
-import { startServer } from '../support/global-setup.js';
+import { ownServer, psqlNow, query, type OwnServer } from '../support/own-server.js';
 
 /**
  * Window rehearsal of an FK replacement whose orphan check the catalog answered with the very key
@@ -25,59 +22,19 @@ import { startServer } from '../support/global-setup.js';
  * would pass. A server of its own: "nothing committed since" is server-wide.
  */
 
-let server: RunningServer | undefined;
-let admin: string;
+let srv: OwnServer;
 let major: number;
-const dbs: string[] = [];
 
 beforeAll(async () => {
-  if (process.env.PGMEND_TEST_DATABASE_URL) admin = process.env.PGMEND_TEST_DATABASE_URL;
-  else {
-    server = await startServer();
-    admin = server.url;
-  }
-  const c = new pg.Client({ connectionString: admin });
-  await c.connect();
-  major = Math.floor(Number((await c.query('SHOW server_version_num')).rows[0].server_version_num) / 10000);
-  await c.end();
+  srv = await ownServer('t_answered_fk');
+  major = srv.major;
 }, 120_000);
 
 afterAll(async () => {
-  const c = new pg.Client({ connectionString: admin });
-  await c.connect().catch(() => {});
-  for (const d of dbs) await c.query(`DROP DATABASE IF EXISTS ${d} WITH (FORCE)`).catch(() => {});
-  await c.end().catch(() => {});
-  await server?.stop();
+  await srv?.close();
 });
 
-async function query(url: string, sql: string): Promise<pg.QueryResult> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
-
-async function database(sql: string): Promise<string> {
-  const name = `t_answered_fk_${dbs.length}_${process.pid}`;
-  dbs.push(name);
-  await query(admin, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await query(admin, `CREATE DATABASE ${name}`);
-  const url = new URL(admin);
-  url.pathname = '/' + name;
-  await query(url.toString(), sql);
-  return url.toString();
-}
-
-/** Committed by psql while the plan's process waits (a plan event's callback is synchronous). */
-function psqlNow(url: string, sql: string): void {
-  const u = new URL(url);
-  const password = decodeURIComponent(u.password);
-  u.password = '';
-  execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', u.toString(), '-c', sql], { env: { ...process.env, ...(password ? { PGPASSWORD: password } : {}) }, stdio: 'pipe' });
-}
+const database = (sql: string) => srv.database(sql);
 
 async function plan(url: string, opts: { playbookDir?: string; onProgress?: (e: PlanEvent) => void } = {}): Promise<Plan> {
   const playbooks = await loadPlaybooks(opts.playbookDir);

@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
-import type { RunningServer } from '../../src/demo/embedded.js';
 import { buildPlan, PLAN_DEFAULTS, type PlanEvent } from '../../src/engine/plan/plan.js';
 import type { FindingPlan, Plan } from '../../src/engine/plan/plan-model.js';
 import { resolveTarget } from '../../src/db/connection.js';
@@ -17,7 +15,7 @@ import { parsePlanJson } from '../../src/export/plan-json-parse.js';
 import { applyPlan } from '../../src/engine/apply/apply.js';
 import { parseWindow } from '../../src/engine/apply/maintenance-window.js';
 import { openWindow } from '../support/apply-helpers.js';
-import { startServer } from '../support/global-setup.js';
+import { ownServer, psqlNow, query, type OwnServer } from '../support/own-server.js';
 
 /**
  * Window-mode rehearsal answers a validation with the prechecks' zero count (NOT VALID, a unique
@@ -29,62 +27,20 @@ import { startServer } from '../support/global-setup.js';
  * A server of its own: "nothing committed since" is server-wide, and the other test files commit.
  */
 
-let server: RunningServer | undefined;
-let admin: string;
+let srv: OwnServer;
 let major: number;
-const dbs: string[] = [];
 
 beforeAll(async () => {
-  if (process.env.PGMEND_TEST_DATABASE_URL) admin = process.env.PGMEND_TEST_DATABASE_URL;
-  else {
-    server = await startServer();
-    admin = server.url;
-  }
-  const c = new pg.Client({ connectionString: admin });
-  await c.connect();
-  major = Number((await c.query('SHOW server_version_num')).rows[0].server_version_num) / 10000;
-  await c.end();
+  srv = await ownServer('t_answered');
+  major = srv.major;
 }, 120_000);
 
 afterAll(async () => {
-  const c = new pg.Client({ connectionString: admin });
-  await c.connect().catch(() => {});
-  for (const d of dbs) await c.query(`DROP DATABASE IF EXISTS ${d} WITH (FORCE)`).catch(() => {});
-  await c.end().catch(() => {});
-  await server?.stop();
+  await srv?.close();
 });
 
-async function database(sql: string): Promise<string> {
-  const name = `t_answered_${dbs.length}_${process.pid}`;
-  dbs.push(name);
-  const c = new pg.Client({ connectionString: admin });
-  await c.connect();
-  await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await c.query(`CREATE DATABASE ${name}`);
-  await c.end();
-  const url = new URL(admin);
-  url.pathname = '/' + name;
-  await run(url.toString(), sql);
-  return url.toString();
-}
-
-async function run(url: string, sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
-
-/** A statement committed by psql while the plan's process waits: the callback of a plan event is synchronous. */
-function psqlNow(url: string, sql: string): void {
-  const u = new URL(url);
-  const password = decodeURIComponent(u.password);
-  u.password = '';
-  execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', u.toString(), '-c', sql], { env: { ...process.env, ...(password ? { PGPASSWORD: password } : {}) }, stdio: 'pipe' });
-}
+const database = (sql: string) => srv.database(sql);
+const run = async (url: string, sql: string) => void (await query(url, sql));
 
 async function plan(url: string, findings: unknown[], opts: { playbookDir?: string; onProgress?: (e: PlanEvent) => void } = {}): Promise<Plan> {
   const playbooks = await loadPlaybooks(opts.playbookDir);
