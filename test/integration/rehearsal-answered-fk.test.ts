@@ -175,28 +175,14 @@ describe('validated in full where the replaced key does not answer it', () => {
     expect(r.error).toMatch(/^step 2: .*violates foreign key constraint "child_pid_fkey"/);
   }, 120_000);
 
-  it('a later step writes NULLs: the forward is answered, but the rollback runs SET NOT NULL in full, which fails on them', async () => {
+  it.each([
+    ['a later step writes NULLs', 'write a NULL where NOT NULL was', 'UPDATE {{table}} SET pid = NULL WHERE id = 1', 'ROW EXCLUSIVE'],
+    ['a later DDL step writes NULLs (ALTER … TYPE … USING NULL, no DML, no row-changing lock)', 'rewrite the column to NULLs', 'ALTER TABLE {{table}} ALTER COLUMN pid TYPE int USING NULL', 'ACCESS EXCLUSIVE'],
+  ])('%s: the forward is answered, but the rollback runs SET NOT NULL in full, which fails on them', async (_, description, sql, lock) => {
     const url = await database(SCHEMA);
-    const nulls = `    - description: write a NULL where NOT NULL was
-      sql: "UPDATE {{table}} SET pid = NULL WHERE id = 1"
-      lock: ROW EXCLUSIVE
-      tables: [table]
-  online:
-`;
-    const p = await withPlaybook((y) => y.replace('  online:\n', nulls), (dir) => plan(url, { playbookDir: dir }));
-    const r = fkOf(p).rehearsal!;
-    expect(r.ok, r.error).toBe(true);
-    expect(r.answered).toEqual([expect.objectContaining({ step: 0, answeredBy: expect.objectContaining(ANSWERED_BY) })]);
-    expect(r.rollback!.answered).toBeUndefined();
-    expect(r.rollback!.ok).toBe(false);
-    expect(r.rollback!.differs).toEqual([expect.stringMatching(/^the rollback failed: .*contains null values/)]);
-  }, 120_000);
-
-  it('a later DDL step writes NULLs (ALTER … TYPE … USING NULL, no DML, no row-changing lock): the rollback runs SET NOT NULL in full, which fails on them', async () => {
-    const url = await database(SCHEMA);
-    const nulls = `    - description: rewrite the column to NULLs
-      sql: "ALTER TABLE {{table}} ALTER COLUMN pid TYPE int USING NULL"
-      lock: ACCESS EXCLUSIVE
+    const nulls = `    - description: ${description}
+      sql: "${sql}"
+      lock: ${lock}
       tables: [table]
   online:
 `;
