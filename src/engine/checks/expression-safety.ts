@@ -35,27 +35,59 @@ export function expressionsOf(p: PreparedFinding): { param: string; what: string
 /** For each finding an expression of which calls a volatile function: the message saying which. */
 const RULE = "a finding's expressions may only call IMMUTABLE or STABLE functions (operators and casts likewise)";
 
+type Probed = { p: PreparedFinding; param: string; what: string; sql: string; from: string };
+
+/** The VOLATILE functions a temporary view of these columns over `from` runs; the view goes with its savepoint, so the next probe can take its name. */
+const probeView = (client: pg.Client, columns: string, from: string) =>
+  withRolledBackSavepoint(client, async () => {
+    await client.query(`CREATE TEMP VIEW pgmend_expression_probe AS SELECT ${columns} FROM ${from}`);
+    const { rows } = await client.query<{ oid: number }>(`SELECT 'pg_temp.pgmend_expression_probe'::regclass::oid AS oid`);
+    return (await functionsRunByViews(client, [rows[0]!.oid])).filter((f) => f.volatile).map((f) => f.signature);
+  });
+
+/**
+ * One probe per table with all its expressions as columns: the usual answer, nothing volatile, from
+ * one view instead of one per expression (a view's functions are its columns' together). Returns
+ * the expressions so cleared and the tables another session held; an expression on a table whose
+ * view calls something volatile, or does not define, is left to its own probe, which says which.
+ */
+async function clearedByTable(client: pg.Client, todo: Probed[]): Promise<{ cleared: Set<Probed>; held: Set<string> }> {
+  const cleared = new Set<Probed>();
+  const held = new Set<string>();
+  const byTable = new Map<string, Probed[]>();
+  for (const t of todo) byTable.set(t.from, [...(byTable.get(t.from) ?? []), t]);
+  for (const [from, items] of byTable) {
+    const sqls = [...new Set(items.map((t) => t.sql))];
+    try {
+      if ((await probeView(client, sqls.map((sql, i) => `${sql} AS pgmend_e${i}`).join(', '), from)).length === 0) items.forEach((t) => cleared.add(t));
+    } catch (e) {
+      if ((e as { code?: string }).code === '55P03') held.add(from);
+    }
+  }
+  return { cleared, held };
+}
+
 export async function refuseVolatileExpressions(client: pg.Client, prepared: PreparedFinding[], timeouts: { lockTimeoutMs: number; statementTimeoutMs: number }): Promise<Map<string, string>> {
   const refused = new Map<string, string>();
-  const todo = prepared.filter((p) => p.target).flatMap((p) => expressionsOf(p).map((e) => ({ p, ...e })));
+  const todo: Probed[] = prepared.filter((p) => p.target).flatMap((p) => expressionsOf(p).map((e) => ({ p, ...e, from: quoteQualified(p.target!.schema, p.target!.name) })));
   if (todo.length === 0) return refused;
   let locked = false;
   await withRollback(client, async () => {
     // The temporary view takes ACCESS SHARE on the table: never queue behind another session for it.
     await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(timeouts.lockTimeoutMs))}`);
     await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(timeouts.statementTimeoutMs))}`);
-    for (const { p, param, what, sql } of todo) {
-      if (refused.has(p.finding.id)) continue;
+    const { cleared, held } = await clearedByTable(client, todo);
+    // Then each expression in finding order, as if probed one by one: a cleared one would find
+    // nothing volatile; one on a held table would wait out lock_timeout again, and fail.
+    for (const t of todo) {
+      const { p, param, what, sql } = t;
+      if (refused.has(p.finding.id) || (cleared.has(t) && !locked)) continue;
       let volatile: string[];
       let byName = false;
       try {
-        // The probe view goes with its savepoint, so the next one can take its name.
-        volatile = await withRolledBackSavepoint(client, async () => {
-          if (locked) throw new Error('a table is locked by another session');
-          await client.query(`CREATE TEMP VIEW pgmend_expression_probe AS SELECT ${sql} FROM ${quoteQualified(p.target!.schema, p.target!.name)}`);
-          const { rows } = await client.query<{ oid: number }>(`SELECT 'pg_temp.pgmend_expression_probe'::regclass::oid AS oid`);
-          return (await functionsRunByViews(client, [rows[0]!.oid])).filter((f) => f.volatile).map((f) => f.signature);
-        });
+        if (locked) throw new Error('a table is locked by another session');
+        if (held.has(t.from)) throw Object.assign(new Error(`${t.from} is locked by another session`), { code: '55P03' });
+        volatile = await probeView(client, sql, t.from);
       } catch (e) {
         // Another session holds a table locked: not waited for again, the rest are decided by name.
         if ((e as { code?: string }).code === '55P03') locked = true;
