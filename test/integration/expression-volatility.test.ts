@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
 import { createTestDb, type TestDb } from '../support/db.js';
 import { planOf } from '../support/plan-engine.js';
 
@@ -44,5 +45,31 @@ describe('volatile functions in expressions', () => {
     const ok = plan.findings.find((x) => x.id === 'OK')!;
     expect(ok.status).toBe('blocked');
     expect(ok.checks[0]!.rows).toBe(1);
+  });
+
+  it('one probe per table clears its expressions together (key lists repeating a column too); a volatile one among them is still refused by name', async () => {
+    const unique = (id: string, columns: string[]) => ({ id, title: id, severity: 'low', playbook: 'unique', params: { table: 'Invoice', columns } });
+    const clean = [check('C1', 'amount >= 0'), unique('U1', ['id', 'lower(note)']), unique('U2', ['id', 'note']), { ...counter('CNT', '(SELECT count(*)::numeric FROM "Invoice" i WHERE i.id = "Invoice".id)'), params: { table: 'Invoice', column: 'amount', expression: '(SELECT count(*)::numeric FROM "Invoice" i WHERE i.id = "Invoice".id)' } }];
+    const probes: string[] = [];
+    const original = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text;
+      if (text?.startsWith('CREATE TEMP VIEW pgmend_expression_probe')) probes.push(text);
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof original;
+    try {
+      const alone = await planOf(db.url, { findings: clean }, { rehearse: false });
+      expect(alone.findings.filter((f) => f.status === 'error').map((f) => [f.id, f.error])).toEqual([]);
+      expect(alone.findings).toHaveLength(4);
+      expect(probes).toHaveLength(1);
+      probes.length = 0;
+      const mixed = await planOf(db.url, { findings: [...clean.slice(0, 2), check('SLEEP', 'pg_sleep(0) IS NULL'), ...clean.slice(2)] }, { rehearse: false });
+      expect(mixed.findings.find((f) => f.id === 'SLEEP')!.error).toMatch(/calls pg_sleep\(double precision\), which is VOLATILE/);
+      expect(mixed.findings.filter((f) => f.status === 'error').map((f) => f.id)).toEqual(['SLEEP']);
+      // The table's view calls pg_sleep: each expression is probed on its own, as before.
+      expect(probes).toHaveLength(1 + 5);
+    } finally {
+      pg.Client.prototype.query = original;
+    }
   });
 });

@@ -3,6 +3,7 @@ import { quoteIdent, quoteQualified } from '../../db/quote.js';
 import type { PreparedFinding } from '../plan/prepare.js';
 import { parseSync } from 'pgsql-parser';
 import { functionsRunByViews } from './view-functions.js';
+import { ensureParser } from '../../playbooks/expression.js';
 import { withRolledBackSavepoint, withRollback } from '../../db/session.js';
 
 /**
@@ -37,10 +38,13 @@ const RULE = "a finding's expressions may only call IMMUTABLE or STABLE function
 
 type Probed = { p: PreparedFinding; param: string; what: string; sql: string; from: string };
 
-/** The VOLATILE functions a temporary view of these columns over `from` runs; the view goes with its savepoint, so the next probe can take its name. */
-const probeView = (client: pg.Client, columns: string, from: string) =>
+/**
+ * The VOLATILE functions a temporary view of these columns over `from` runs; the view goes with its
+ * savepoint, so the next probe can take its name. `names`: the view's column names.
+ */
+const probeView = (client: pg.Client, columns: string, from: string, names = '') =>
   withRolledBackSavepoint(client, async () => {
-    await client.query(`CREATE TEMP VIEW pgmend_expression_probe AS SELECT ${columns} FROM ${from}`);
+    await client.query(`CREATE TEMP VIEW pgmend_expression_probe ${names}AS SELECT ${columns} FROM ${from}`);
     const { rows } = await client.query<{ oid: number }>(`SELECT 'pg_temp.pgmend_expression_probe'::regclass::oid AS oid`);
     return (await functionsRunByViews(client, [rows[0]!.oid])).filter((f) => f.volatile).map((f) => f.signature);
   });
@@ -51,15 +55,30 @@ const probeView = (client: pg.Client, columns: string, from: string) =>
  * the expressions so cleared and the tables another session held; an expression on a table whose
  * view calls something volatile, or does not define, is left to its own probe, which says which.
  */
+/** How many columns `SELECT <sql>` has (a key list is several); undefined when it is not one plain SELECT list. */
+function columnsOf(sql: string): number | undefined {
+  try {
+    const tree = parseSync(`SELECT ${sql}`) as { stmts?: { stmt?: { SelectStmt?: { targetList?: unknown[] } } }[] };
+    return tree.stmts?.length === 1 ? tree.stmts[0]!.stmt?.SelectStmt?.targetList?.length : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function clearedByTable(client: pg.Client, todo: Probed[]): Promise<{ cleared: Set<Probed>; held: Set<string> }> {
   const cleared = new Set<Probed>();
   const held = new Set<string>();
   const byTable = new Map<string, Probed[]>();
   for (const t of todo) byTable.set(t.from, [...(byTable.get(t.from) ?? []), t]);
-  for (const [from, items] of byTable) {
+  await ensureParser();
+  for (const [from, all] of byTable) {
+    const items = all.filter((t) => columnsOf(t.sql) !== undefined);
     const sqls = [...new Set(items.map((t) => t.sql))];
+    // Key lists are several columns, and may repeat one (`user_id, status` next to `user_id`): the view names its columns itself.
+    const count = sqls.reduce((n, sql) => n + columnsOf(sql)!, 0);
+    const names = `(${Array.from({ length: count }, (_, i) => `pgmend_e${i}`).join(', ')}) `;
     try {
-      if ((await probeView(client, sqls.map((sql, i) => `${sql} AS pgmend_e${i}`).join(', '), from)).length === 0) items.forEach((t) => cleared.add(t));
+      if (sqls.length && (await probeView(client, sqls.join(', '), from, names)).length === 0) items.forEach((t) => cleared.add(t));
     } catch (e) {
       if ((e as { code?: string }).code === '55P03') held.add(from);
     }
