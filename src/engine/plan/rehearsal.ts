@@ -239,9 +239,12 @@ async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: Rehe
       }
       // The state the rollback must give back: one read, before the first step.
       const rollbackRun = 'probe' in rollbackWay ? await stateBeforeFix(client, rollbackWay.probe) : undefined;
+      // The locks held after a step, while no other statement has run since: what the next step starts from.
+      let heldNow: Awaited<ReturnType<typeof heldLocks>> | undefined;
       for (const s of all) {
         const { step, index: i } = s;
         const precounted = opts.mode === 'online' ? countedRows(item, s) : undefined;
+        if (precounted !== undefined || (opts.mode === 'online' && isHeavyOnline(step))) heldNow = undefined; // EXPLAIN and the index probe run statements
         if (precounted !== undefined) {
           const t0 = performance.now();
           await client.query(`EXPLAIN ${step.sql}`);
@@ -265,7 +268,8 @@ async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: Rehe
           outside++;
           continue;
         }
-        const before = step.transactional ? await heldLocks(client, catalogBefore) : undefined;
+        const before = step.transactional ? (heldNow ?? (await heldLocks(client, catalogBefore))) : undefined;
+        heldNow = undefined;
         const t0 = performance.now();
         const exec = async (sql: string) => (sandbox ? await runSandboxed(client, sql) : ((await client.query(sql)).rowCount ?? 0));
         let rows: number | undefined;
@@ -291,7 +295,8 @@ async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: Rehe
         stepMs.push(Math.round((performance.now() - t0) * 10) / 10);
         rowCounts.push(rows);
         if (before) {
-          observed[i] = takenBetween(before, await heldLocks(client, catalogBefore));
+          heldNow = await heldLocks(client, catalogBefore);
+          observed[i] = takenBetween(before, heldNow);
           stepStart[i] = t0;
         }
         for (const [t, m] of Object.entries(observed[i] ?? step.locks ?? {})) addLock(changed, t, m);
