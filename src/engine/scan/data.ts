@@ -6,6 +6,7 @@ import { findRelations } from './relations.js';
 import type { DataRule, DataRuleContext, Probe } from './probe.js';
 import { TableRead, type Combine } from './table-read.js';
 import { loadDistinctEstimates } from './distinct-estimate.js';
+import { loadParentKeys } from './parent-keys.js';
 import { impliedForeignKey } from './rules/implied-foreign-key.js';
 import { counter, countedChildren, countKey } from './rules/counter.js';
 import { allowedValues } from './rules/allowed-values.js';
@@ -38,7 +39,9 @@ export async function dataRules(
   const sampled = (t: Table) => (t.estimatedRows ?? 0) > thresholds.sampleAboveRows;
   const estimates = await loadDistinctEstimates(client, tables.filter(sampled));
   const distinct = (t: Table, column: string) => (sampled(t) ? estimates(t, column) : null);
-  const ctx: DataRuleContext = { ...base, thresholds, relations: findRelations(base.catalog, base.tables), childCounts: new Map(), distinct };
+  const relations = findRelations(base.catalog, base.tables);
+  const parentKeys = await loadParentKeys(client, [...relations.pointers.values()].flat().filter((p) => tables.includes(p.child)));
+  const ctx: DataRuleContext = { ...base, thresholds, relations, childCounts: new Map(), distinct, parentKeys };
   const proposals: Proposal[] = [];
   const notes: ScanNote[] = [];
   const reads: { table: string; rows: number; sampled: boolean; ms: number }[] = [];

@@ -19,6 +19,8 @@ export interface DataRuleContext extends RuleContext {
   relations: Relations;
   /** Per child column (counter.ts countKey): its rows per value, from the child's own read, for its parents' counters. */
   childCounts: Map<string, { value: string; rows: number }[]>;
+  /** Keys of the small parents implied FKs point at, as text, by parent oid (parent-keys.ts). */
+  parentKeys: Map<number, string[]>;
   /** Distinct values ANALYZE estimates for a column of a table that will be sampled (null: none, or not sampled). */
   distinct: DistinctEstimate;
 }

@@ -119,8 +119,10 @@ export class TableRead {
     return alias;
   }
 
+  /** The same value (by identity: a parent's keys two probes bind) is bound once. */
   param(value: unknown): string {
-    return `$${this.params.push(value)}`;
+    const i = this.params.indexOf(value);
+    return `$${i >= 0 ? i + 1 : this.params.push(value)}`;
   }
 
   get empty(): boolean {

@@ -1,7 +1,9 @@
 import { quoteIdent } from '../../../db/quote.js';
 import type { Table } from '../../../db/catalog.js';
 import type { Pointer } from '../relations.js';
-import { pct, type DataRule, type Probe } from '../probe.js';
+import { pct, type DataRule, type DataRuleContext, type Probe } from '../probe.js';
+import type { TableRead } from '../table-read.js';
+import { HASHED_PARENT_ROWS } from '../parent-keys.js';
 import { columnParam, tableParam, tableSql } from '../names.js';
 
 /**
@@ -19,10 +21,10 @@ export const impliedForeignKey: DataRule = (ctx, table) => {
     if (p.declared) continue;
     byColumn.set(p.column.name, [...(byColumn.get(p.column.name) ?? []), p]);
   }
-  return [...byColumn.values()].map((candidates) => probe(ctx.catalog, table, candidates.sort((a, b) => b.score - a.score).slice(0, 3), ctx.thresholds.impliedFkMinMatch));
+  return [...byColumn.values()].map((candidates) => probe(ctx, table, candidates.sort((a, b) => b.score - a.score).slice(0, 3), ctx.thresholds.impliedFkMinMatch));
 };
 
-function probe(catalog: Parameters<typeof tableParam>[0], table: Table, candidates: Pointer[], minMatch: number): Probe {
+function probe(ctx: DataRuleContext, table: Table, candidates: Pointer[], minMatch: number): Probe {
   const column = candidates[0]!.column;
   const col = `t.${quoteIdent(column.name)}`;
   let nonNull = '';
@@ -31,7 +33,7 @@ function probe(catalog: Parameters<typeof tableParam>[0], table: Table, candidat
     register(read) {
       const v = read.inner(col);
       nonNull = read.countWhere(v, (x) => `${x} IS NOT NULL`);
-      orphans = candidates.map((p) => read.countWhere(v, (x) => `${x} IS NOT NULL AND NOT ${inParent(p, x)}`));
+      orphans = candidates.map((p) => read.countWhere(v, (x) => `${x} IS NOT NULL AND NOT ${inParent(ctx, read, p, x)}`));
     },
     evaluate(r) {
       const values = r.counts.get(nonNull) ?? 0;
@@ -48,9 +50,9 @@ function probe(catalog: Parameters<typeof tableParam>[0], table: Table, candidat
         title: `${table.name}.${column.name} points at ${p.parent.name}.${p.key.name} with no foreign key`,
         playbook: 'foreign-key',
         params: {
-          table: tableParam(catalog, table),
+          table: tableParam(ctx.catalog, table),
           columns: [columnParam(column.name)],
-          references: { table: tableParam(catalog, p.parent), columns: [columnParam(p.key.name)] },
+          references: { table: tableParam(ctx.catalog, p.parent), columns: [columnParam(p.key.name)] },
           onDelete: 'no-action',
         },
         evidence:
@@ -61,17 +63,18 @@ function probe(catalog: Parameters<typeof tableParam>[0], table: Table, candidat
   };
 }
 
-/** Parents up to this many rows are probed as one hashed set of their keys (`= ANY`); larger ones by index (`EXISTS`). */
-const HASHED_PARENT_ROWS = 50_000;
-
 /**
- * Whether the column's value is a key of the parent. `= ANY (SELECT key …)` is hashed once and can
- * run in a parallel plan (EXISTS in a select list keeps the read on one core); the key is a primary
- * key or NOT NULL unique column, so it holds no NULL and NOT … = ANY is exact. A large parent's
- * keys may not fit the hash: a failed hash would rescan the parent per row, so it gets EXISTS.
+ * Whether the column's value is a key of the parent. A small parent's keys, read once per scan
+ * (parent-keys.ts), are bound as an array: `= ANY ($n::type[])` is hashed once and can run in a
+ * parallel plan (EXISTS in a select list keeps the read on one core); the key is a primary key or
+ * NOT NULL unique column, so it holds no NULL and NOT … = ANY is exact. Without them (a read that
+ * failed, a collated key) the same over a subquery of the parent. A large parent's keys may not fit
+ * the hash: a failed hash would rescan the parent per row, so it gets EXISTS.
  */
-function inParent(p: Pointer, col: string): string {
+function inParent(ctx: DataRuleContext, read: TableRead, p: Pointer, col: string): string {
   const key = `pgmend_parent.${quoteIdent(p.key.name)}`;
+  const keys = ctx.parentKeys.get(p.parent.oid);
+  if (keys && p.key.collation === null) return `(${col} = ANY (${read.param(keys)}::${p.key.type}[]))`;
   return (p.parent.estimatedRows ?? Infinity) <= HASHED_PARENT_ROWS
     ? `(${col} = ANY (SELECT ${key} FROM ${tableSql(p.parent)} AS pgmend_parent))`
     : `EXISTS (SELECT 1 FROM ${tableSql(p.parent)} AS pgmend_parent WHERE ${key} = ${col})`;
