@@ -70,6 +70,8 @@ export const READ_ONLY_SNAPSHOT = 'ISOLATION LEVEL REPEATABLE READ READ ONLY';
 
 let savepoints = 0;
 const nextSavepoint = () => `pgmend_sp${++savepoints}`;
+/** Undo a savepoint's work and drop it: one round trip (a simple query of two statements; the second runs only if the first succeeds). */
+const undoSavepoint = (name: string) => `ROLLBACK TO SAVEPOINT ${name}; RELEASE SAVEPOINT ${name}`;
 
 /**
  * Runs fn inside a savepoint of its own (a fresh name per use, so a nested or later one never rolls
@@ -84,8 +86,7 @@ export async function withSavepoint<T>(client: pg.Client, fn: (c: pg.Client) => 
     await client.query(`RELEASE SAVEPOINT ${name}`);
     return result;
   } catch (e) {
-    await client.query(`ROLLBACK TO SAVEPOINT ${name}`).catch(() => {});
-    await client.query(`RELEASE SAVEPOINT ${name}`).catch(() => {});
+    await client.query(undoSavepoint(name)).catch(() => {});
     throw e;
   }
 }
@@ -97,10 +98,7 @@ export async function withSavepoint<T>(client: pg.Client, fn: (c: pg.Client) => 
  */
 export async function withRolledBackSavepoint<T>(client: pg.Client, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const name = nextSavepoint();
-  const rollBack = async () => {
-    await client.query(`ROLLBACK TO SAVEPOINT ${name}`);
-    await client.query(`RELEASE SAVEPOINT ${name}`);
-  };
+  const rollBack = () => client.query(undoSavepoint(name));
   await client.query(`SAVEPOINT ${name}`);
   let result: T;
   try {

@@ -13,7 +13,7 @@ import { flatSteps } from '../../src/engine/plan/steps.js';
 
 /**
  * Through a real pgbouncer, in transaction and in session pooling: nothing of pgmend's session is
- * left on any pooled backend after any command (settings, advisory locks), a second apply is
+ * left on any pooled backend after any command (settings, advisory locks, prepared statements), a second apply is
  * refused naming the pgmend process that holds the lease, a killed online run is `interrupted`
  * once its lease expires and resumes through the pooler, rollback works through it; online mode
  * with index builds (which need one session) is refused up front through a transaction pooler.
@@ -76,10 +76,11 @@ async function nothingLeft(poolUrl: string): Promise<void> {
       await c.query('BEGIN');
       const row: Record<string, string> = { pid: String((await c.query('SELECT pg_backend_pid() AS pid')).rows[0].pid) };
       for (const s of ['lock_timeout', 'statement_timeout', 'max_parallel_workers_per_gather', 'row_security']) row[s] = (await c.query(`SHOW ${s}`)).rows[0][s];
+      row.prepared = (await c.query(`SELECT coalesce(string_agg(name, ', ' ORDER BY name), '') AS p FROM pg_prepared_statements`)).rows[0].p;
       seen.push(row);
     }
     expect(new Set(seen.map((r) => r.pid)).size, 'one backend per client').toBe(POOL);
-    for (const r of seen) expect({ ...r, pid: undefined }).toEqual({ pid: undefined, lock_timeout: '0', statement_timeout: '0', max_parallel_workers_per_gather: '2', row_security: 'on' });
+    for (const r of seen) expect({ ...r, pid: undefined }).toEqual({ pid: undefined, lock_timeout: '0', statement_timeout: '0', max_parallel_workers_per_gather: '2', row_security: 'on', prepared: '' });
     // pg_locks lists the whole server's locks: other test files, running at the same time on their
     // own databases, take pgmend's advisory lock there (a full matrix run failed on one). The pool's
     // backends are this database's; advisory locks are per database.
@@ -96,6 +97,9 @@ describe.each(['transaction', 'session'] as const)('through pgbouncer in %s pool
   it('plan, window apply, rollback, online apply: each commits, and nothing is left on any pooled backend', async () => {
     await withDb(async (db) => {
       const url = poolers[mode]!.url(db.url);
+      // Rehearsed: its catalog and rollback-state reads are prepared statements, deallocated at its end.
+      await cliPlan(url, findingsFile, 'window', work.dir);
+      await nothingLeft(url);
       const window = await cliPlan(url, findingsFile, 'window', work.dir, ['--no-rehearse']);
       await nothingLeft(url);
       const online = await cliPlan(url, findingsFile, 'online', work.dir, ['--no-rehearse']);

@@ -135,13 +135,27 @@ async function setUpRehearsal(client: pg.Client, opts: RehearsalOptions): Promis
   await client.query(ROW_SECURITY_OFF); // resolutions and repairs change every row, or raise
 }
 
-/** Names of the prepared scoped catalog reads, per rehearsal (see loadCatalog's CatalogScope). */
-const scopedReads = new WeakMap<RehearsalOptions, string>();
-const scopedRead = (opts: RehearsalOptions): string => {
-  let name = scopedReads.get(opts);
-  if (!name) scopedReads.set(opts, (name = `pgmend_scoped_catalog_${randomBytes(6).toString('hex')}`));
-  return name;
+/**
+ * The prefix of one rehearsal's prepared statements (the scoped catalog read, see loadCatalog's
+ * CatalogScope, and the rollback's state reads, rollback-state.ts): unique, so that behind a
+ * transaction pooler they meet no other client's, and deallocated when the rehearsal ends.
+ */
+const statementPrefixes = new WeakMap<RehearsalOptions, string>();
+const statementPrefix = (opts: RehearsalOptions): string => {
+  let prefix = statementPrefixes.get(opts);
+  if (!prefix) statementPrefixes.set(opts, (prefix = `pgmend_${randomBytes(6).toString('hex')}`));
+  return prefix;
 };
+const scopedRead = (opts: RehearsalOptions) => `${statementPrefix(opts)}_scoped_catalog`;
+const stateRead = (opts: RehearsalOptions) => `${statementPrefix(opts)}_rollback_state`;
+
+/** A prepared statement outlives the transaction: leave none of this rehearsal's on the server (a pooler's backend serves others next). */
+async function deallocateOwn(client: pg.Client, opts: RehearsalOptions): Promise<void> {
+  const prefix = statementPrefixes.get(opts);
+  if (!prefix) return;
+  const { rows } = await client.query<{ name: string }>(`SELECT name FROM pg_prepared_statements WHERE starts_with(name, $1)`, [prefix]);
+  for (const { name } of rows) await client.query(`DEALLOCATE ${name}`);
+}
 
 export async function rehearse(client: pg.Client, catalogBefore: Catalog, items: RehearsalItem[], opts: RehearsalOptions): Promise<Map<string, RehearsalResult>> {
   const results = new Map<string, RehearsalResult>();
@@ -152,12 +166,7 @@ export async function rehearse(client: pg.Client, catalogBefore: Catalog, items:
       results.set(item.id, result);
       opts.onFinding?.(item.id, result);
     }
-    // A prepared statement outlives the transaction: leave none on the server (a pooler's backend serves others next).
-    const name = scopedReads.get(opts);
-    if (name) {
-      const { rows } = await client.query('SELECT 1 FROM pg_prepared_statements WHERE name = $1', [name]);
-      if (rows.length) await client.query(`DEALLOCATE ${name}`);
-    }
+    await deallocateOwn(client, opts);
   });
   return results;
 }
@@ -202,7 +211,8 @@ async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: Rehe
     return { rehearsal: { ok: true, ms: 0, rowCounts: [], skipped: item.guard.held, held: item.guard.held, rollback }, diff: '' };
   }
   const sandbox = item.guard && 'sandboxRole' in item.guard ? item.guard.sandboxRole : undefined;
-  const rollbackWay = rollbackPlan(catalogBefore, item, opts.mode);
+  const planned = rollbackPlan(catalogBefore, item, opts.mode);
+  const rollbackWay = 'probe' in planned ? { probe: { ...planned.probe, statement: stateRead(opts) } } : planned;
   const before = schemaDdl(catalogBefore, item.tables);
   const rowCounts: number[] = [];
   const stepMs: number[] = [];

@@ -17,6 +17,12 @@ export interface StateProbe {
   schemaTables: Table[];
   /** Tables whose rows a step changes: their rows are checksummed. */
   rowTables: Table[];
+  /**
+   * Prefix of the prepared statements the reads use, unique to one rehearsal, which deallocates
+   * them at its end: a fixed name would clash with another client's through a transaction pooler.
+   * Without it the read is not prepared.
+   */
+  statement?: string;
 }
 
 export interface RehearsedState {
@@ -82,9 +88,9 @@ const SCHEMA_ONLY = schemaSql([]);
 export async function readState(client: pg.Client, probe: StateProbe): Promise<RehearsedState> {
   const values = [probe.schemaTables.map((t) => t.oid)];
   // Named by the tables checksummed: findings on the same tables reuse one plan.
-  const name = `pgmend_rollback_state${probe.rowTables.map((t) => `_${t.oid}`).join('')}`.slice(0, 63);
+  const name = probe.statement && `${probe.statement}${probe.rowTables.map((t) => `_${t.oid}`).join('')}`;
   const text = probe.rowTables.length ? schemaSql(probe.rowTables) : SCHEMA_ONLY;
-  const { rows } = await client.query(name.length < 63 ? { name, text, values } : { text, values });
+  const { rows } = await client.query(name && name.length < 63 ? { name, text, values } : { text, values });
   const r = rows[0];
   return { lines: r.lines, relations: r.relations, functions: r.functions, rows: probe.rowTables.map((_, i) => String(r[`r${i}`])) };
 }
