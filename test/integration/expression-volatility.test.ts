@@ -14,6 +14,7 @@ let db: TestDb;
 beforeAll(async () => {
   db = await createTestDb();
   await db.query(`CREATE TABLE "Invoice" (id int PRIMARY KEY, amount numeric, note text); INSERT INTO "Invoice" VALUES (1, 5, 'a'), (2, -1, null)`);
+  await db.query(`CREATE SCHEMA "Billing"; CREATE TABLE "Billing"."Line Item" (id int PRIMARY KEY, qty int); INSERT INTO "Billing"."Line Item" VALUES (1, 2), (2, -3)`);
 });
 
 afterAll(async () => {
@@ -68,6 +69,32 @@ describe('volatile functions in expressions', () => {
       expect(mixed.findings.filter((f) => f.status === 'error').map((f) => f.id)).toEqual(['SLEEP']);
       // The table's view calls pg_sleep: each expression is probed on its own, as before.
       expect(probes).toHaveLength(1 + 5);
+    } finally {
+      pg.Client.prototype.query = original;
+    }
+  });
+
+  it('several tables: all their views at once in one savepoint and one read of their functions; a volatile one on any table falls back to each table alone, and is refused by name', async () => {
+    const line = (id: string, expression: string) => ({ id, title: id, severity: 'low', playbook: 'check', params: { table: '"Billing"."Line Item"', name: `c_${id.toLowerCase()}`, expression } });
+    const clean = [check('C1', 'amount >= 0'), line('L1', 'qty > 0'), line('L2', 'abs(qty) < 100')];
+    const probes: string[] = [];
+    const original = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text;
+      if (text?.startsWith('CREATE TEMP VIEW pgmend_expression_probe')) probes.push(text.split(' AS ')[0]!.split(' (')[0]!);
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof original;
+    try {
+      const alone = await planOf(db.url, { findings: clean }, { rehearse: false });
+      expect(alone.findings.filter((f) => f.status === 'error').map((f) => [f.id, f.error])).toEqual([]);
+      expect(alone.findings.map((f) => f.checks[0]?.rows)).toEqual([1, 1, 0]);
+      expect(probes).toEqual(['CREATE TEMP VIEW pgmend_expression_probe_0', 'CREATE TEMP VIEW pgmend_expression_probe_1']);
+      probes.length = 0;
+      const mixed = await planOf(db.url, { findings: [...clean, line('LSLEEP', 'pg_sleep(0) IS NULL OR qty > 0')] }, { rehearse: false });
+      expect(mixed.findings.find((f) => f.id === 'LSLEEP')!.error).toMatch(/calls pg_sleep\(double precision\), which is VOLATILE/);
+      expect(mixed.findings.filter((f) => f.status === 'error').map((f) => f.id)).toEqual(['LSLEEP']);
+      // All at once (2), then each table alone (2), then each expression of the table whose view is not clear (3).
+      expect(probes).toHaveLength(2 + 2 + 3);
     } finally {
       pg.Client.prototype.query = original;
     }

@@ -49,12 +49,6 @@ const probeView = (client: pg.Client, columns: string, from: string, names = '')
     return (await functionsRunByViews(client, [rows[0]!.oid])).filter((f) => f.volatile).map((f) => f.signature);
   });
 
-/**
- * One probe per table with all its expressions as columns: the usual answer, nothing volatile, from
- * one view instead of one per expression (a view's functions are its columns' together). Returns
- * the expressions so cleared and the tables another session held; an expression on a table whose
- * view calls something volatile, or does not define, is left to its own probe, which says which.
- */
 /** How many columns `SELECT <sql>` has (a key list is several); undefined when it is not one plain SELECT list. */
 function columnsOf(sql: string): number | undefined {
   try {
@@ -65,20 +59,67 @@ function columnsOf(sql: string): number | undefined {
   }
 }
 
+/** One table's probe: its distinct expressions as the columns of one view, named by the view itself. */
+interface TableProbe {
+  from: string;
+  items: Probed[];
+  columns: string;
+  names: string;
+}
+
+function tableProbes(todo: Probed[]): TableProbe[] {
+  const byTable = new Map<string, Probed[]>();
+  for (const t of todo) byTable.set(t.from, [...(byTable.get(t.from) ?? []), t]);
+  return [...byTable].flatMap(([from, all]) => {
+    const items = all.filter((t) => columnsOf(t.sql) !== undefined);
+    const sqls = [...new Set(items.map((t) => t.sql))];
+    if (!sqls.length) return [];
+    // Key lists are several columns, and may repeat one (`user_id, status` next to `user_id`): the view names its columns itself.
+    const count = sqls.reduce((n, sql) => n + columnsOf(sql)!, 0);
+    return [{ from, items, columns: sqls.join(', '), names: `(${Array.from({ length: count }, (_, i) => `pgmend_e${i}`).join(', ')}) ` }];
+  });
+}
+
+/**
+ * Every table's view at once, in one savepoint, and the functions of all of them read together:
+ * the usual answer, nothing volatile anywhere, in one pass instead of one per table. `clear` when
+ * so; otherwise each table is probed alone — but not one another session holds (`held`: its
+ * CREATE ran out of lock_timeout), which is not waited for twice.
+ */
+async function allClear(client: pg.Client, probes: TableProbe[]): Promise<{ clear: boolean; held?: string }> {
+  let at = 0;
+  try {
+    return await withRolledBackSavepoint(client, async () => {
+      for (; at < probes.length; at++) await client.query(`CREATE TEMP VIEW pgmend_expression_probe_${at} ${probes[at]!.names}AS SELECT ${probes[at]!.columns} FROM ${probes[at]!.from}`);
+      const { rows } = await client.query<{ oid: number }>(`SELECT to_regclass('pg_temp.pgmend_expression_probe_' || i)::oid AS oid FROM generate_series(0, $1::int - 1) AS i`, [probes.length]);
+      return { clear: (await functionsRunByViews(client, rows.map((r) => r.oid))).every((f) => !f.volatile) };
+    });
+  } catch (e) {
+    return (e as { code?: string }).code === '55P03' && at < probes.length ? { clear: false, held: probes[at]!.from } : { clear: false };
+  }
+}
+
+/**
+ * One probe per table with all its expressions as columns (a view's functions are its columns'
+ * together), all tables' first at once. Returns the expressions so cleared and the tables another
+ * session held; an expression on a table whose view calls something volatile, or does not define,
+ * is left to its own probe, which says which.
+ */
 async function clearedByTable(client: pg.Client, todo: Probed[]): Promise<{ cleared: Set<Probed>; held: Set<string> }> {
   const cleared = new Set<Probed>();
   const held = new Set<string>();
-  const byTable = new Map<string, Probed[]>();
-  for (const t of todo) byTable.set(t.from, [...(byTable.get(t.from) ?? []), t]);
   await ensureParser();
-  for (const [from, all] of byTable) {
-    const items = all.filter((t) => columnsOf(t.sql) !== undefined);
-    const sqls = [...new Set(items.map((t) => t.sql))];
-    // Key lists are several columns, and may repeat one (`user_id, status` next to `user_id`): the view names its columns itself.
-    const count = sqls.reduce((n, sql) => n + columnsOf(sql)!, 0);
-    const names = `(${Array.from({ length: count }, (_, i) => `pgmend_e${i}`).join(', ')}) `;
+  const probes = tableProbes(todo);
+  const all = probes.length > 1 ? await allClear(client, probes) : { clear: false };
+  if (all.clear) {
+    for (const t of probes) t.items.forEach((x) => cleared.add(x));
+    return { cleared, held };
+  }
+  if (all.held) held.add(all.held);
+  for (const { from, items, columns, names } of probes) {
+    if (held.has(from)) continue;
     try {
-      if (sqls.length && (await probeView(client, sqls.join(', '), from, names)).length === 0) items.forEach((t) => cleared.add(t));
+      if ((await probeView(client, columns, from, names)).length === 0) items.forEach((t) => cleared.add(t));
     } catch (e) {
       if ((e as { code?: string }).code === '55P03') held.add(from);
     }
