@@ -62,9 +62,46 @@ export interface ExpressionOptions {
   tableName?: string;
 }
 
+/** What parsing an expression's text learns, whatever the options: checked against them on each use. */
+interface ParsedText {
+  sql: string;
+  /** Every column reference's name parts, in order. */
+  refs: string[][];
+  /** What the options may refuse, in tree order: a subquery, a data change, a row lock. */
+  issues: ('subquery' | 'write' | 'lock')[];
+}
+
+/**
+ * Parsed texts: a findings file's expressions are parsed when it loads and again when each finding
+ * is prepared (plan, every re-plan of the TUI), ~1 ms of WASM parser each. Pure, so a text is
+ * parsed once (a text that does not parse is not kept); bounded, for a long review session.
+ */
+const parsedTexts = new Map<string, ParsedText>();
+const PARSED_MAX = 10_000;
+
 export function parseExpression(text: string, opts: ExpressionOptions): ParsedExpression {
+  let p = parsedTexts.get(text);
+  if (p === undefined) {
+    p = parseText(text, opts.what);
+    if (parsedTexts.size >= PARSED_MAX) parsedTexts.clear();
+    parsedTexts.set(text, p);
+  }
+  for (const issue of p.issues) {
+    if (issue === 'subquery' && !opts.subqueries) throw new SqlInputError(`${opts.what} must not contain a subquery`);
+    if (issue === 'write') throw new SqlInputError(`${opts.what} must not modify data`);
+    if (issue === 'lock') throw new SqlInputError(`${opts.what} must not lock rows (FOR UPDATE / FOR SHARE)`);
+  }
+  const columns = new Set<string>();
+  for (const parts of p.refs) {
+    if (parts.length === 1) columns.add(parts[0]!);
+    else if (parts.length >= 2 && opts.tableName && parts.at(-2) === opts.tableName) columns.add(parts.at(-1)!);
+  }
+  return { sql: p.sql, columns: [...columns] };
+}
+
+function parseText(text: string, what: string): ParsedText {
   const trimmed = text.trim();
-  if (!trimmed) throw new SqlInputError(`${opts.what} is empty`);
+  if (!trimmed) throw new SqlInputError(`${what} is empty`);
   const tree = parse(`SELECT (\n${trimmed}\n)`);
   const select = tree.stmts.length === 1 ? (tree.stmts[0]!.stmt.SelectStmt as Record<string, unknown> | undefined) : undefined;
   const extraClauses = select
@@ -72,29 +109,26 @@ export function parseExpression(text: string, opts: ExpressionOptions): ParsedEx
     : [];
   const targets = select?.targetList as unknown[] | undefined;
   if (!select || !targets || targets.length !== 1 || extraClauses.length > 0) {
-    throw new SqlInputError(`${opts.what} must be exactly one SQL expression`);
+    throw new SqlInputError(`${what} must be exactly one SQL expression`);
   }
   const value = (targets[0] as { ResTarget?: { val?: Record<string, unknown> } }).ResTarget?.val;
   // `a, b` parses as one implicit ROW(a, b): a list, not one expression.
   if ((value?.RowExpr as { row_format?: string } | undefined)?.row_format === 'COERCE_IMPLICIT_CAST') {
-    throw new SqlInputError(`${opts.what} must be exactly one SQL expression, not a list`);
+    throw new SqlInputError(`${what} must be exactly one SQL expression, not a list`);
   }
-  if (!isAtomic(trimmed, value)) throw new SqlInputError(`${opts.what} must be exactly one SQL expression`);
-  const columns = new Set<string>();
+  if (!isAtomic(trimmed, value)) throw new SqlInputError(`${what} must be exactly one SQL expression`);
+  const refs: string[][] = [];
+  const issues: ParsedText['issues'] = [];
   walk(select, (type, node) => {
-    if (type === 'SubLink' && !opts.subqueries) throw new SqlInputError(`${opts.what} must not contain a subquery`);
-    if (WRITE_NODES.has(type)) throw new SqlInputError(`${opts.what} must not modify data`);
-    if (type === 'SelectStmt' && node.lockingClause) throw new SqlInputError(`${opts.what} must not lock rows (FOR UPDATE / FOR SHARE)`);
+    if (type === 'SubLink') issues.push('subquery');
+    if (WRITE_NODES.has(type)) issues.push('write');
+    if (type === 'SelectStmt' && node.lockingClause) issues.push('lock');
     // Functions are checked against the database, by volatility (engine/checks/expression-safety.ts).
-    if (type === 'ColumnRef') {
-      const parts = stringsOf(node.fields);
-      if (parts.length === 1) columns.add(parts[0]!);
-      else if (parts.length >= 2 && opts.tableName && parts.at(-2) === opts.tableName) columns.add(parts.at(-1)!);
-    }
+    if (type === 'ColumnRef') refs.push(stringsOf(node.fields));
   });
   // A trailing `-- comment` would swallow the closing parenthesis: end the line first.
   const sql = trimmed.includes('--') ? `(${trimmed}\n)` : `(${trimmed})`;
-  return { sql, columns: [...columns] };
+  return { sql, refs, issues };
 }
 
 /**
