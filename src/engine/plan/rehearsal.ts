@@ -16,7 +16,7 @@ import { heldLocks, takenBetween } from './observed-locks.js';
 import type { TableLocks } from '../../playbooks/lock-modes.js';
 import type { DryRunGuard } from './dry-run-guard.js';
 import { installSandbox, runSandboxed } from './sandbox.js';
-import { rehearseRollback, rollbackProbe, stateBeforeFix, type RollbackItem } from './rollback-rehearsal.js';
+import { rehearseRollback, rollbackProbe, stateBeforeFix, type RollbackItem, type RollbackRun } from './rollback-rehearsal.js';
 import type { StateProbe } from './rollback-state.js';
 import { addLock } from '../../playbooks/lock-modes.js';
 import { asApplied, rehearseAnswered, whyNotAnswerable, type CountedCheck } from './answered-validation.js';
@@ -203,6 +203,24 @@ function rollbackProof(catalog: Catalog, item: RehearsalItem, probe: StateProbe,
   return { fk, table, versionNum: catalog.server.versionNum };
 }
 
+/**
+ * The state before a fix, per probe, for one rehearsal: every finding starts from the same state
+ * (each one's savepoint is rolled back), so findings on the same tables read it once. Not for a
+ * sandboxed finding: its sandbox, installed first, is part of what it reads.
+ */
+const statesBefore = new WeakMap<RehearsalOptions, Map<string, RollbackRun>>();
+async function stateBeforeFixOnce(client: pg.Client, probe: StateProbe, opts: RehearsalOptions, sandboxed: boolean): Promise<RollbackRun | { failed: string }> {
+  if (sandboxed) return stateBeforeFix(client, probe);
+  const key = JSON.stringify([probe.schemaTables.map((t) => t.oid), probe.rowTables.map((t) => t.oid)]);
+  let known = statesBefore.get(opts);
+  if (!known) statesBefore.set(opts, (known = new Map()));
+  const hit = known.get(key);
+  if (hit) return { probe, before: hit.before };
+  const read = await stateBeforeFix(client, probe);
+  if ('before' in read) known.set(key, read);
+  return read;
+}
+
 const rollbackItem = (item: RehearsalItem): RollbackItem => ({ ...(item.table ? { table: item.table } : {}), tables: item.tables, steps: item.steps, rollback: item.rollback, handWritten: !item.detectApplied });
 
 async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: RehearsalItem, opts: RehearsalOptions): Promise<RehearsalResult> {
@@ -248,7 +266,7 @@ async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: Rehe
         }
       }
       // The state the rollback must give back: one read, before the first step.
-      const rollbackRun = 'probe' in rollbackWay ? await stateBeforeFix(client, rollbackWay.probe) : undefined;
+      const rollbackRun = 'probe' in rollbackWay ? await stateBeforeFixOnce(client, rollbackWay.probe, opts, sandbox !== undefined) : undefined;
       // The locks held after a step, while no other statement has run since: what the next step starts from.
       let heldNow: Awaited<ReturnType<typeof heldLocks>> | undefined;
       for (const s of all) {
