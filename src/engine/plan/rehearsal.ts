@@ -136,37 +136,45 @@ async function setUpRehearsal(client: pg.Client, opts: RehearsalOptions): Promis
 }
 
 /**
- * The prefix of one rehearsal's prepared statements (the scoped catalog read, see loadCatalog's
- * CatalogScope, and the rollback's state reads, rollback-state.ts): unique, so that behind a
- * transaction pooler they meet no other client's, and deallocated when the rehearsal ends.
+ * What lives for one call of rehearse() and no longer: the prefix of its prepared statements (the
+ * scoped catalog read, see loadCatalog's CatalogScope, and the rollback's state reads,
+ * rollback-state.ts) — unique, so that behind a transaction pooler they meet no other client's, and
+ * deallocated when the rehearsal ends — and the states before a fix it has read (see
+ * stateBeforeFixOnce). Made per call, not kept per options object: a second rehearsal sees
+ * another transaction's state.
  */
-const statementPrefixes = new WeakMap<RehearsalOptions, string>();
-const statementPrefix = (opts: RehearsalOptions): string => {
-  let prefix = statementPrefixes.get(opts);
-  if (!prefix) statementPrefixes.set(opts, (prefix = `pgmend_${randomBytes(6).toString('hex')}`));
-  return prefix;
+interface RehearsalRun {
+  readonly prefix: string;
+  /** Whether a statement name under the prefix was handed out: only then can there be anything to deallocate. */
+  named: boolean;
+  readonly statesBefore: Map<string, RollbackRun>;
+}
+
+const newRun = (): RehearsalRun => ({ prefix: `pgmend_${randomBytes(6).toString('hex')}`, named: false, statesBefore: new Map() });
+const ownStatement = (run: RehearsalRun, what: string): string => {
+  run.named = true;
+  return `${run.prefix}_${what}`;
 };
-const scopedRead = (opts: RehearsalOptions) => `${statementPrefix(opts)}_scoped_catalog`;
-const stateRead = (opts: RehearsalOptions) => `${statementPrefix(opts)}_rollback_state`;
 
 /** A prepared statement outlives the transaction: leave none of this rehearsal's on the server (a pooler's backend serves others next). */
-async function deallocateOwn(client: pg.Client, opts: RehearsalOptions): Promise<void> {
-  const prefix = statementPrefixes.get(opts);
-  if (!prefix) return;
-  const { rows } = await client.query<{ name: string }>(`SELECT name FROM pg_prepared_statements WHERE starts_with(name, $1)`, [prefix]);
-  for (const { name } of rows) await client.query(`DEALLOCATE ${name}`);
+async function deallocateOwn(client: pg.Client, run: RehearsalRun): Promise<void> {
+  if (!run.named) return;
+  const { rows } = await client.query<{ name: string }>(`SELECT name FROM pg_prepared_statements WHERE starts_with(name, $1)`, [run.prefix]);
+  // Names of our own making (prefix and a fixed suffix): one round trip for all of them.
+  if (rows.length) await client.query(rows.map(({ name }) => `DEALLOCATE ${name}`).join('; '));
 }
 
 export async function rehearse(client: pg.Client, catalogBefore: Catalog, items: RehearsalItem[], opts: RehearsalOptions): Promise<Map<string, RehearsalResult>> {
   const results = new Map<string, RehearsalResult>();
+  const run = newRun();
   await withRollback(client, async () => {
     await setUpRehearsal(client, opts);
     for (const item of items) {
-      const result = await rehearseOne(client, catalogBefore, item, opts);
+      const result = await rehearseOne(client, catalogBefore, item, opts, run);
       results.set(item.id, result);
       opts.onFinding?.(item.id, result);
     }
-    await deallocateOwn(client, opts);
+    await deallocateOwn(client, run);
   });
   return results;
 }
@@ -208,29 +216,26 @@ function rollbackProof(catalog: Catalog, item: RehearsalItem, probe: StateProbe,
  * (each one's savepoint is rolled back), so findings on the same tables read it once. Not for a
  * sandboxed finding: its sandbox, installed first, is part of what it reads.
  */
-const statesBefore = new WeakMap<RehearsalOptions, Map<string, RollbackRun>>();
-async function stateBeforeFixOnce(client: pg.Client, probe: StateProbe, opts: RehearsalOptions, sandboxed: boolean): Promise<RollbackRun | { failed: string }> {
+async function stateBeforeFixOnce(client: pg.Client, probe: StateProbe, run: RehearsalRun, sandboxed: boolean): Promise<RollbackRun | { failed: string }> {
   if (sandboxed) return stateBeforeFix(client, probe);
   const key = JSON.stringify([probe.schemaTables.map((t) => t.oid), probe.rowTables.map((t) => t.oid)]);
-  let known = statesBefore.get(opts);
-  if (!known) statesBefore.set(opts, (known = new Map()));
-  const hit = known.get(key);
-  if (hit) return { probe, before: hit.before };
+  const known = run.statesBefore.get(key);
+  if (known) return { probe, before: known.before };
   const read = await stateBeforeFix(client, probe);
-  if ('before' in read) known.set(key, read);
+  if ('before' in read) run.statesBefore.set(key, read);
   return read;
 }
 
 const rollbackItem = (item: RehearsalItem): RollbackItem => ({ ...(item.table ? { table: item.table } : {}), tables: item.tables, steps: item.steps, rollback: item.rollback, handWritten: !item.detectApplied });
 
-async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: RehearsalItem, opts: RehearsalOptions): Promise<RehearsalResult> {
+async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: RehearsalItem, opts: RehearsalOptions, run: RehearsalRun): Promise<RehearsalResult> {
   if (item.guard && 'held' in item.guard) {
     const rollback = { skipped: 'the dry run holds this finding back (see above): neither its SQL nor its rollback is run' };
     return { rehearsal: { ok: true, ms: 0, rowCounts: [], skipped: item.guard.held, held: item.guard.held, rollback }, diff: '' };
   }
   const sandbox = item.guard && 'sandboxRole' in item.guard ? item.guard.sandboxRole : undefined;
   const planned = rollbackPlan(catalogBefore, item, opts.mode);
-  const rollbackWay = 'probe' in planned ? { probe: { ...planned.probe, statement: stateRead(opts) } } : planned;
+  const rollbackWay = 'probe' in planned ? { probe: { ...planned.probe, statement: ownStatement(run, 'rollback_state') } } : planned;
   const before = schemaDdl(catalogBefore, item.tables);
   const rowCounts: number[] = [];
   const stepMs: number[] = [];
@@ -266,7 +271,7 @@ async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: Rehe
         }
       }
       // The state the rollback must give back: one read, before the first step.
-      const rollbackRun = 'probe' in rollbackWay ? await stateBeforeFixOnce(client, rollbackWay.probe, opts, sandbox !== undefined) : undefined;
+      const rollbackRun = 'probe' in rollbackWay ? await stateBeforeFixOnce(client, rollbackWay.probe, run, sandbox !== undefined) : undefined;
       // The locks held after a step, while no other statement has run since: what the next step starts from.
       let heldNow: Awaited<ReturnType<typeof heldLocks>> | undefined;
       for (const s of all) {
@@ -330,7 +335,7 @@ async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: Rehe
         for (const [t, m] of Object.entries(observed[i] ?? step.locks ?? {})) addLock(changed, t, m);
       }
       // Only the finding's tables (also those its steps created): the diff, "already applied" and asApplied read nothing else.
-      const read = await loadCatalogAroundLocks(client, opts.unopened, { tables: item.tables, statement: scopedRead(opts) });
+      const read = await loadCatalogAroundLocks(client, opts.unopened, { tables: item.tables, statement: ownStatement(run, 'scoped_catalog') });
       opts.unopened = read.unopened;
       // The rehearsal forms' traces (NOT VALID, WHERE false) read as the steps themselves leave them.
       const catalogAfter = asApplied(catalogBefore, read.catalog, all.map((x) => x.step), answered);
