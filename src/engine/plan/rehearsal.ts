@@ -241,6 +241,8 @@ async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: Rehe
   const stepMs: number[] = [];
   const started = performance.now();
   let skipped = 0;
+  /** Steps run in the transaction (in their rehearsal form or as written): else the schema is as before. */
+  let ran = 0;
   let equivalentProbes = 0;
   const counted: number[] = [];
   // pg_locks of this session around each step run in the transaction: what PostgreSQL took (observed-locks.ts).
@@ -303,6 +305,7 @@ async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: Rehe
         }
         const before = step.transactional ? (heldNow ?? (await heldLocks(client, catalogBefore))) : undefined;
         heldNow = undefined;
+        ran++;
         const t0 = performance.now();
         const exec = async (sql: string) => (sandbox ? await runSandboxed(client, sql) : ((await client.query(sql)).rowCount ?? 0));
         let rows: number | undefined;
@@ -335,10 +338,16 @@ async function rehearseOne(client: pg.Client, catalogBefore: Catalog, item: Rehe
         for (const [t, m] of Object.entries(observed[i] ?? step.locks ?? {})) addLock(changed, t, m);
       }
       // Only the finding's tables (also those its steps created): the diff, "already applied" and asApplied read nothing else.
-      const read = await loadCatalogAroundLocks(client, opts.unopened, { tables: item.tables, statement: ownStatement(run, 'scoped_catalog') });
-      opts.unopened = read.unopened;
+      // No statement of the fix ran (online: builds, validations and batched repairs are not run, an
+      // EXPLAIN changes nothing): the schema is the one the plan read, not read again.
+      let catalogRead = catalogBefore;
+      if (ran > 0 || sandbox) {
+        const read = await loadCatalogAroundLocks(client, opts.unopened, { tables: item.tables, statement: ownStatement(run, 'scoped_catalog') });
+        opts.unopened = read.unopened;
+        catalogRead = read.catalog;
+      }
       // The rehearsal forms' traces (NOT VALID, WHERE false) read as the steps themselves leave them.
-      const catalogAfter = asApplied(catalogBefore, read.catalog, all.map((x) => x.step), answered);
+      const catalogAfter = asApplied(catalogBefore, catalogRead, all.map((x) => x.step), answered);
       const after = schemaDdl(catalogAfter, item.tables);
       const diff = before === after ? '' : createTwoFilesPatch('before', 'after', before, after, undefined, undefined, { context: 3 });
       const rehearsal: Rehearsal = { ok: true, ms: Math.round(performance.now() - started), rowCounts, stepMs, ...(counted.length ? { counted } : {}), observed, heldMs: heldUntilNow(), ...(answered.length ? { answered } : {}), ...(inFull.length ? { inFull } : {}) };
