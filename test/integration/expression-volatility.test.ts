@@ -99,4 +99,49 @@ describe('volatile functions in expressions', () => {
       pg.Client.prototype.query = original;
     }
   });
+
+  it('are probed on a connection of their own while the plan locks its tables and takes its snapshot, closed with the plan', async () => {
+    const sent: { client: pg.Client; text: string }[] = [];
+    const original = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text;
+      if (text) sent.push({ client: this, text });
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof original;
+    let plan;
+    try {
+      plan = await planOf(db.url, { findings: [check('C1', 'amount >= 0'), check('SLEEP', 'pg_sleep(0) IS NULL')] }, { rehearse: false });
+    } finally {
+      pg.Client.prototype.query = original;
+    }
+    expect(plan.findings.map((f) => [f.id, f.status])).toEqual([['C1', 'blocked'], ['SLEEP', 'error']]);
+    const probe = sent.findIndex((q) => q.text.startsWith('CREATE TEMP VIEW pgmend_expression_probe'));
+    const snapshot = sent.findIndex((q) => q.text.includes('pg_current_snapshot()'));
+    expect(probe).toBeGreaterThanOrEqual(0);
+    expect(snapshot).toBeGreaterThanOrEqual(0);
+    expect(sent[probe]!.client).not.toBe(sent[snapshot]!.client);
+    // Sent before the plan's snapshot was taken: the two ran side by side, not one after the other.
+    expect(probe).toBeLessThan(snapshot);
+    const { rows } = await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'pgmend'`);
+    expect(rows[0].n).toBe(0);
+  });
+
+  it('a table another session holds: its findings fail on the lock, and the others are probed again without it (resolved, not decided by name)', async () => {
+    const line = (id: string, expression: string) => ({ id, title: id, severity: 'low', playbook: 'check', params: { table: '"Billing"."Line Item"', name: `c_${id.toLowerCase()}`, expression } });
+    const holder = new pg.Client({ connectionString: db.url, application_name: 'test-holder' });
+    await holder.connect();
+    let plan;
+    try {
+      await holder.query('BEGIN');
+      await holder.query(`LOCK TABLE "Billing"."Line Item" IN ACCESS EXCLUSIVE MODE`);
+      plan = await planOf(db.url, { findings: [line('HELD', 'qty > 0'), check('SLEEP', 'pg_sleep(0) IS NULL')] }, { rehearse: false, lockTimeoutMs: 300 });
+    } finally {
+      await holder.query('ROLLBACK').catch(() => {});
+      await holder.end();
+    }
+    const byId = (id: string) => plan.findings.find((f) => f.id === id)!;
+    expect(byId('HELD').error).toMatch(/^lock not granted on Billing\.Line Item: another session holds it/);
+    expect(byId('SLEEP').error).toMatch(/calls pg_sleep\(double precision\), which is VOLATILE — /);
+    expect(byId('SLEEP').error).not.toMatch(/by name/);
+  });
 });

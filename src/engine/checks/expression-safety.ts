@@ -21,6 +21,11 @@ import { withRolledBackSavepoint, withRollback } from '../../db/session.js';
 /** Params whose values are SQL expressions the playbook splices into its queries. */
 const EXPRESSION_TYPES = new Set(['expression', 'predicate', 'keys']);
 
+/** Whether a finding gives any param its playbook splices as an SQL expression (before it is prepared). */
+export function mayHaveExpressions(finding: { params: Record<string, unknown> }, playbook: { params: Record<string, { type: string }> } | undefined): boolean {
+  return Object.entries(playbook?.params ?? {}).some(([name, spec]) => EXPRESSION_TYPES.has(spec.type) && finding.params[name] !== undefined);
+}
+
 /** The expressions of a prepared finding by param, as rendered (already parenthesised and quoted). */
 export function expressionsOf(p: PreparedFinding): { param: string; what: string; sql: string }[] {
   const out: { param: string; what: string; sql: string }[] = [];

@@ -26,7 +26,7 @@ import { orderFindings } from './order.js';
 import { sqlHash } from '../apply/sql-hash.js';
 import { journalExists } from '../apply/journal.js';
 import { guardSqlFindings } from './dry-run-guard.js';
-import { expressionsOf, refuseVolatileExpressions } from '../checks/expression-safety.js';
+import { VolatilityProbe } from './volatility-probe.js';
 
 /**
  * The plan: catalog → prepared findings → prechecks (one read-only snapshot) → cascade blast
@@ -74,9 +74,12 @@ export async function buildPlan(opts: PlanOptions): Promise<Plan> {
   await ensureParser();
   emit({ kind: 'phase', phase: 'connect' });
   const client = await time('connect', () => connect(opts.target, 'pgmend'));
+  const volatility = new VolatilityProbe(opts);
+  volatility.connectEarly(opts.findings, opts.playbooks);
   try {
-    return await planWith(client, opts, emit, time, timings);
+    return await planWith(client, opts, emit, time, timings, volatility);
   } finally {
+    await volatility.close();
     await client.end().catch(() => {});
   }
 }
@@ -87,6 +90,7 @@ async function planWith(
   emit: (e: PlanEvent) => void,
   time: <T>(name: string, fn: () => Promise<T>) => Promise<T>,
   timings: Record<string, number>,
+  volatility: VolatilityProbe,
 ): Promise<Plan> {
   const planId = opts.planId ?? randomBytes(4).toString('hex');
   const plans = new Map<string, FindingPlan>();
@@ -104,6 +108,7 @@ async function planWith(
       if (p.ok) prepared.push(p.value);
       else plans.set(f.id, errorPlan(f, p.error));
     }
+    volatility.start(prepared);
     return prepared.flatMap((p) => p.tables);
   };
   const { catalog, held, unopened, snapshot } = await withPlanSnapshot(client, opts, tablesOf, async (read) => {
@@ -116,7 +121,7 @@ async function planWith(
       plans.set(p.finding.id, errorPlan(p.finding, notGranted.get(locked)!, p));
       prepared.splice(prepared.indexOf(p), 1);
     }
-    await refuseVolatile(opts, prepared, plans);
+    await refuseVolatile(volatility, prepared, plans);
     await hideNoRows(client, catalog, prepared, plans);
     emit({ kind: 'phase', phase: 'prechecks', total: prepared.length });
     // The cascade's counts per FK are taken by the prechecks' scan of each child table where it fuses.
@@ -227,21 +232,14 @@ async function planWith(
 }
 
 /**
- * Expressions calling VOLATILE functions never reach the prechecks (expression-safety.ts). Checked
- * on a connection of its own: the plan's snapshot is read-only, the probe defines a temporary view.
+ * Expressions calling VOLATILE functions never reach the prechecks (expression-safety.ts): the
+ * probe started when the findings were prepared says which, for those still planned.
  */
-async function refuseVolatile(opts: PlanOptions, prepared: PreparedFinding[], plans: Map<string, FindingPlan>): Promise<void> {
-  if (!prepared.some((p) => p.target && expressionsOf(p).length > 0)) return;
-  const probe = await connect(opts.target, 'pgmend');
-  try {
-    const refused = await refuseVolatileExpressions(probe, prepared, opts);
-    for (const [id, why] of refused) {
-      const i = prepared.findIndex((p) => p.finding.id === id);
-      plans.set(id, errorPlan(prepared[i]!.finding, why, prepared[i]));
-      prepared.splice(i, 1);
-    }
-  } finally {
-    await probe.end().catch(() => {});
+async function refuseVolatile(volatility: VolatilityProbe, prepared: PreparedFinding[], plans: Map<string, FindingPlan>): Promise<void> {
+  for (const [id, why] of await volatility.refused(prepared)) {
+    const i = prepared.findIndex((p) => p.finding.id === id);
+    plans.set(id, errorPlan(prepared[i]!.finding, why, prepared[i]));
+    prepared.splice(i, 1);
   }
 }
 
