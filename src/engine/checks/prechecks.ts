@@ -80,6 +80,13 @@ function orderSample(p: PreparedFinding, rows: Row[]): Row[] {
 }
 
 
+/** Whether fillDetails runs a query for this check (else it only copies what the scan already gave). */
+function queriesDetails(pending: PendingCheck, sampleSize: number, presampled?: Row[], values?: { value: unknown; rows: number }[]): boolean {
+  const { check, result } = pending;
+  if (result.rows === 0 || sampleSize <= 0) return false;
+  return (!presampled && Boolean(check.sample || check.predicate)) || (!values && Boolean(check.values));
+}
+
 async function fillDetails(client: pg.Client, pending: PendingCheck, sampleSize: number, presampled?: Row[], values?: { value: unknown; rows: number }[], listUpTo = 0): Promise<void> {
   const { p, check, result } = pending;
   if (result.rows === 0 || sampleSize <= 0) return;
@@ -337,10 +344,13 @@ export async function runPrechecks(client: pg.Client, prepared: PreparedFinding[
     const id = p.finding.id;
     const list = pendingByFinding.get(id) ?? [];
     if (!failed.has(id)) {
+      const fill = async () => {
+        for (const c of list) await fillDetails(client, c, opts.sampleSize, presampled.get(c), broken.get(c), opts.listRowsUpTo);
+      };
       try {
-        await withSavepoint(client, async () => {
-          for (const c of list) await fillDetails(client, c, opts.sampleSize, presampled.get(c), broken.get(c), opts.listRowsUpTo);
-        });
+        // A savepoint only around queries: most findings query nothing (no rows, or their samples and breakdowns came with the scan).
+        if (list.some((c) => queriesDetails(c, opts.sampleSize, presampled.get(c), broken.get(c)))) await withSavepoint(client, fill);
+        else await fill();
       } catch (e) {
         failed.set(id, `sample: ${queryError(e, opts)}`);
       }
