@@ -102,10 +102,24 @@ describe('volatile functions in expressions', () => {
 
   it('are probed on a connection of their own while the plan locks its tables and takes its snapshot, closed with the plan', async () => {
     const sent: { client: pg.Client; text: string }[] = [];
+    // The plan's snapshot is held back until the probe is sent (at most 10 s): a probe that is
+    // started only after the snapshot would never be sent in time, whatever the machine's load.
+    let probeSent!: () => void;
+    const probeWasSent = new Promise<void>((resolve) => (probeSent = resolve));
+    let snapshotWaited = 0;
     const original = pg.Client.prototype.query;
     pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
       const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text;
       if (text) sent.push({ client: this, text });
+      if (text?.startsWith('CREATE TEMP VIEW pgmend_expression_probe')) probeSent();
+      if (text?.includes('pg_current_snapshot()')) {
+        const t0 = performance.now();
+        const timeout = new Promise<void>((resolve) => setTimeout(resolve, 10_000).unref());
+        return Promise.race([probeWasSent, timeout]).then(() => {
+          snapshotWaited = performance.now() - t0;
+          return (original as (...a: unknown[]) => unknown).apply(this, args);
+        });
+      }
       return (original as (...a: unknown[]) => unknown).apply(this, args);
     } as typeof original;
     let plan;
@@ -120,8 +134,8 @@ describe('volatile functions in expressions', () => {
     expect(probe).toBeGreaterThanOrEqual(0);
     expect(snapshot).toBeGreaterThanOrEqual(0);
     expect(sent[probe]!.client).not.toBe(sent[snapshot]!.client);
-    // Sent before the plan's snapshot was taken: the two ran side by side, not one after the other.
-    expect(probe).toBeLessThan(snapshot);
+    // The probe was sent while the snapshot waited for it: the two run side by side, not one after the other.
+    expect(snapshotWaited).toBeLessThan(9_000);
     const { rows } = await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'pgmend'`);
     expect(rows[0].n).toBe(0);
   });
