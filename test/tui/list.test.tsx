@@ -3,7 +3,7 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { statusSummary } from '../../src/export/summary.js';
-import { visibleItems } from '../../src/tui/screens/list/list-view.js';
+import { keyCount, visibleItems } from '../../src/tui/screens/list/list-view.js';
 import { listViewport } from '../../src/tui/screens/list/ListScreen.js';
 import type { Finding } from '../../src/findings/model.js';
 import type { PlaybookSet } from '../../src/playbooks/load.js';
@@ -190,5 +190,26 @@ describe('finding list', () => {
       expect(s!.frame().split('\n')).toHaveLength(23);
       expect(live.every((l) => Array.from(l).length <= 80)).toBe(true);
     }
+  });
+
+  test('the rows column shows each count whole: the full wording where it fits, else the compact one, never cut', async () => {
+    await planned({ size: { columns: 160, rows: 90 } });
+    const lines = s!.frame().split('\n');
+    const items = visibleItems(s!.store.getState());
+    let compacted = 0;
+    let seen = 0;
+    for (const item of items) {
+      const line = lines.find((l) => new RegExp(`\\s${item.id}\\s`).test(l));
+      if (!line || !item.plan) continue;
+      seen++;
+      const full = keyCount(item.plan);
+      if (full && line.includes(`${full} `)) continue;
+      // "parent deletes reach 1200 rows in total · …" is wider than the column: "cascade 1200 rows".
+      expect(line, item.id).toContain(`${keyCount(item.plan, true)} `);
+      compacted++;
+    }
+    expect(seen).toBe(items.length);
+    expect(compacted).toBeGreaterThan(0);
+    expect(lines.find((l) => /\sAH-FK-05\s/.test(l))).toMatch(/ cascade \d+ rows\s/);
   });
 });

@@ -46,10 +46,18 @@ function signOffSeg(item: ListItem) {
   return r ? seg(r.status === 'approved' ? '✓ ' : '⊘ ', r.status === 'approved' ? 'ok' : 'muted') : seg('  ');
 }
 
+/** The key count in the rows column: its full wording where it fits, else the compact one ("cascade 1200 rows"), never cut. */
+function columnCount(item: ListItem, c: Columns): string {
+  const checks = item.plan ?? (item.counted ? { checks: item.counted } : undefined);
+  if (!checks) return '';
+  const full = keyCount(checks, c.compact);
+  return c.compact || Array.from(full).length <= c.count - 1 ? full : keyCount(checks, true);
+}
+
 function rowLine(item: ListItem, selected: boolean, marked: boolean, c: Columns, frame: number): Line {
   const sev = severitySeg(item.severity);
   const st = statusSeg(item.status, frame, item.busy);
-  const count = item.plan ? keyCount(item.plan, c.compact) : item.counted ? keyCount({ checks: item.counted }, c.compact) : '';
+  const count = columnCount(item, c);
   return [
     seg(selected ? '▸' : ' ', 'accent', { bold: true }),
     seg(marked ? '◉' : ' ', 'accent', { bold: true }),
