@@ -210,6 +210,24 @@ describe('the plan snapshot', () => {
           if (calls === 1) altered = other.query('ALTER TABLE parent ADD COLUMN note text');
           return calls === 1 ? ['public.parent'] : ['public.parent', 'public.child'];
         };
+        // The catalog read's next statement waits (at most 10 s) until the ALTER has run, or is
+        // queued on a lock that read holds (granted before the plan's own locks): sent from
+        // JavaScript is neither, and an ALTER that reaches the server only after the plan has
+        // locked its tables waits for the plan instead, whatever the machine's load.
+        const query = client.query.bind(client) as (...a: unknown[]) => Promise<unknown>;
+        let waited = false;
+        client.query = (async (...args: unknown[]) => {
+          if (calls === 1 && !waited) {
+            waited = true;
+            let done = false;
+            void altered!.then(() => (done = true), () => (done = true));
+            for (const t0 = Date.now(); !done && Date.now() - t0 < 10_000; await new Promise((r) => setTimeout(r, 20))) {
+              const { rows } = await db.query(`SELECT count(*)::int AS n FROM pg_locks WHERE pid = $1 AND NOT granted`, [other.processID]);
+              if (rows[0].n > 0) break;
+            }
+          }
+          return query(...args);
+        }) as typeof client.query;
         let runs = 0;
         const seen = await withPlanSnapshot(client, opts, tablesOf, async (snapshot) => {
           runs++;
