@@ -221,10 +221,9 @@ describe('the plan snapshot', () => {
             waited = true;
             let done = false;
             void altered!.then(() => (done = true), () => (done = true));
-            for (const t0 = Date.now(); !done && Date.now() - t0 < 10_000; await new Promise((r) => setTimeout(r, 20))) {
-              const { rows } = await db.query(`SELECT count(*)::int AS n FROM pg_locks WHERE pid = $1 AND NOT granted`, [other.processID]);
-              if (rows[0].n > 0) break;
-            }
+            const queued = async () => (await db.query(`SELECT 1 FROM pg_locks WHERE pid = $1 AND NOT granted`, [other.processID])).rows.length > 0;
+            const t0 = Date.now();
+            while (!done && Date.now() - t0 < 10_000 && !(await queued())) await new Promise((r) => setTimeout(r, 20));
           }
           return query(...args);
         }) as typeof client.query;

@@ -6,7 +6,7 @@ import { LineView } from '../../LineView.js';
 import { cursorIndex, keyCount, visibleItems, type ListItem } from './list-view.js';
 import type { ReviewState } from '../../state.js';
 import { severitySeg, statusSeg } from '../../StatusBadge.js';
-import { padEnd, seg, type Line } from '../../text.js';
+import { lineWidth, padEnd, plain, seg, type Line } from '../../text.js';
 import { spinnerGlyph } from '../../theme.js';
 import { useFrame } from '../../use-tick.js';
 import type { ScreenProps } from '../screen.js';
@@ -46,12 +46,15 @@ function signOffSeg(item: ListItem) {
   return r ? seg(r.status === 'approved' ? '✓ ' : '⊘ ', r.status === 'approved' ? 'ok' : 'muted') : seg('  ');
 }
 
+/** What a finding's counts are read from: its plan, else the checks counted so far. */
+const countedChecks = (item: ListItem) => item.plan ?? (item.counted ? { checks: item.counted } : undefined);
+
 /** The key count in the rows column: its full wording where it fits, else the compact one ("cascade 1200 rows"), never cut. */
 function columnCount(item: ListItem, c: Columns): string {
-  const checks = item.plan ?? (item.counted ? { checks: item.counted } : undefined);
+  const checks = countedChecks(item);
   if (!checks) return '';
   const full = keyCount(checks, c.compact);
-  return c.compact || Array.from(full).length <= c.count - 1 ? full : keyCount(checks, true);
+  return c.compact || lineWidth(plain(full)) < c.count ? full : keyCount(checks, true);
 }
 
 function rowLine(item: ListItem, selected: boolean, marked: boolean, c: Columns, frame: number): Line {
@@ -104,7 +107,8 @@ export function summaryLine(s: ReviewState, frame: number, shown: number): Line 
 
 function footerLines(item: ListItem | undefined, width: number): Line[] {
   if (!item) return [[seg('no finding matches the filter — Esc clears it', 'muted')], []];
-  const count = item.plan ? keyCount(item.plan) : item.counted ? keyCount({ checks: item.counted }) : '';
+  const checks = countedChecks(item);
+  const count = checks ? keyCount(checks) : '';
   const about = [item.playbook, item.table, count].filter(Boolean).join(' · ');
   const error = item.plan?.error ? [seg(` · ${item.plan.error}`, 'warn')] : [];
   const r = item.review;
